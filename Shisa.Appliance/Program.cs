@@ -1,0 +1,6 @@
+namespace Shisa.Appliance;
+
+public static class Program
+{
+    public static int Main(string[] args) => 0;
+}

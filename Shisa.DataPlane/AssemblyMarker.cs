@@ -1,0 +1,2 @@
+namespace Shisa.DataPlane;
+internal static class AssemblyMarker { }

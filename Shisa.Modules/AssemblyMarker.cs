@@ -1,0 +1,2 @@
+namespace Shisa.Modules;
+internal static class AssemblyMarker { }
