@@ -1,2 +1,0 @@
-namespace Shisa.DataPlane;
-internal static class AssemblyMarker { }

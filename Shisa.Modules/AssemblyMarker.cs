@@ -1,2 +1,0 @@
-namespace Shisa.Modules;
-internal static class AssemblyMarker { }
