@@ -1,0 +1,78 @@
+using System.Net.Http.Json;
+using System.Text;
+
+namespace Shisa.Appliance.Cli;
+
+using Shisa.Appliance.Web;
+
+/// <summary><c>shisa status [--json] [--url URL]</c>: a running instance's bindings, counters and interfaces.</summary>
+internal static class StatusCommand
+{
+    public static async Task<int> RunAsync(Uri baseUrl, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            if (json)
+            {
+                output.WriteLine(await http.GetStringAsync("api/status", cancellationToken).ConfigureAwait(false));
+                return 0;
+            }
+
+            var status = await http.GetFromJsonAsync("api/status", StatusJsonContext.Default.StatusSnapshot, cancellationToken).ConfigureAwait(false);
+            if (status is null)
+            {
+                error.WriteLine($"shisa status: {baseUrl} answered with no status");
+                return 1;
+            }
+
+            output.Write(Render(status));
+            return 0;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+            error.WriteLine($"shisa status: cannot read {baseUrl}api/status: {ex.Message}");
+            return 1;
+        }
+    }
+
+    internal static string Render(StatusSnapshot s)
+    {
+        var b = new StringBuilder();
+        b.Append("node ").Append(s.Node).Append("  roles ").Append(s.Roles.Count == 0 ? "(none)" : string.Join(",", s.Roles))
+            .Append("  up ").Append(s.UptimeS).Append(" s\n\n");
+
+        var interfaces = new TextTable("INTERFACE", "LINK", "UP", "ADDRESSES");
+        foreach (var i in s.Interfaces)
+        {
+            interfaces.Add(i.Name, i.Link, i.Up ? "yes" : "no", string.Join(" ", i.Addresses));
+        }
+
+        b.Append(interfaces.Render()).Append('\n');
+
+        var cache = new TextTable("HOME ADDRESS", "CARE-OF ADDRESS", "PEER", "FLAGS", "PREFIXES", "BID", "SEQ", "LIFETIME");
+        foreach (var e in s.BindingCache)
+        {
+            cache.Add(e.HomeAddress, e.CareOfAddress, e.Peer, e.Flags, string.Join(" ", e.Prefixes), e.BindingId.ToString(), e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
+        }
+
+        b.Append("binding cache (").Append(cache.Count).Append(")\n").Append(cache.Render()).Append('\n');
+
+        var list = new TextTable("PEER", "HOME ADDRESS", "CARE-OF ADDRESS", "STATE", "SEQ", "LIFETIME");
+        foreach (var e in s.BindingUpdateList)
+        {
+            list.Add(e.Peer, e.HomeAddress, e.CareOfAddress, e.State, e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
+        }
+
+        b.Append("binding update list (").Append(list.Count).Append(")\n").Append(list.Render()).Append('\n');
+
+        var counters = new TextTable("COUNTER", "VALUE");
+        foreach (var (name, value) in s.Counters.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            counters.Add(name, value.ToString());
+        }
+
+        b.Append(counters.Render());
+        return b.ToString();
+    }
+}
