@@ -1,0 +1,79 @@
+using System.Threading.Channels;
+
+namespace Shisa.DataPlane.Bus;
+
+/// <summary>
+/// One subscriber's place on the <see cref="MobilityBus"/>: a bounded channel of the messages of its kinds, in
+/// publish order, with counters. Dispose it to unsubscribe; its reader then completes after the messages
+/// already queued.
+/// </summary>
+public sealed class MobilitySubscription : IDisposable
+{
+    private readonly MobilityBus _bus;
+    private readonly Channel<BusEnvelope> _channel;
+    private long _delivered;
+    private long _dropped;
+    private int _disposed;
+
+    internal MobilitySubscription(MobilityBus bus, string name, MessageKinds kinds, int capacity)
+    {
+        _bus = bus;
+        Name = name;
+        Kinds = kinds;
+        Capacity = capacity;
+        var options = new BoundedChannelOptions(capacity)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleWriter = true,
+            SingleReader = false,
+            AllowSynchronousContinuations = false,
+        };
+        _channel = Channel.CreateBounded<BusEnvelope>(options, _ => Interlocked.Increment(ref _dropped));
+    }
+
+    public string Name { get; }
+
+    public MessageKinds Kinds { get; }
+
+    public int Capacity { get; }
+
+    /// <summary>The messages, oldest first. Completes when the subscription or the bus is disposed.</summary>
+    public ChannelReader<BusEnvelope> Reader => _channel.Reader;
+
+    /// <summary>Messages put in this subscriber's channel (read, waiting, or dropped since).</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    /// <summary>Messages dropped unread because the channel was full (drop-oldest).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Messages waiting in the channel.</summary>
+    public int Pending => _channel.Reader.Count;
+
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    public SubscriberStatus GetStatus() => new(Name, Kinds, Capacity, Delivered, Dropped, Pending);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _bus.Remove(this);
+            Complete();
+        }
+    }
+
+    // Called by the bus under its lock, one writer at a time, in sequence order.
+    internal void Offer(BusEnvelope envelope)
+    {
+        if (_channel.Writer.TryWrite(envelope))
+        {
+            Interlocked.Increment(ref _delivered);
+        }
+    }
+
+    internal void Complete()
+    {
+        Volatile.Write(ref _disposed, 1);
+        _channel.Writer.TryComplete();
+    }
+}

@@ -1,0 +1,40 @@
+using System.Net;
+
+namespace Shisa.DataPlane.Bus;
+
+/// <summary>What a movement detector reports, valued as SHISA's MIPM_MD_* commands.</summary>
+public enum MovementCommand : byte
+{
+    /// <summary>MIPM_MD_REREG: a new care-of address; register it.</summary>
+    NewCareOfAddress = 0x01,
+
+    /// <summary>MIPM_MD_DEREGHOME: back on the home link; deregister.</summary>
+    ReturnedHome = 0x02,
+
+    /// <summary>MIPM_MD_DEREGFOREIGN: a care-of address went away; deregister it.</summary>
+    CareOfAddressRemoved = 0x03,
+
+    /// <summary>MIPM_MD_SCAN: look again (e.g. after a link change with no address yet).</summary>
+    Scan = 0x04,
+}
+
+/// <summary>
+/// MIPM_MD_INFO (10): movement, from the movement detector to the mobile node and router (mipsock mipm_md_info).
+/// </summary>
+/// <param name="Command">What happened.</param>
+/// <param name="CareOfAddress">The new (or removed) care-of address; on <see cref="MovementCommand.ReturnedHome"/>
+/// the home address, as in SHISA; null for <see cref="MovementCommand.Scan"/>.</param>
+/// <param name="InterfaceName">The interface it happened on.</param>
+/// <param name="InterfaceIndex">That interface's index, 0 when unknown.</param>
+/// <param name="OnHomeLink">True when the interface is attached to the home link.</param>
+/// <param name="HomeAddress">When set, the move applies to this home address only (SHISA's MIPM_MD_ADDR hint).</param>
+public sealed record MovementInfo(
+    MovementCommand Command,
+    IPAddress? CareOfAddress,
+    string InterfaceName,
+    int InterfaceIndex,
+    bool OnHomeLink,
+    IPAddress? HomeAddress = null) : MobilityMessage
+{
+    public override MessageType Type => MessageType.MovementInfo;
+}
