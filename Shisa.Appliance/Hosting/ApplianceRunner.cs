@@ -1,0 +1,126 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Shisa.Appliance.Web;
+using Shisa.DataPlane;
+using Shisa.DataPlane.Bus;
+using Shisa.Modules.Configuration;
+using Shisa.Modules.Hosting;
+
+namespace Shisa.Appliance.Hosting;
+
+/// <summary>
+/// <c>shisa run</c>: builds the process (bus, data plane sender, the modules the profile's roles name, the
+/// status server), runs until <paramref name="stop"/> fires (SIGINT/SIGTERM), then stops everything in
+/// reverse within <see cref="StopBudget"/>. A module that fails to start ends the run with a message naming it.
+/// </summary>
+internal static class ApplianceRunner
+{
+    public static readonly TimeSpan StopBudget = TimeSpan.FromSeconds(4);
+
+    public static async Task<int> RunAsync(
+        Profile profile,
+        ModuleCatalog catalog,
+        Func<IPacketSender> packetSender,
+        ILoggerFactory loggerFactory,
+        TextWriter error,
+        CancellationToken stop,
+        Action<Uri>? onStatusServer = null)
+    {
+        var log = loggerFactory.CreateLogger("Shisa.Appliance");
+        var services = new ServiceCollection();
+        services.AddSingleton(loggerFactory);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => packetSender());
+        try
+        {
+            services.AddShisaModules(profile, catalog);
+        }
+        catch (ModuleConfigurationException ex)
+        {
+            error.WriteLine($"shisa: {ex.Message}");
+            return 1;
+        }
+
+        await using var provider = services.BuildServiceProvider();
+        ModuleHost host;
+        try
+        {
+            host = provider.GetRequiredService<ModuleHost>();
+        }
+        catch (ModuleConfigurationException ex)
+        {
+            error.WriteLine($"shisa: {ex.Message}");
+            return 1;
+        }
+
+        var bus = provider.GetRequiredService<MobilityBus>();
+        await using var status = new ApplianceStatus(profile, bus, provider.GetRequiredService<TimeProvider>(), Math.Max(1, profile.HomeAgent?.MaxBindings ?? 4096));
+        StatusServer? server = null;
+        try
+        {
+            if (profile.Status.Listen is { } listen)
+            {
+                try
+                {
+                    server = await StatusServer.StartAsync(listen, status, loggerFactory, stop).ConfigureAwait(false);
+                }
+                catch (IOException ex)
+                {
+                    error.WriteLine($"shisa: cannot serve the status page on {listen}: {ex.Message}");
+                    return 1;
+                }
+
+                ApplianceLog.StatusServing(log, server.BaseAddress);
+                onStatusServer?.Invoke(server.BaseAddress);
+            }
+
+            try
+            {
+                await host.StartAsync(stop).ConfigureAwait(false);
+            }
+            catch (ModuleStartException ex)
+            {
+                error.WriteLine($"shisa: module '{ex.ModuleName}' failed to start: {ex.InnerException?.Message}");
+                return 1;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return 0;
+            }
+
+            ApplianceLog.Running(log, profile.Node.Name, string.Join(",", profile.Node.Roles.Select(r => r.ToProfileName())));
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // SIGINT or SIGTERM: stop below.
+            }
+
+            ApplianceLog.Stopping(log);
+            using var budget = new CancellationTokenSource(StopBudget);
+            await host.StopAsync(budget.Token).ConfigureAwait(false);
+            return 0;
+        }
+        finally
+        {
+            if (server is not null)
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}
+
+internal static partial class ApplianceLog
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "status page on {Url}")]
+    public static partial void StatusServing(ILogger logger, Uri url);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "node {Node} running roles [{Roles}]")]
+    public static partial void Running(ILogger logger, string node, string roles);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "stopping")]
+    public static partial void Stopping(ILogger logger);
+}

@@ -1,0 +1,162 @@
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Shisa.Appliance.Web;
+using Shisa.DataPlane.Bus;
+using Shisa.Modules.Configuration;
+using Shisa.Modules.Hosting;
+
+namespace Shisa.Appliance.Hosting;
+
+/// <summary>
+/// The status the web server shows (DESIGN 8): the profile's node and roles, the interfaces it names with
+/// their addresses, the bindings as announced on the bus, and counters. Everything is copied out per request.
+/// </summary>
+internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
+{
+    private readonly Profile _profile;
+    private readonly MobilityBus _bus;
+    private readonly TimeProvider _time;
+    private readonly DateTimeOffset _started;
+    private readonly BindingView _bindings;
+    private readonly MobilitySubscription _subscription;
+    private readonly Task _pump;
+    private Func<IReadOnlyDictionary<string, long>>? _extraCounters;
+
+    public ApplianceStatus(Profile profile, MobilityBus bus, TimeProvider time, int capacity = 100_000)
+    {
+        _profile = profile;
+        _bus = bus;
+        _time = time;
+        _started = time.GetUtcNow();
+        _bindings = new BindingView(capacity);
+        _subscription = bus.Subscribe("status", MessageKinds.BindingCache | MessageKinds.BindingUpdateList, capacity: 4096);
+        _pump = Task.Run(PumpAsync);
+    }
+
+    /// <summary>More counters to show (e.g. data plane drops), read on every capture.</summary>
+    public void AddCounters(Func<IReadOnlyDictionary<string, long>> counters) => _extraCounters = counters;
+
+    private async Task PumpAsync()
+    {
+        await foreach (var envelope in _subscription.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            _bindings.Apply(envelope);
+        }
+    }
+
+    public StatusSnapshot Capture()
+    {
+        var now = _time.GetUtcNow();
+        var (cache, list) = _bindings.Copy();
+        return new StatusSnapshot(
+            _profile.Node.Name,
+            [.. _profile.Node.Roles.Select(RoleNames.ToProfileName)],
+            (long)(now - _started).TotalSeconds,
+            Interfaces(),
+            [.. cache.Select(c => new BindingCacheStatus(
+                c.Entry.HomeAddress.ToString(),
+                c.Entry.CareOfAddress.ToString(),
+                c.Entry.Peer.ToString(),
+                BindingView.Flags(c.Entry.Flags),
+                [.. c.Entry.MobileNetworkPrefixes.Select(p => p.ToString())],
+                c.Entry.BindingId,
+                c.Entry.Sequence,
+                Remaining(c.Since, c.Entry.Lifetime, now)))],
+            [.. list.Select(l => new BindingUpdateListStatus(
+                l.Entry.Peer.ToString(),
+                l.Entry.HomeAddress.ToString(),
+                l.Entry.CareOfAddress.ToString(),
+                l.Entry.State.ToString(),
+                l.Entry.Sequence,
+                Remaining(l.Since, l.Entry.Lifetime, now)))],
+            Counters());
+    }
+
+    private static long Remaining(DateTimeOffset since, TimeSpan lifetime, DateTimeOffset now) =>
+        Math.Max(0, (long)(since + lifetime - now).TotalSeconds);
+
+    private Dictionary<string, long> Counters()
+    {
+        var snapshot = _bus.GetSnapshot();
+        var counters = new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["bus_messages"] = snapshot.LastSequence,
+            ["status_bindings_overflow"] = _bindings.Overflow,
+        };
+        foreach (var (type, count) in snapshot.PublishedByType)
+        {
+            counters["bus_" + type.ToString().ToLowerInvariant()] = count;
+        }
+
+        foreach (var s in snapshot.Subscribers)
+        {
+            var key = "bus_dropped_" + s.Name.ToLowerInvariant();
+            counters[key] = counters.GetValueOrDefault(key) + s.Dropped;
+        }
+
+        if (_extraCounters?.Invoke() is { } extra)
+        {
+            foreach (var (name, value) in extra)
+            {
+                counters[name] = value;
+            }
+        }
+
+        return counters;
+    }
+
+    private List<InterfaceStatus> Interfaces()
+    {
+        var byName = new Dictionary<string, NetworkInterface>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+            {
+                byName[nic.Name] = nic;
+            }
+        }
+        catch (NetworkInformationException)
+        {
+            // Interfaces cannot be listed right now: show them as down without addresses.
+        }
+
+        return [.. _profile.Interfaces.Select(i =>
+        {
+            if (!byName.TryGetValue(i.Name, out var nic))
+            {
+                return new InterfaceStatus(i.Name, LinkName(i.Link), false, []);
+            }
+
+            var addresses = nic.GetIPProperties().UnicastAddresses
+                .Where(a => a.Address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+                .Select(a => $"{a.Address}/{a.PrefixLength}")
+                .ToList();
+            bool up = nic.OperationalStatus is OperationalStatus.Up or OperationalStatus.Unknown;
+            return new InterfaceStatus(i.Name, LinkName(i.Link), up, addresses);
+        })];
+    }
+
+    private static string LinkName(LinkKind link) => link switch
+    {
+        LinkKind.Home => "home",
+        LinkKind.Foreign => "foreign",
+        LinkKind.MobileNetwork => "mobile_network",
+        _ => "backbone",
+    };
+
+    public async IAsyncEnumerable<BusEvent> FollowEvents([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var subscription = _bus.Subscribe("events", MessageKinds.All, capacity: 1024);
+        await foreach (var e in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new BusEvent(e.Sequence, e.Timestamp, e.Type.ToString(), Summaries.Of(e.Message));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _subscription.Dispose();
+        await _pump.ConfigureAwait(false);
+    }
+}
