@@ -8,11 +8,15 @@ namespace Shisa.DataPlane.Tests.Wire;
 /// <summary>Every interoperability vector against the IPv6-level codecs, driven by the vectors' JSON oracles.</summary>
 public class VectorTests
 {
-    private static IEnumerable<TestCaseData> All() => VectorCatalog.Cases();
+    private static IEnumerable<TestCaseData> All() => Named(VectorCatalog.Cases());
 
-    private static IEnumerable<TestCaseData> WithIcmp() => VectorCatalog.Cases(v => HasIcmp(v.Oracle));
+    private static IEnumerable<TestCaseData> WithIcmp() => Named(VectorCatalog.Cases(v => HasIcmp(v.Oracle)));
 
-    private static IEnumerable<TestCaseData> Tunnelled() => VectorCatalog.Cases(v => v.Oracle.TryGetProperty("inner", out _));
+    private static IEnumerable<TestCaseData> Tunnelled() => Named(VectorCatalog.Cases(v => v.Oracle.TryGetProperty("inner", out _)));
+
+    /// <summary>Prefixes the method name ({m}) so each test's full name is unique across methods.</summary>
+    private static IEnumerable<TestCaseData> Named(IEnumerable<TestCaseData> cases) =>
+        cases.Select(c => c.SetName("{m}(" + c.TestName + ")"));
 
     private static bool HasIcmp(JsonElement oracle) =>
         (oracle.TryGetProperty("icmpv6", out var i) && i.ValueKind != JsonValueKind.Null)
