@@ -70,26 +70,29 @@ public static class HomeAddressOption
     /// </summary>
     /// <remarks>
     /// <paramref name="destination"/> may be the packet's own buffer (same start, with room for 24 more
-    /// octets): the tail is moved first. Returns false when the buffer is short, the packet malformed or
-    /// too long, or it already has a Destination Options header in the place the new one would take (merging
-    /// options is not done).
+    /// octets): the tail is moved first. Returns false when the buffer is short; the packet is refused by
+    /// <see cref="Ipv6Packet.TryParse"/>, too long, already has a Home Address option or
+    /// <see cref="Ipv6Packet.MaxExtensionHeaders"/> headers; its source is not a routable unicast address
+    /// (RFC 6275 9.3.1); or it already has a Destination Options header in the place the new one would take
+    /// (merging options is not done).
     /// </remarks>
     public static bool TryInsert(ReadOnlySpan<byte> packet, ReadOnlySpan<byte> careOfAddress, Span<byte> destination, out int bytesWritten)
     {
         bytesWritten = 0;
-        if (careOfAddress.Length != Ipv6Header.AddressLength || !Ipv6Header.TryRead(packet, out var header))
+        if (careOfAddress.Length != Ipv6Header.AddressLength || !Ipv6Packet.TryParse(packet, out var parsed)
+            || parsed.HasHomeAddress || parsed.ExtensionHeaderCount >= Ipv6Packet.MaxExtensionHeaders
+            || !Ipv6Address.IsRoutableUnicast(parsed.Header.Source))
         {
             return false;
         }
 
-        int total = Ipv6Header.Length + header.PayloadLength;
-        if (total > packet.Length || header.PayloadLength + InsertedLength > Ipv6Header.MaxPayloadLength
-            || destination.Length < total + InsertedLength
-            || !TryFindInsertionPoint(packet[..total], out int at, out int nextFieldOffset))
+        int total = parsed.Bytes.Length;
+        if (parsed.Header.PayloadLength + InsertedLength > Ipv6Header.MaxPayloadLength || destination.Length < total + InsertedLength)
         {
             return false;
         }
 
+        FindInsertionPoint(parsed, out int at, out int nextFieldOffset);
         byte next = packet[nextFieldOffset];
         if (next == IpProtocol.DestinationOptions)
         {
@@ -97,8 +100,8 @@ public static class HomeAddressOption
         }
 
         Span<byte> home = stackalloc byte[Ipv6Header.AddressLength];
-        header.Source.CopyTo(home);
-        int payloadLength = header.PayloadLength + InsertedLength;
+        parsed.Header.Source.CopyTo(home);
+        int payloadLength = parsed.Header.PayloadLength + InsertedLength;
 
         packet[at..total].CopyTo(destination[(at + InsertedLength)..]);
         packet[..at].CopyTo(destination);
@@ -125,37 +128,24 @@ public static class HomeAddressOption
         held.CopyTo(home);
     }
 
-    private static bool TryFindInsertionPoint(ReadOnlySpan<byte> packet, out int at, out int nextFieldOffset)
+    /// <summary>After Hop-by-Hop, routing headers and a Destination Options header that precedes a routing header.</summary>
+    private static void FindInsertionPoint(Ipv6Packet parsed, out int at, out int nextFieldOffset)
     {
-        at = Ipv6Header.Length;
+        at = parsed.UpperLayerOffset;
         nextFieldOffset = Ipv6Header.NextHeaderOffset;
-        for (int guard = 0; guard < Ipv6Packet.MaxExtensionHeaders; guard++)
+        for (int i = 0; i < parsed.ExtensionHeaderCount; i++)
         {
-            byte next = packet[nextFieldOffset];
-            bool skip = next == IpProtocol.Routing
-                || (next == IpProtocol.HopByHop && at == Ipv6Header.Length)
-                || (next == IpProtocol.DestinationOptions && at + 2 <= packet.Length && packet[at] == IpProtocol.Routing);
+            var header = parsed.GetExtensionHeader(i);
+            bool skip = header.Type is IpProtocol.HopByHop or IpProtocol.Routing
+                || (header.Type == IpProtocol.DestinationOptions && header.NextHeader == IpProtocol.Routing);
             if (!skip)
             {
-                return true;
+                at = header.Offset;
+                return;
             }
 
-            if (at + 2 > packet.Length)
-            {
-                return false;
-            }
-
-            int length = (packet[at + 1] + 1) * Alignment;
-            if (at + length > packet.Length)
-            {
-                return false;
-            }
-
-            nextFieldOffset = at;
-            at += length;
+            nextFieldOffset = header.Offset;
         }
-
-        return false;
     }
 }
 
