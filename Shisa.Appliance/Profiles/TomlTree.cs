@@ -93,13 +93,14 @@ internal static class TomlTreeBuilder
             var parent = root;
             for (int i = 0; i < path.Count - 1 && parent is not null; i++)
             {
-                parent = Descend(parent, path[i]);
+                parent = Descend(parent, path[i], path[i].Position);
             }
 
-            var (name, position) = path[^1];
+            // A table made by a header is positioned at the header's name: "missing key" errors point there.
+            var header = PositionOf(table.Name);
             var target = parent is null ? null : table is TableArraySyntax
-                ? AppendToTableArray(parent, name, position)
-                : OpenTable(parent, name, position);
+                ? AppendToTableArray(parent, path[^1], header)
+                : Descend(parent, path[^1], header);
             if (target is null)
             {
                 continue;
@@ -130,7 +131,7 @@ internal static class TomlTreeBuilder
         TomlTable? target = table;
         for (int i = 0; i < path.Count - 1 && target is not null; i++)
         {
-            target = Descend(target, path[i]);
+            target = Descend(target, path[i], path[i].Position);
         }
 
         var value = Convert(keyValue.Value);
@@ -140,8 +141,8 @@ internal static class TomlTreeBuilder
         }
     }
 
-    /// <summary>The table at <paramref name="segment"/> below <paramref name="table"/>, made implicitly when missing.</summary>
-    private static TomlTable? Descend(TomlTable table, (string Name, SourcePosition Position) segment)
+    /// <summary>The table at <paramref name="segment"/> below <paramref name="table"/>, made when missing.</summary>
+    private static TomlTable? Descend(TomlTable table, (string Name, SourcePosition Position) segment, SourcePosition position)
     {
         switch (table[segment.Name]?.Value)
         {
@@ -150,7 +151,7 @@ internal static class TomlTreeBuilder
             case TomlArray { Items: [.., TomlTable last] }:
                 return last;
             case null:
-                var created = new TomlTable(segment.Position);
+                var created = new TomlTable(position);
                 table.TryAdd(new TomlEntry(segment.Name, segment.Position, created));
                 return created;
             default:
@@ -158,13 +159,10 @@ internal static class TomlTreeBuilder
         }
     }
 
-    private static TomlTable? OpenTable(TomlTable parent, string name, SourcePosition position) =>
-        Descend(parent, (name, position));
-
-    private static TomlTable? AppendToTableArray(TomlTable parent, string name, SourcePosition position)
+    private static TomlTable? AppendToTableArray(TomlTable parent, (string Name, SourcePosition Position) segment, SourcePosition position)
     {
         var item = new TomlTable(position);
-        switch (parent[name]?.Value)
+        switch (parent[segment.Name]?.Value)
         {
             case TomlArray array:
                 array.Items.Add(item);
@@ -172,7 +170,7 @@ internal static class TomlTreeBuilder
             case null:
                 var created = new TomlArray(position);
                 created.Items.Add(item);
-                parent.TryAdd(new TomlEntry(name, position, created));
+                parent.TryAdd(new TomlEntry(segment.Name, segment.Position, created));
                 return item;
             default:
                 return null;
