@@ -25,9 +25,10 @@ internal static class InterfaceSectionValidator
                 continue;
             }
 
-            if (name is { } unique && interfaces.FirstOrDefault(i => i.Value.Name == unique.Value) is { Value: not null } first)
+            int first = name is { } unique ? interfaces.FindIndex(i => i.Value.Name == unique.Value) : -1;
+            if (first >= 0)
             {
-                reader.Error(unique.Position, $"duplicate interface '{unique.Value}' (first declared at line {first.Position.Line})");
+                reader.Error(name!.Value.Position, $"duplicate interface '{name.Value.Value}' (first declared at line {interfaces[first].Position.Line})");
                 continue;
             }
 
@@ -63,7 +64,7 @@ internal static class InterfaceSectionValidator
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            var match = declared.FirstOrDefault(i => i.Value.Name == name.Value).Value;
+            var match = declared.Select(i => i.Value).FirstOrDefault(i => i.Name == name.Value);
             if (match is null)
             {
                 reader.Error(name.Position, $"interface '{name.Value}' in {reader.Label} {key} is not declared in [[interface]]");

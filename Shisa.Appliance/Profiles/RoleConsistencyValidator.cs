@@ -11,7 +11,18 @@ internal static class RoleConsistencyValidator
 {
     public static void Validate(IReadOnlyList<Located<Role>> roles, TomlTable root, ProfileDiagnostics diagnostics)
     {
-        Located<Role>? Listed(Role role) => roles.FirstOrDefault(r => r.Value == role) is { Position.Line: > 0 } found ? found : null;
+        Located<Role>? Listed(Role role)
+        {
+            foreach (var listed in roles)
+            {
+                if (listed.Value == role)
+                {
+                    return listed;
+                }
+            }
+
+            return null;
+        }
 
         foreach (var role in Enum.GetValues<Role>())
         {

@@ -48,6 +48,17 @@ public class ProfileFuzzTests
         TestContext.Out.WriteLine($"{valid} of {Iterations} mutated profiles were still valid; parsing took {parsing.ElapsedMilliseconds} ms");
     }
 
+    [TestCase(100)]
+    [TestCase(100_000)]
+    public void Deep_nesting_is_an_error_not_a_crash(int depth)
+    {
+        string arrays = "x = " + new string('[', depth) + new string(']', depth);
+        string tables = "x = " + string.Concat(Enumerable.Repeat("{a=", depth)) + "1" + new string('}', depth);
+
+        Assert.That(ProfileLoader.Parse(arrays, "deep.toml").Errors, Is.Not.Empty);
+        Assert.That(ProfileLoader.Parse(tables, "deep.toml").Errors, Is.Not.Empty);
+    }
+
     private static void CheckConsistent(ProfileLoadResult result, string text, int iteration)
     {
         string context = $"iteration {iteration}\n--- input ---\n{text}\n--- errors ---\n{string.Join("\n", result.Errors)}";
