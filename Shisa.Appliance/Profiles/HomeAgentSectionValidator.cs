@@ -1,0 +1,43 @@
+using Shisa.Modules.Configuration;
+
+namespace Shisa.Appliance.Profiles;
+
+/// <summary>[home_agent]: the home agent's address on the home link, the home prefix, and its bounds.</summary>
+internal static class HomeAgentSectionValidator
+{
+    private static readonly string[] Keys = ["address", "prefix", "max_bindings", "max_lifetime", "mobile_node"];
+
+    public static HomeAgentSection? Validate(TomlTable table, IReadOnlyList<Located<InterfaceSection>> interfaces, ProfileDiagnostics diagnostics)
+    {
+        int errors = diagnostics.Count;
+        var reader = SectionReader.Open(table, "[home_agent]", diagnostics, Keys);
+        var address = reader.Unicast("address", required: true);
+        var prefix = reader.Prefix("prefix", required: true);
+        var maxBindings = reader.Integer("max_bindings", 1, int.MaxValue, $"1..{int.MaxValue}");
+        var maxLifetime = reader.Integer("max_lifetime", 1, ProfileLimits.MaxLifetimeSeconds, ProfileLimits.LifetimeRule);
+
+        if (address is { } a && prefix is { } p && !p.Value.Contains(a.Value))
+        {
+            reader.Error(a.Position, $"home agent address {a.Value} is outside its home prefix {p.Value}");
+        }
+
+        if (!interfaces.Any(i => i.Value.Link == LinkKind.Home))
+        {
+            reader.Error(reader.Position, "[home_agent] needs an [[interface]] with link = \"home\" to serve the home link");
+        }
+
+        var mobileNodes = AuthorizedMobileNodeValidator.Validate(reader.Tables("mobile_node"), address, prefix, diagnostics);
+
+        if (diagnostics.Count != errors || address is null || prefix is null)
+        {
+            return null;
+        }
+
+        return new HomeAgentSection(
+            address.Value.Value,
+            prefix.Value.Value,
+            maxBindings is { } mb ? (int)mb.Value : ProfileLimits.DefaultMaxBindings,
+            maxLifetime is { } ml ? TimeSpan.FromSeconds(ml.Value) : ProfileLimits.DefaultMaxLifetime,
+            new ValueList<AuthorizedMobileNode>(mobileNodes));
+    }
+}

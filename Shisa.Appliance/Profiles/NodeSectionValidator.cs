@@ -1,0 +1,60 @@
+using Shisa.Modules.Configuration;
+
+namespace Shisa.Appliance.Profiles;
+
+/// <summary>[node]: the name and the roles, which decide the node type as SHISA's set of daemons did.</summary>
+internal static class NodeSectionValidator
+{
+    private static readonly string[] Keys = ["name", "roles"];
+
+    /// <param name="roles">The valid roles with where each was written, for the cross-section checks.</param>
+    public static NodeSection? Validate(TomlTable table, ProfileDiagnostics diagnostics, out IReadOnlyList<Located<Role>>? roles)
+    {
+        var reader = SectionReader.Open(table, "[node]", diagnostics, Keys);
+        var name = reader.Text("name", required: true);
+        if (name is { } n && n.Value.Any(char.IsControl))
+        {
+            reader.Error(n.Position, "key 'name' must not contain control characters");
+            name = null;
+        }
+
+        roles = ReadRoles(reader);
+        return name is { } valid && roles is not null ? new NodeSection(valid.Value, new ValueList<Role>(roles.Select(r => r.Value))) : null;
+    }
+
+    private static List<Located<Role>>? ReadRoles(SectionReader reader)
+    {
+        if (reader.Strings("roles", required: true) is not { } texts)
+        {
+            return null;
+        }
+
+        if (texts.Count == 0)
+        {
+            reader.Error(reader.Position, "key 'roles' in [node] must name at least one role");
+            return null;
+        }
+
+        var roles = new List<Located<Role>>(texts.Count);
+        bool ok = true;
+        foreach (var text in texts)
+        {
+            if (!ProfileNames.Roles.TryGetValue(text.Value, out var role))
+            {
+                reader.Error(text.Position, $"unknown role '{text.Value}' (expected {string.Join(", ", ProfileNames.Roles.Keys)})");
+                ok = false;
+            }
+            else if (roles.Any(r => r.Value == role))
+            {
+                reader.Error(text.Position, $"role '{text.Value}' is listed twice");
+                ok = false;
+            }
+            else
+            {
+                roles.Add(new Located<Role>(role, text.Position));
+            }
+        }
+
+        return ok ? roles : null;
+    }
+}
