@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Shisa.DataPlane;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Signalling;
 using Shisa.Modules.Configuration;
 
 namespace Shisa.Modules.Hosting;
@@ -16,6 +17,7 @@ public sealed class ModuleContext
         Profile profile,
         MobilityBus bus,
         IPacketSender packetSender,
+        ISignallingSource signalling,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory)
     {
@@ -23,12 +25,14 @@ public sealed class ModuleContext
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(packetSender);
+        ArgumentNullException.ThrowIfNull(signalling);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         ModuleName = moduleName;
         Profile = profile;
         Bus = bus;
         PacketSender = packetSender;
+        Signalling = signalling;
         TimeProvider = timeProvider;
         LoggerFactory = loggerFactory;
         Logger = loggerFactory.CreateLogger(LoggerCategory(moduleName));
@@ -45,6 +49,9 @@ public sealed class ModuleContext
     public IPacketSender PacketSender { get; }
 
     /// <summary>The only clock a module reads and the only timers it arms.</summary>
+    /// <summary>Signalling packets the data plane received (Mobility Header, DHAAD, mobile prefix, RAs).</summary>
+    public ISignallingSource Signalling { get; }
+
     public TimeProvider TimeProvider { get; }
 
     public ILoggerFactory LoggerFactory { get; }

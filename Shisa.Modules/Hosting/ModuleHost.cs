@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Shisa.DataPlane;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Signalling;
 using Shisa.Modules.Configuration;
 
 namespace Shisa.Modules.Hosting;
@@ -19,6 +20,7 @@ public sealed class ModuleHost : IAsyncDisposable
     private readonly Profile _profile;
     private readonly MobilityBus _bus;
     private readonly IPacketSender _packetSender;
+    private readonly ISignallingSource _signalling;
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -31,6 +33,7 @@ public sealed class ModuleHost : IAsyncDisposable
     /// <param name="profile">The profile: its roles choose the modules; its sections configure them.</param>
     /// <param name="bus">The mobility bus.</param>
     /// <param name="packetSender">The data plane's send API.</param>
+    /// <param name="signalling">Received signalling, from the data plane.</param>
     /// <param name="timeProvider">The clock every module uses.</param>
     /// <param name="loggerFactory">Logging for the host and the modules.</param>
     /// <exception cref="ModuleConfigurationException">The modules cannot run the profile's roles (see <see cref="ModuleResolver.Resolve"/>).</exception>
@@ -39,10 +42,12 @@ public sealed class ModuleHost : IAsyncDisposable
         Profile profile,
         MobilityBus bus,
         IPacketSender packetSender,
+        ISignallingSource signalling,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(modules);
+        ArgumentNullException.ThrowIfNull(signalling);
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(packetSender);
@@ -51,6 +56,7 @@ public sealed class ModuleHost : IAsyncDisposable
         _profile = profile;
         _bus = bus;
         _packetSender = packetSender;
+        _signalling = signalling;
         _timeProvider = timeProvider;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ModuleHost>();
@@ -96,7 +102,7 @@ public sealed class ModuleHost : IAsyncDisposable
             for (int i = 0; i < StartOrder.Count; i++)
             {
                 var module = StartOrder[i];
-                var context = new ModuleContext(module.Name, _profile, _bus, _packetSender, _timeProvider, _loggerFactory);
+                var context = new ModuleContext(module.Name, _profile, _bus, _packetSender, _signalling, _timeProvider, _loggerFactory);
                 ModuleHostLog.Starting(_logger, module.Name, RoleNames.Join(module.Provides));
                 SetState(i, ModuleState.Starting);
                 long begin = _timeProvider.GetTimestamp();

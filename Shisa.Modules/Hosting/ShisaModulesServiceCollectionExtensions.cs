@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Shisa.DataPlane;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Signalling;
 using Shisa.Modules.Configuration;
 
 namespace Shisa.Modules.Hosting;
@@ -76,11 +77,14 @@ public static class ShisaModulesServiceCollectionExtensions
         services.TryAddSingleton(profile);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(static sp => new MobilityBus(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<SignallingHub>();
+        services.TryAddSingleton<ISignallingSource>(static sp => sp.GetRequiredService<SignallingHub>());
         services.TryAddSingleton(static sp => new ModuleHost(
             sp.GetServices<IRoleModule>(),
             sp.GetRequiredService<Profile>(),
             sp.GetRequiredService<MobilityBus>(),
             sp.GetRequiredService<IPacketSender>(),
+            sp.GetRequiredService<ISignallingSource>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         return services;

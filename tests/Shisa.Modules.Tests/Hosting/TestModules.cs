@@ -1,3 +1,4 @@
+using Shisa.DataPlane.Signalling;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -79,5 +80,5 @@ internal static class TestProfiles
         Plugins: null);
 
     public static ModuleHost Host(Profile profile, params IRoleModule[] modules) =>
-        new(modules, profile, new MobilityBus(new FakeTimeProvider()), new CountingPacketSender(), new FakeTimeProvider(), NullLoggerFactory.Instance);
+        new(modules, profile, new MobilityBus(new FakeTimeProvider()), new CountingPacketSender(), new SignallingHub(), new FakeTimeProvider(), NullLoggerFactory.Instance);
 }
