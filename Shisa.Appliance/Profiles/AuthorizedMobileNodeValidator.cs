@@ -1,5 +1,6 @@
 using System.Net;
 using Shisa.Modules.Configuration;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Appliance.Profiles;
 
@@ -18,12 +19,12 @@ internal static class AuthorizedMobileNodeValidator
     public static List<AuthorizedMobileNode> Validate(
         IReadOnlyList<TomlTable> tables,
         Located<IPAddress>? homeAgentAddress,
-        Located<Ipv6Prefix>? homePrefix,
+        Located<Prefix>? homePrefix,
         ProfileDiagnostics diagnostics)
     {
         var entries = new List<AuthorizedMobileNode>(tables.Count);
         var homeAddresses = new List<Located<IPAddress>>();
-        var claimed = new List<Located<Ipv6Prefix>>();
+        var claimed = new List<Located<Prefix>>();
         foreach (var table in tables)
         {
             int errors = diagnostics.Count;
@@ -46,7 +47,7 @@ internal static class AuthorizedMobileNodeValidator
 
             if (diagnostics.Count == errors && homeAddress is { } valid)
             {
-                entries.Add(new AuthorizedMobileNode(valid.Value, new ValueList<Ipv6Prefix>(prefixes.Select(p => p.Value)), spi, key));
+                entries.Add(new AuthorizedMobileNode(valid.Value, new EquatableArray<Prefix>(prefixes.Select(p => p.Value)), spi, key));
             }
         }
 
@@ -57,7 +58,7 @@ internal static class AuthorizedMobileNodeValidator
         SectionReader reader,
         Located<IPAddress> homeAddress,
         Located<IPAddress>? homeAgentAddress,
-        Located<Ipv6Prefix>? homePrefix,
+        Located<Prefix>? homePrefix,
         List<Located<IPAddress>> earlier)
     {
         if (homePrefix is { } p && !p.Value.Contains(homeAddress.Value))
@@ -77,7 +78,7 @@ internal static class AuthorizedMobileNodeValidator
         }
     }
 
-    private static void CheckPrefix(SectionReader reader, Located<Ipv6Prefix> prefix, Located<Ipv6Prefix>? homePrefix, List<Located<Ipv6Prefix>> claimed)
+    private static void CheckPrefix(SectionReader reader, Located<Prefix> prefix, Located<Prefix>? homePrefix, List<Located<Prefix>> claimed)
     {
         if (homePrefix is { } p && ProfileValues.Overlap(p.Value, prefix.Value))
         {

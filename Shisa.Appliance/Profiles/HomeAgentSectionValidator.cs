@@ -1,4 +1,5 @@
 using Shisa.Modules.Configuration;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Appliance.Profiles;
 
@@ -38,6 +39,6 @@ internal static class HomeAgentSectionValidator
             prefix.Value.Value,
             maxBindings is { } mb ? (int)mb.Value : ProfileLimits.DefaultMaxBindings,
             maxLifetime is { } ml ? TimeSpan.FromSeconds(ml.Value) : ProfileLimits.DefaultMaxLifetime,
-            new ValueList<AuthorizedMobileNode>(mobileNodes));
+            new EquatableArray<AuthorizedMobileNode>(mobileNodes));
     }
 }

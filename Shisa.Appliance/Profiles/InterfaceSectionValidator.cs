@@ -1,4 +1,5 @@
 using Shisa.Modules.Configuration;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Appliance.Profiles;
 
@@ -42,7 +43,7 @@ internal static class InterfaceSectionValidator
     }
 
     /// <summary>Checks that every name in a list is a declared interface, of a link kind the list allows.</summary>
-    public static ValueList<string>? ResolveNames(
+    public static EquatableArray<string>? ResolveNames(
         SectionReader reader,
         string key,
         IReadOnlyList<Located<InterfaceSection>> declared,
@@ -82,7 +83,7 @@ internal static class InterfaceSectionValidator
             }
         }
 
-        return ok ? new ValueList<string>(names.Select(n => n.Value)) : null;
+        return ok ? new EquatableArray<string>(names.Select(n => n.Value)) : null;
     }
 
     private static bool IsValidName(string name) =>

@@ -1,5 +1,6 @@
 using System.Net;
 using Shisa.Modules.Configuration;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Appliance.Profiles;
 
@@ -27,7 +28,7 @@ internal static class MobileNodeSectionValidator
         int length = prefixLength is { } pl ? (int)pl.Value : ProfileLimits.DefaultHomePrefixLength;
         if (homeAddress is { } h && homeAgent is { Value: { } ha } located)
         {
-            var homePrefix = new Ipv6Prefix(ProfileValues.Mask(h.Value, length), length);
+            var homePrefix = new Prefix(ProfileValues.Mask(h.Value, length), length);
             if (!homePrefix.Contains(ha))
             {
                 reader.Error(located.Position, $"home agent {ha} is outside the home prefix {homePrefix} (the home agent is on the home link)");

@@ -1,4 +1,5 @@
 using Shisa.Modules.Configuration;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Appliance.Profiles;
 
@@ -35,7 +36,7 @@ internal static class MobileRouterSectionValidator
 
         if (mobileNode is not null)
         {
-            var homePrefix = new Ipv6Prefix(ProfileValues.Mask(mobileNode.HomeAddress, mobileNode.HomePrefixLength), mobileNode.HomePrefixLength);
+            var homePrefix = new Prefix(ProfileValues.Mask(mobileNode.HomeAddress, mobileNode.HomePrefixLength), mobileNode.HomePrefixLength);
             foreach (var prefix in prefixes ?? [])
             {
                 if (ProfileValues.Overlap(prefix.Value, homePrefix))
@@ -51,7 +52,7 @@ internal static class MobileRouterSectionValidator
         }
 
         return new MobileRouterSection(
-            new ValueList<Ipv6Prefix>((prefixes ?? []).Select(p => p.Value)),
+            new EquatableArray<Prefix>((prefixes ?? []).Select(p => p.Value)),
             mode?.Value ?? MobileRouterMode.Explicit,
             ingress.Value);
     }

@@ -1,4 +1,5 @@
 using Shisa.Modules.Configuration;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Appliance.Profiles;
 
@@ -19,7 +20,7 @@ internal static class NodeSectionValidator
         }
 
         roles = ReadRoles(reader);
-        return name is { } valid && roles is not null ? new NodeSection(valid.Value, new ValueList<Role>(roles.Select(r => r.Value))) : null;
+        return name is { } valid && roles is not null ? new NodeSection(valid.Value, new EquatableArray<Role>(roles.Select(r => r.Value))) : null;
     }
 
     private static List<Located<Role>>? ReadRoles(SectionReader reader)

@@ -1,6 +1,7 @@
 using Shisa.Modules.Configuration;
 using Tomlyn.Parsing;
 using Tomlyn.Syntax;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Appliance.Profiles;
 
@@ -125,7 +126,7 @@ public static class ProfileLoader
         return new Profile(
             node,
             status,
-            new ValueList<InterfaceSection>(interfaces.Select(i => i.Value)),
+            new EquatableArray<InterfaceSection>(interfaces.Select(i => i.Value)),
             homeAgent,
             mobileNode,
             mobileRouter,

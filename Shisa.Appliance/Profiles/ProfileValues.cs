@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Shisa.Modules.Configuration;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Appliance.Profiles;
 
@@ -49,7 +50,7 @@ internal static class ProfileValues
     }
 
     /// <summary>"network/length" with the host bits clear.</summary>
-    public static bool TryParsePrefix(string text, out Ipv6Prefix prefix, out string error)
+    public static bool TryParsePrefix(string text, out Prefix prefix, out string error)
     {
         prefix = default;
         error = $"'{text}' is not an IPv6 prefix";
@@ -75,7 +76,7 @@ internal static class ProfileValues
             return false;
         }
 
-        prefix = new Ipv6Prefix(network, length);
+        prefix = new Prefix(network, length);
         return true;
     }
 
@@ -93,7 +94,7 @@ internal static class ProfileValues
     }
 
     /// <summary>Two prefixes overlap when one contains the other.</summary>
-    public static bool Overlap(Ipv6Prefix a, Ipv6Prefix b) => a.Contains(b) || b.Contains(a);
+    public static bool Overlap(Prefix a, Prefix b) => a.Contains(b) || b.Contains(a);
 
     /// <summary>A key as hexadecimal digits, two per byte.</summary>
     public static bool TryParseHexKey(string text, out byte[] key, out string error)

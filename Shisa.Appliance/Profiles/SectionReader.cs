@@ -1,5 +1,6 @@
 using System.Net;
 using Shisa.Modules.Configuration;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Appliance.Profiles;
 
@@ -174,17 +175,17 @@ internal sealed class SectionReader
         return null;
     }
 
-    public Located<Ipv6Prefix>? Prefix(string key, bool required = false) =>
+    public Located<Prefix>? Prefix(string key, bool required = false) =>
         String(key, required) is { } text ? ParsePrefix(text) : null;
 
-    public IReadOnlyList<Located<Ipv6Prefix>>? Prefixes(string key, bool required = false)
+    public IReadOnlyList<Located<Prefix>>? Prefixes(string key, bool required = false)
     {
         if (Strings(key, required) is not { } texts)
         {
             return null;
         }
 
-        var prefixes = new List<Located<Ipv6Prefix>>(texts.Count);
+        var prefixes = new List<Located<Prefix>>(texts.Count);
         foreach (var text in texts)
         {
             if (ParsePrefix(text) is not { } prefix)
@@ -208,7 +209,7 @@ internal sealed class SectionReader
     /// <summary>
     /// The RFC 4285 mobility SPI and shared key, which go together. SPIs 0-255 are reserved (RFC 4285 5.1).
     /// </summary>
-    public (uint? Spi, ValueList<byte> Key) Authentication()
+    public (uint? Spi, EquatableArray<byte> Key) Authentication()
     {
         var spi = Integer("spi", 256, uint.MaxValue, "256..4294967295 (RFC 4285 reserves 0-255)");
         var keyText = String("key");
@@ -224,16 +225,16 @@ internal sealed class SectionReader
             Error(_table[present]!.KeyPosition, $"key '{present}' needs key '{absent}' in {Label} (RFC 4285 authenticates with both)");
         }
 
-        return (spi is { } s ? (uint)s.Value : null, new ValueList<byte>(key));
+        return (spi is { } s ? (uint)s.Value : null, new EquatableArray<byte>(key));
     }
 
     public bool Has(string key) => _table[key] is not null;
 
-    private Located<Ipv6Prefix>? ParsePrefix(Located<string> text)
+    private Located<Prefix>? ParsePrefix(Located<string> text)
     {
         if (ProfileValues.TryParsePrefix(text.Value, out var prefix, out var error))
         {
-            return new Located<Ipv6Prefix>(prefix, text.Position);
+            return new Located<Prefix>(prefix, text.Position);
         }
 
         Error(text.Position, error);

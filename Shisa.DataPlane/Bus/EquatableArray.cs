@@ -15,6 +15,8 @@ public readonly struct EquatableArray<T> : IReadOnlyList<T>, IEquatable<Equatabl
 
     public EquatableArray(ImmutableArray<T> items) => _items = items;
 
+    public EquatableArray(IEnumerable<T> items) => _items = [.. items];
+
     public static EquatableArray<T> Empty => default;
 
     public ImmutableArray<T> Items => _items.IsDefault ? [] : _items;

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Shisa.Modules.Configuration;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Modules.Hosting;
 
@@ -11,7 +12,7 @@ namespace Shisa.Modules.Hosting;
 /// <param name="Name">The provider's name, for errors and listings.</param>
 /// <param name="Roles">The roles it provides.</param>
 /// <param name="Register">Registers the module(s), e.g. <c>(services, profile) => services.AddHomeAgent(profile.HomeAgent!)</c>.</param>
-public sealed record ModuleCatalogEntry(string Name, ValueList<Role> Roles, Action<IServiceCollection, Profile> Register);
+public sealed record ModuleCatalogEntry(string Name, EquatableArray<Role> Roles, Action<IServiceCollection, Profile> Register);
 
 /// <summary>
 /// What provides each role: the built-in role modules, and later those of plugin assemblies. Open for
@@ -38,7 +39,7 @@ public sealed class ModuleCatalog
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(register);
-        var entry = new ModuleCatalogEntry(name, new ValueList<Role>(roles.Distinct()), register);
+        var entry = new ModuleCatalogEntry(name, new EquatableArray<Role>(roles.Distinct()), register);
         if (entry.Roles.Count == 0)
         {
             throw new ArgumentException($"module '{name}' provides no role", nameof(roles));

@@ -79,7 +79,7 @@ public sealed class ModuleHost : IAsyncDisposable
     {
         lock (_states)
         {
-            return [.. StartOrder.Select((m, i) => new ModuleStatus(m.Name, new ValueList<Role>(m.Provides), _states[i]))];
+            return [.. StartOrder.Select((m, i) => new ModuleStatus(m.Name, new EquatableArray<Role>(m.Provides), _states[i]))];
         }
     }
 

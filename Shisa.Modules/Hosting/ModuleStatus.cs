@@ -1,4 +1,5 @@
 using Shisa.Modules.Configuration;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Modules.Hosting;
 
@@ -19,4 +20,4 @@ public enum ModuleState
 }
 
 /// <summary>A module as the status page shows it.</summary>
-public sealed record ModuleStatus(string Name, ValueList<Role> Provides, ModuleState State);
+public sealed record ModuleStatus(string Name, EquatableArray<Role> Provides, ModuleState State);

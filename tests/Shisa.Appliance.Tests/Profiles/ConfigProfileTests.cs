@@ -1,6 +1,7 @@
 using System.Net;
 using Shisa.Appliance.Profiles;
 using Shisa.Modules.Configuration;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Appliance.Tests.Profiles;
 
@@ -54,12 +55,12 @@ public class ConfigProfileTests
     {
         var profile = ProfileLoader.LoadFile(Path.Combine(RepoFiles.Root, "config", "ha.toml")).Profile!;
 
-        Assert.That(profile.Node, Is.EqualTo(new NodeSection("ha", new ValueList<Role>([Role.HomeAgent]))));
+        Assert.That(profile.Node, Is.EqualTo(new NodeSection("ha", new EquatableArray<Role>([Role.HomeAgent]))));
         Assert.That(profile.Status.Listen, Is.EqualTo(IPEndPoint.Parse("127.0.0.1:8781")));
-        Assert.That(profile.Interfaces, Is.EqualTo(new ValueList<InterfaceSection>([new("ha0", LinkKind.Home), new("ha-up", LinkKind.Backbone)])));
+        Assert.That(profile.Interfaces, Is.EqualTo(new EquatableArray<InterfaceSection>([new("ha0", LinkKind.Home), new("ha-up", LinkKind.Backbone)])));
         var ha = profile.HomeAgent!;
         Assert.That(ha.Address, Is.EqualTo(IPAddress.Parse("2001:db8:1::1")));
-        Assert.That(ha.Prefix, Is.EqualTo(new Ipv6Prefix(IPAddress.Parse("2001:db8:1::"), 64)));
+        Assert.That(ha.Prefix, Is.EqualTo(new Prefix(IPAddress.Parse("2001:db8:1::"), 64)));
         Assert.That(ha.MaxBindings, Is.EqualTo(1024));
         Assert.That(ha.MaxLifetime, Is.EqualTo(TimeSpan.FromSeconds(420)));
         Assert.That(ha.MobileNodes, Has.Count.EqualTo(2));
@@ -67,7 +68,7 @@ public class ConfigProfileTests
         Assert.That(ha.MobileNodes[0].Prefixes, Is.Empty);
         Assert.That(ha.MobileNodes[0].Spi, Is.EqualTo(256u));
         Assert.That(ha.MobileNodes[0].Key, Has.Count.EqualTo(20));
-        Assert.That(ha.MobileNodes[1].Prefixes, Is.EqualTo(new ValueList<Ipv6Prefix>([new(IPAddress.Parse("2001:db8:1:100::"), 56)])));
+        Assert.That(ha.MobileNodes[1].Prefixes, Is.EqualTo(new EquatableArray<Prefix>([new(IPAddress.Parse("2001:db8:1:100::"), 56)])));
         Assert.That(profile.MobileNode, Is.Null);
         Assert.That(profile.Correspondent, Is.Null);
     }
@@ -77,12 +78,12 @@ public class ConfigProfileTests
     {
         var profile = ProfileLoader.LoadFile(Path.Combine(RepoFiles.Root, "config", "mr.toml")).Profile!;
 
-        Assert.That(profile.Node.Roles, Is.EqualTo(new ValueList<Role>([Role.MobileNode, Role.MobileRouter, Role.MovementDetector])));
+        Assert.That(profile.Node.Roles, Is.EqualTo(new EquatableArray<Role>([Role.MobileNode, Role.MobileRouter, Role.MovementDetector])));
         Assert.That(profile.MobileNode!.HomeAgent, Is.EqualTo(IPAddress.Parse("2001:db8:1::1")));
         Assert.That(profile.MobileNode.Lifetime, Is.EqualTo(TimeSpan.FromSeconds(60)));
-        Assert.That(profile.MobileNode.Interfaces, Is.EqualTo(new ValueList<string>(["mn0"])));
+        Assert.That(profile.MobileNode.Interfaces, Is.EqualTo(new EquatableArray<string>(["mn0"])));
         Assert.That(profile.MobileRouter!.Mode, Is.EqualTo(MobileRouterMode.Explicit));
-        Assert.That(profile.MobileRouter.Ingress, Is.EqualTo(new ValueList<string>(["mr1"])));
+        Assert.That(profile.MobileRouter.Ingress, Is.EqualTo(new EquatableArray<string>(["mr1"])));
         Assert.That(profile.MovementDetector!.Method, Is.EqualTo(MovementDetectionMethod.Nud));
     }
 
@@ -91,7 +92,7 @@ public class ConfigProfileTests
     {
         var profile = ProfileLoader.LoadFile(Path.Combine(RepoFiles.Root, "config", "default.toml")).Profile!;
 
-        Assert.That(profile.Node.Roles, Is.EqualTo(new ValueList<Role>([Role.CorrespondentNode])));
+        Assert.That(profile.Node.Roles, Is.EqualTo(new EquatableArray<Role>([Role.CorrespondentNode])));
         Assert.That(profile.Status.Listen, Is.EqualTo(IPEndPoint.Parse("127.0.0.1:8780")));
         Assert.That(profile.Interfaces.Single().Name, Is.EqualTo("lo"));
         Assert.That(profile.Correspondent, Is.EqualTo(new CorrespondentSection(true)));

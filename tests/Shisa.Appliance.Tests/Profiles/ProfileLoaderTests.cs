@@ -1,6 +1,7 @@
 using System.Net;
 using Shisa.Appliance.Profiles;
 using Shisa.Modules.Configuration;
+using Shisa.DataPlane.Bus;
 
 namespace Shisa.Appliance.Tests.Profiles;
 
@@ -156,7 +157,7 @@ public class ProfileLoaderTests
             """, "mr.toml");
 
         Assert.That(result.Errors, Is.Empty);
-        Assert.That(result.Profile!.MobileRouter, Is.EqualTo(new MobileRouterSection(ValueList<Ipv6Prefix>.Empty, MobileRouterMode.Implicit, new ValueList<string>(["mr1"]))));
+        Assert.That(result.Profile!.MobileRouter, Is.EqualTo(new MobileRouterSection(EquatableArray<Prefix>.Empty, MobileRouterMode.Implicit, new EquatableArray<string>(["mr1"]))));
     }
 
     [Test]

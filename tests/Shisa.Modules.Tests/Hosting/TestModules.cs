@@ -62,16 +62,16 @@ internal sealed class CountingPacketSender : IPacketSender
 internal static class TestProfiles
 {
     public static Profile WithRoles(params Role[] roles) => new(
-        new NodeSection("test", new ValueList<Role>(roles)),
+        new NodeSection("test", new EquatableArray<Role>(roles)),
         new StatusSection(null),
-        ValueList<InterfaceSection>.Empty,
+        EquatableArray<InterfaceSection>.Empty,
         HomeAgent: roles.Contains(Role.HomeAgent)
             ? new HomeAgentSection(
                 IPAddress.Parse("2001:db8:1::1"),
-                new Ipv6Prefix(IPAddress.Parse("2001:db8:1::"), 64),
+                new Prefix(IPAddress.Parse("2001:db8:1::"), 64),
                 100,
                 TimeSpan.FromSeconds(420),
-                ValueList<AuthorizedMobileNode>.Empty)
+                EquatableArray<AuthorizedMobileNode>.Empty)
             : null,
         MobileNode: null,
         MobileRouter: null,
