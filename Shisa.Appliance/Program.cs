@@ -1,6 +1,8 @@
+using Shisa.Appliance.Cli;
+
 namespace Shisa.Appliance;
 
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static int Main(string[] args) => ShisaCli.Run(args, Console.Out, Console.Error);
 }

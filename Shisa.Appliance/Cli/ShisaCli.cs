@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Shisa.Appliance.Hosting;
+using Shisa.Appliance.Profiles;
+using Shisa.Modules.Hosting;
+
+namespace Shisa.Appliance.Cli;
+
+/// <summary>The command line of DESIGN 6: run, check, status, monitor.</summary>
+internal static class ShisaCli
+{
+    public const string DefaultUrl = "http://127.0.0.1:8780/";
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = Build(output, error);
+        var parse = root.Parse(args);
+        // The run command handles SIGINT/SIGTERM itself (a clean stop deregisters); the parser's own handler must not race it.
+        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null });
+    }
+
+    internal static RootCommand Build(TextWriter output, TextWriter error)
+    {
+        var profileOption = new Option<FileInfo>("--profile", "-p") { Description = "the TOML role profile", Required = true };
+        var urlOption = new Option<Uri>("--url") { Description = $"the instance's status address (default {DefaultUrl})", DefaultValueFactory = _ => new Uri(DefaultUrl) };
+        var jsonOption = new Option<bool>("--json") { Description = "print JSON instead of tables" };
+
+        var run = new Command("run", "run the roles the profile names until SIGINT/SIGTERM") { profileOption };
+        run.SetAction(parse => RunAppliance(parse.GetValue(profileOption)!, error));
+
+        var check = new Command("check", "validate a profile: errors as FILE:LINE:COL: message, exit 2 when invalid") { profileOption };
+        check.SetAction(parse => ProfileCheck.Run(parse.GetValue(profileOption)!.ToString(), output));
+
+        var status = new Command("status", "print a running instance's interfaces, bindings and counters") { urlOption, jsonOption };
+        status.SetAction((parse, ct) => StatusCommand.RunAsync(WithSlash(parse.GetValue(urlOption)!), parse.GetValue(jsonOption), output, error, ct));
+
+        var monitor = new Command("monitor", "print mobility bus messages live") { urlOption, jsonOption };
+        monitor.SetAction(parse => WithSignals(ct => MonitorCommand.RunAsync(WithSlash(parse.GetValue(urlOption)!), parse.GetValue(jsonOption), output, error, ct)));
+
+        return new RootCommand("shisa: a Mobile IPv6 / NEMO mobility appliance") { run, check, status, monitor };
+    }
+
+    private static Uri WithSlash(Uri url) => url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
+
+    private static int RunAppliance(FileInfo profileFile, TextWriter error)
+    {
+        var loaded = ProfileLoader.LoadFile(profileFile.ToString());
+        if (loaded.Profile is not { } profile || !loaded.IsValid)
+        {
+            foreach (var e in loaded.Errors)
+            {
+                error.WriteLine(e.ToString());
+            }
+
+            return ProfileCheck.ExitInvalid;
+        }
+
+        using var loggerFactory = LoggerFactory.Create(b => b
+            .SetMinimumLevel(LogLevel.Information)
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
+        return WithSignals(ct => ApplianceRunner.RunAsync(profile, ModuleCatalog.CreateBuiltIn(), Hosting.DataPlaneFactory.CreateSender, loggerFactory, error, ct));
+    }
+
+    /// <summary>Runs until the work ends or SIGINT/SIGTERM asks it to stop.</summary>
+    private static int WithSignals(Func<CancellationToken, Task<int>> work)
+    {
+        using var stop = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        return work(stop.Token).GetAwaiter().GetResult();
+    }
+}
