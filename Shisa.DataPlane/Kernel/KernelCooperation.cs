@@ -92,13 +92,16 @@ public sealed partial class KernelCooperation : IDisposable
 
     /// <summary>
     /// A proxy ND entry (<c>ip -6 neigh replace proxy ADDRESS dev DEVICE</c>) so the kernel answers Neighbor
-    /// Solicitations for a home address on the home link; switches the interface's proxy_ndp on first.
+    /// Solicitations for a home address on the home link; switches the interface's proxy_ndp on first, and its
+    /// proxy_delay off (the kernel otherwise waits up to 0.8 s before answering for a proxied address). The
+    /// kernel only proxies on a forwarding interface, as a home agent's is.
     /// </summary>
     public void AddProxyNeighbor(IPAddress address, string device)
     {
         CheckIpv6(address);
         CheckName(device, nameof(device));
         SetSysctl($"net/ipv6/conf/{device}/proxy_ndp", "1");
+        SetSysctl($"net/ipv6/neigh/{device}/proxy_delay", "0");
         string text = address.ToString();
         lock (_lock)
         {
