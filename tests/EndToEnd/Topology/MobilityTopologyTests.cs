@@ -27,6 +27,17 @@ public class MobilityTopologyTests
         Assert.That(Host.Ping(topology.Mnn, MobilityTopology.MobileRouterAddress), Is.True, "mnn cannot reach its mobile router");
         Assert.That(Host.Ping(topology.Cn, MobilityTopology.HomeAgentAddress), Is.True, "cn cannot reach the home agent");
 
+        // A fast ping's per-packet timeline, the tool for measuring handover gaps.
+        using (var ping = topology.StartPing(topology.Cn, careOf1!, intervalSeconds: 0.01))
+        {
+            await Task.Delay(400);
+            Assert.That(ping.Interrupt(TimeSpan.FromSeconds(2)), Is.True);
+            var timeline = PingTimeline.Parse(ping.StandardOutput);
+            Assert.That(timeline.Replies, Has.Count.GreaterThan(10));
+            Assert.That(timeline.Transmitted, Is.Not.Null, "ping printed its summary on SIGINT");
+            Assert.That(timeline.LongestGap, Is.LessThan(TimeSpan.FromMilliseconds(200)));
+        }
+
         clock.Restart();
         topology.MoveTo(AccessLink.Foreign2);
         var careOf2 = await Host.WaitForAddressAsync(topology.Mn, MobilityTopology.MobileInterface, MobilityTopology.Foreign2Prefix, TimeSpan.FromSeconds(5));
