@@ -1,0 +1,48 @@
+using System.Net.NetworkInformation;
+
+namespace Shisa.DataPlane.Ports;
+
+/// <summary>Reads an interface's index, MTU and link-layer address with ioctls on a socket, so the answers come
+/// from the network namespace that socket lives in.</summary>
+internal static unsafe class LinkInfo
+{
+    public static int GetIndex(int socketFd, string name)
+    {
+        var request = Libc.IfReq.For(name);
+        if (Libc.ioctl(socketFd, Libc.SIOCGIFINDEX, &request) < 0)
+        {
+            throw Libc.Fail($"SIOCGIFINDEX for '{name}' (no such interface in this network namespace?)");
+        }
+
+        return *(int*)request.Data;
+    }
+
+    public static int GetMtu(int socketFd, string name)
+    {
+        var request = Libc.IfReq.For(name);
+        if (Libc.ioctl(socketFd, Libc.SIOCGIFMTU, &request) < 0)
+        {
+            throw Libc.Fail($"SIOCGIFMTU for '{name}'");
+        }
+
+        return *(int*)request.Data;
+    }
+
+    public static PhysicalAddress GetLinkAddress(int socketFd, string name)
+    {
+        var request = Libc.IfReq.For(name);
+        if (Libc.ioctl(socketFd, Libc.SIOCGIFHWADDR, &request) < 0)
+        {
+            throw Libc.Fail($"SIOCGIFHWADDR for '{name}'");
+        }
+
+        // struct sockaddr: sa_family (2 octets), then the address.
+        ushort family = *(ushort*)request.Data;
+        if (family != 1) // ARPHRD_ETHER
+        {
+            return PhysicalAddress.None;
+        }
+
+        return new PhysicalAddress(new ReadOnlySpan<byte>(request.Data + 2, 6).ToArray());
+    }
+}

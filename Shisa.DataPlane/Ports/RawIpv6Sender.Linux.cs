@@ -1,0 +1,223 @@
+using System.Runtime.InteropServices;
+
+namespace Shisa.DataPlane.Ports;
+
+/// <summary>
+/// Sends whole IPv6 packets through <c>socket(AF_INET6, SOCK_RAW, IPPROTO_RAW)</c> (header included): any source
+/// address and extension headers go out as given, and the kernel routes them and resolves the next hop
+/// (DESIGN 5). The data plane's send API for signalling. Failures are counted by errno, never thrown: EPROTO
+/// after an ICMP error, ENETUNREACH while a route is missing and EMSGSIZE are all part of normal operation.
+/// </summary>
+public sealed unsafe class RawIpv6Sender : IPacketSender, IDisposable
+{
+    private const int Ipv6HeaderLength = 40;
+    private const int MaxErrno = 134;
+
+    private readonly int _fd;
+    private readonly int _maxBatch;
+    private readonly long[] _failuresByErrno = new long[MaxErrno + 1];
+    private readonly Libc.MMsgHdr* _headers;
+    private readonly Libc.IoVec* _iov;
+    private readonly Libc.SockAddrIn6* _destinations;
+    private readonly Lock _lock = new();
+    private long _sent;
+    private long _failed;
+    private int _lastErrno;
+    private bool _disposed;
+
+    private RawIpv6Sender(int fd, int scopeInterfaceIndex, int maxBatch)
+    {
+        _fd = fd;
+        ScopeInterfaceIndex = scopeInterfaceIndex;
+        _maxBatch = maxBatch;
+        _headers = (Libc.MMsgHdr*)NativeMemory.AllocZeroed((nuint)maxBatch, (nuint)sizeof(Libc.MMsgHdr));
+        _iov = (Libc.IoVec*)NativeMemory.AllocZeroed((nuint)maxBatch, (nuint)sizeof(Libc.IoVec));
+        _destinations = (Libc.SockAddrIn6*)NativeMemory.AllocZeroed((nuint)maxBatch, (nuint)sizeof(Libc.SockAddrIn6));
+        for (int i = 0; i < maxBatch; i++)
+        {
+            _headers[i].Header.Iov = &_iov[i];
+            _headers[i].Header.IovLength = 1;
+            _headers[i].Header.Name = &_destinations[i];
+            _headers[i].Header.NameLength = (uint)sizeof(Libc.SockAddrIn6);
+        }
+    }
+
+    /// <summary>The interface index given to link-local and multicast destinations (their scope), 0 for none.</summary>
+    public int ScopeInterfaceIndex { get; }
+
+    public long Sent => Volatile.Read(ref _sent);
+
+    public long Failed => Volatile.Read(ref _failed);
+
+    /// <summary>The errno of the last failure, 0 when none.</summary>
+    public int LastError => Volatile.Read(ref _lastErrno);
+
+    /// <summary>
+    /// Opens the socket in the calling thread's network namespace. <paramref name="scopeInterfaceName"/> names the
+    /// interface for link-scoped destinations (the kernel refuses them without one).
+    /// </summary>
+    public static RawIpv6Sender Open(string? scopeInterfaceName = null, int maxBatch = PacketBatch.DefaultCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        int fd = Libc.socket(Libc.AF_INET6, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.IPPROTO_RAW);
+        if (fd < 0)
+        {
+            throw Libc.Fail("socket(AF_INET6, SOCK_RAW, IPPROTO_RAW)");
+        }
+
+        try
+        {
+            int scope = scopeInterfaceName is null ? 0 : LinkInfo.GetIndex(fd, scopeInterfaceName);
+            return new RawIpv6Sender(fd, scope, maxBatch);
+        }
+        catch
+        {
+            _ = Libc.close(fd);
+            throw;
+        }
+    }
+
+    /// <summary>Failures seen with one errno value (e.g. 71 EPROTO, 101 ENETUNREACH, 90 EMSGSIZE).</summary>
+    public long FailuresWith(int errno) => (uint)errno <= MaxErrno ? Volatile.Read(ref _failuresByErrno[errno]) : 0;
+
+    public bool TrySend(ReadOnlySpan<byte> ipv6Packet)
+    {
+        if (!IsIpv6(ipv6Packet))
+        {
+            CountFailure(22); // EINVAL
+            return false;
+        }
+
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            Libc.SockAddrIn6 destination = default;
+            SetDestination(ref destination, ipv6Packet);
+            nint result;
+            fixed (byte* data = ipv6Packet)
+            {
+                do
+                {
+                    result = Libc.sendto(_fd, data, (nuint)ipv6Packet.Length, Libc.MSG_DONTWAIT, &destination, (uint)sizeof(Libc.SockAddrIn6));
+                }
+                while (result < 0 && Libc.Errno == Libc.EINTR);
+            }
+
+            if (result < 0)
+            {
+                CountFailure(Libc.Errno);
+                return false;
+            }
+
+            _sent++;
+            return true;
+        }
+    }
+
+    /// <summary>Sends every IPv6 packet of <paramref name="batch"/> with sendmmsg; returns how many went out.</summary>
+    public int Send(PacketBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return 0;
+            }
+
+            int sentTotal = 0;
+            int next = 0;
+            while (next < batch.Count)
+            {
+                int count = 0;
+                for (; next < batch.Count && count < _maxBatch; next++)
+                {
+                    var packet = batch[next];
+                    if (!IsIpv6(packet))
+                    {
+                        CountFailure(22);
+                        continue;
+                    }
+
+                    _iov[count].Base = batch.SlotPointer(next);
+                    _iov[count].Length = (nuint)packet.Length;
+                    _destinations[count] = default;
+                    SetDestination(ref _destinations[count], packet);
+                    count++;
+                }
+
+                int done = 0;
+                while (done < count)
+                {
+                    int result = Libc.sendmmsg(_fd, _headers + done, (uint)(count - done), Libc.MSG_DONTWAIT);
+                    if (result < 0)
+                    {
+                        int errno = Libc.Errno;
+                        if (errno != Libc.EINTR)
+                        {
+                            CountFailure(errno);
+                            done++;
+                        }
+
+                        continue;
+                    }
+
+                    done += result;
+                    sentTotal += result;
+                }
+            }
+
+            _sent += sentTotal;
+            return sentTotal;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _ = Libc.close(_fd);
+            NativeMemory.Free(_headers);
+            NativeMemory.Free(_iov);
+            NativeMemory.Free(_destinations);
+        }
+    }
+
+    private static bool IsIpv6(ReadOnlySpan<byte> packet) => packet.Length >= Ipv6HeaderLength && (packet[0] >> 4) == 6;
+
+    private void SetDestination(ref Libc.SockAddrIn6 destination, ReadOnlySpan<byte> packet)
+    {
+        // The IPv6 destination field: the next hop the kernel routes to (with a type 2 routing header, the
+        // care-of address).
+        ReadOnlySpan<byte> address = packet.Slice(24, 16);
+        destination.Family = Libc.AF_INET6;
+        fixed (byte* target = destination.Address)
+        {
+            address.CopyTo(new Span<byte>(target, 16));
+        }
+
+        bool linkScoped = (address[0] == 0xFE && (address[1] & 0xC0) == 0x80)
+            || (address[0] == 0xFF && (address[1] & 0x0F) <= 2);
+        destination.ScopeId = linkScoped ? (uint)ScopeInterfaceIndex : 0;
+    }
+
+    private void CountFailure(int errno)
+    {
+        Interlocked.Increment(ref _failed);
+        Volatile.Write(ref _lastErrno, errno);
+        if ((uint)errno <= MaxErrno)
+        {
+            Interlocked.Increment(ref _failuresByErrno[errno]);
+        }
+    }
+}
