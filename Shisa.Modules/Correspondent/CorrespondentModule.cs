@@ -57,11 +57,25 @@ public sealed class CorrespondentModule : IRoleModule
         var options = _options ?? CorrespondentOptions.FromProfile(context.Profile);
         _context = context;
         _logger = context.Logger;
-        _node = new CorrespondentNode(options, context.PacketSender, m => context.Publish(m), context.TimeProvider.GetUtcNow(), logger: context.Logger);
-        _stopping = new CancellationTokenSource();
-        _signalling = context.Signalling.Subscribe(context.ModuleName, SignallingKinds.MobilityHeader);
-        _hints = context.Subscribe(MessageKinds.BeHint, purpose: "hints");
-        _timer = context.TimeProvider.CreateTimer(static state => ((CorrespondentModule)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        try
+        {
+            _node = new CorrespondentNode(options, context.PacketSender, m => context.Publish(m), context.TimeProvider.GetUtcNow(), logger: context.Logger);
+            _stopping = new CancellationTokenSource();
+            _signalling = context.Signalling.Subscribe(context.ModuleName, SignallingKinds.MobilityHeader);
+            _hints = context.Subscribe(MessageKinds.BeHint, purpose: "hints");
+            _timer = context.TimeProvider.CreateTimer(static state => ((CorrespondentModule)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        catch
+        {
+            // A module whose start throws is not stopped: undo the partial start here (IRoleModule).
+            _timer?.Dispose();
+            _hints?.Dispose();
+            _signalling?.Dispose();
+            _stopping?.Dispose();
+            (_node, _timer, _hints, _signalling, _stopping) = (null, null, null, null, null);
+            throw;
+        }
+
         lock (_gate)
         {
             Reschedule();

@@ -62,7 +62,35 @@ public sealed record CorrespondentCounters(
     long BindingErrorsSent,
     long BindingErrorsRateLimited,
     long BindingRefreshRequestsSent,
-    long SendFailures);
+    long SendFailures)
+{
+    /// <summary>
+    /// The counters as flat snake_case names (the status API's <c>counters{}</c> and /metrics), e.g.
+    /// <c>cn_bu_refused_135</c>, <c>cn_drop_bad_authenticator</c>.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, long>> ToNamedCounters()
+    {
+        var named = new List<KeyValuePair<string, long>>
+        {
+            new("cn_hoti_answered", HomeTestInitsAnswered),
+            new("cn_coti_answered", CareOfTestInitsAnswered),
+            new("cn_bu_accepted", BindingsAccepted),
+            new("cn_bu_deleted", BindingsDeleted),
+            new("cn_bindings_expired", BindingsExpired),
+            new("cn_ba_sent", BindingAcknowledgementsSent),
+            new("cn_be_sent", BindingErrorsSent),
+            new("cn_be_rate_limited", BindingErrorsRateLimited),
+            new("cn_brr_sent", BindingRefreshRequestsSent),
+            new("cn_send_failures", SendFailures),
+        };
+        named.AddRange(BindingUpdatesRefused.OrderBy(kv => kv.Key).Select(kv => new KeyValuePair<string, long>($"cn_bu_refused_{(byte)kv.Key}", kv.Value)));
+        named.AddRange(Drops.OrderBy(kv => kv.Key).Select(kv => new KeyValuePair<string, long>($"cn_drop_{SnakeCase(kv.Key.ToString())}", kv.Value)));
+        return named;
+    }
+
+    private static string SnakeCase(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+}
 
 /// <summary>A binding as the status page shows it.</summary>
 public sealed record CorrespondentBindingStatus(

@@ -124,6 +124,43 @@ public class CorrespondentModuleTests
     }
 
     [Test]
+    public void A_failed_start_leaves_no_subscription_behind()
+    {
+        var time = new FakeTimeProvider();
+        var bus = new MobilityBus(time);
+        bus.Dispose();
+        var hub = new SignallingHub();
+        var module = new CorrespondentModule();
+
+        Assert.That(
+            () => module.StartAsync(new ModuleContext(CorrespondentModule.ModuleName, CnProfile(), bus, new RecordingSender(), hub, time, NullLoggerFactory.Instance), CancellationToken.None),
+            Throws.TypeOf<ObjectDisposedException>());
+        Assert.That(hub.Subscriptions, Is.Empty);
+        Assert.That(module.GetSnapshot(), Is.Null);
+    }
+
+    [Test]
+    public async Task An_exception_while_handling_one_packet_does_not_stop_the_next()
+    {
+        var time = new FakeTimeProvider();
+        using var bus = new MobilityBus(time);
+        var hub = new SignallingHub();
+        var sender = new ThrowOnceSender();
+        var module = new CorrespondentModule();
+        await module.StartAsync(new ModuleContext(CorrespondentModule.ModuleName, CnProfile(), bus, sender, hub, time, NullLoggerFactory.Instance), CancellationToken.None);
+        try
+        {
+            hub.Deliver(Packet(CotiHex));
+            hub.Deliver(Packet(CotiHex));
+            Assert.That(Read(await NextAsync(sender.Inner.Reader)).Message, Is.InstanceOf<Shisa.DataPlane.Wire.Mobility.CareOfTest>());
+        }
+        finally
+        {
+            await module.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Test]
     public void Options_from_a_profile_with_a_home_agent_leave_home_registrations_and_binding_errors_to_it()
     {
         var alone = CorrespondentOptions.FromProfile(CnProfile());
@@ -158,5 +195,15 @@ public class CorrespondentModuleTests
     {
         using var timeout = new CancellationTokenSource(Patience);
         return await reader.ReadAsync(timeout.Token);
+    }
+
+    private sealed class ThrowOnceSender : IPacketSender
+    {
+        private int _calls;
+
+        public RecordingSender Inner { get; } = new();
+
+        public bool TrySend(ReadOnlySpan<byte> ipv6Packet) =>
+            Interlocked.Increment(ref _calls) == 1 ? throw new InvalidOperationException("boom") : Inner.TrySend(ipv6Packet);
     }
 }

@@ -419,6 +419,25 @@ public class CorrespondentNodeTests
     }
 
     [Test]
+    public void Counters_have_flat_names_for_the_status_api()
+    {
+        var f = new NodeFixture();
+        f.Receive(BuHex);
+        var flipped = Bytes(BuHex);
+        flipped[^1] ^= 1;
+        RefillChecksum(flipped);
+        f.Receive(flipped);
+        f.Receive(SignedBindingUpdate(4660, 100));
+
+        var named = f.Node.GetSnapshot(f.Now).Counters.ToNamedCounters().ToDictionary();
+
+        Assert.That(named["cn_bu_accepted"], Is.EqualTo(1));
+        Assert.That(named["cn_ba_sent"], Is.EqualTo(2));
+        Assert.That(named["cn_bu_refused_135"], Is.EqualTo(1));
+        Assert.That(named["cn_drop_bad_authenticator"], Is.EqualTo(1));
+    }
+
+    [Test]
     public void Messages_for_a_mobile_node_are_not_answered()
     {
         var f = new NodeFixture();
