@@ -356,9 +356,20 @@ public sealed class CorrespondentNode
             ReturnRoutability.BindingManagementKey(homeToken, careOfToken, kbm);
         }
 
-        // RFC 6275 6.2.7: the authenticator covers the care-of address (the one being registered, or deleted),
-        // our address and the MH; a mismatch is silently discarded (9.5.1).
-        if (!ReturnRoutability.Verify(received.MobilityHeader.Span, kbm, NodeSecrets.Bytes(careOf), NodeSecrets.Bytes(us)))
+        // RFC 6275 6.2.7: the authenticator covers the care-of address, our address and the MH; a mismatch is
+        // silently discarded (9.5.1). For a deletion 6.2.7 names the home address in place of the care-of address,
+        // while KAME and the rr_crypto.json vector use the care-of address the BU came from: both are accepted
+        // (either needs Kbm), and the BA is signed over the one that verified.
+        var us16 = NodeSecrets.Bytes(us);
+        bool verified = ReturnRoutability.Verify(received.MobilityHeader.Span, kbm, NodeSecrets.Bytes(careOf), us16);
+        if (!verified && deregistration && !careOf.Equals(home)
+            && ReturnRoutability.Verify(received.MobilityHeader.Span, kbm, NodeSecrets.Bytes(home), us16))
+        {
+            verified = true;
+            careOf = home;
+        }
+
+        if (!verified)
         {
             _drops[(int)CorrespondentDrop.BadAuthenticator]++;
             CorrespondentLog.BadAuthenticator(_logger, home, received.Source);

@@ -102,10 +102,12 @@ internal static class Vectors
         IPAddress? careOf = null,
         ushort homeNonceIndex = HomeNonceIndex,
         ushort careOfNonceIndex = CareOfNonceIndex,
-        byte[]? kbm = null)
+        byte[]? kbm = null,
+        IPAddress? authenticatedCareOf = null)
     {
         home ??= Home;
         careOf ??= CareOf;
+        authenticatedCareOf ??= careOf;
         kbm ??= KbmFor(home, careOf, deregistration: lifetimeUnits == 0);
         var bu = new BindingUpdate(sequence, flags, lifetimeUnits)
         {
@@ -115,7 +117,7 @@ internal static class Vectors
         Assert.That(MobilityPackets.TryWrite(bu, new Ipv6Envelope(careOf, Cn, HomeAddress: home), buffer, out int n), Is.True);
         int length = bu.GetByteCount();
         Assert.That(
-            ReturnRoutability.TrySign(buffer.AsSpan(n - length, length), kbm, careOf.GetAddressBytes(), Cn.GetAddressBytes(), home.GetAddressBytes(), Cn.GetAddressBytes()),
+            ReturnRoutability.TrySign(buffer.AsSpan(n - length, length), kbm, authenticatedCareOf.GetAddressBytes(), Cn.GetAddressBytes(), home.GetAddressBytes(), Cn.GetAddressBytes()),
             Is.True);
         return buffer[..n];
     }

@@ -88,6 +88,28 @@ public class CorrespondentNodeTests
     }
 
     [Test]
+    public void A_deregistration_authenticated_over_the_home_address_as_RFC_6275_6_2_7_words_it_is_accepted_too()
+    {
+        var f = new NodeFixture();
+        f.Receive(BuHex);
+        f.Sender.Clear();
+
+        Assert.That(f.Receive(SignedBindingUpdate(4661, 0, authenticatedCareOf: Home)), Is.EqualTo(CorrespondentOutcome.BindingDeleted));
+
+        var ba = Read(f.Sender.Single());
+        Assert.That(ReturnRoutability.Verify(ba.MobilityHeader.Span, Bytes(KbmDeregistration), Home.GetAddressBytes(), Cn.GetAddressBytes()), Is.True);
+    }
+
+    [Test]
+    public void A_registration_authenticated_over_the_home_address_is_not()
+    {
+        var f = new NodeFixture();
+
+        Assert.That(f.Receive(SignedBindingUpdate(1, 100, authenticatedCareOf: Home)), Is.EqualTo(CorrespondentOutcome.Dropped));
+        Assert.That(f.Published, Is.Empty);
+    }
+
+    [Test]
     public void A_flipped_authenticator_bit_is_silently_discarded()
     {
         var f = new NodeFixture();
