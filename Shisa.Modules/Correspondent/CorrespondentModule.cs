@@ -13,7 +13,7 @@ namespace Shisa.Modules.Correspondent;
 /// packets the data plane receives, the Binding Error hints of the bus, and its timer. One lock serializes the
 /// three; the node itself is a plain synchronous state machine.
 /// </summary>
-public sealed class CorrespondentModule : IRoleModule
+public sealed class CorrespondentModule : IRoleModule, IModuleCounters
 {
     public const string ModuleName = "correspondent_node";
 
@@ -126,6 +126,8 @@ public sealed class CorrespondentModule : IRoleModule
             return _node?.GetSnapshot(_context!.TimeProvider.GetUtcNow());
         }
     }
+
+    public IReadOnlyList<KeyValuePair<string, long>> GetCounters() => GetSnapshot()?.Counters.ToNamedCounters() ?? [];
 
     private async Task PumpAsync<T>(ChannelReader<T> reader, Action<CorrespondentNode, T, DateTimeOffset> handle, CancellationToken cancellationToken)
     {

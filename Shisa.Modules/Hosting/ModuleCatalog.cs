@@ -24,9 +24,13 @@ public sealed class ModuleCatalog
     private readonly Dictionary<Role, ModuleCatalogEntry> _byRole = [];
 
     /// <summary>The catalog of the modules built into Shisa.Modules.</summary>
-    /// <remarks>Each built-in role module adds its entry here (e.g. <c>.Add("home_agent", [Role.HomeAgent],
-    /// (s, p) => s.AddHomeAgent(p.HomeAgent!))</c>); none is written yet.</remarks>
-    public static ModuleCatalog CreateBuiltIn() => new();
+    /// <remarks>Each built-in role module adds its entry here.</remarks>
+    public static ModuleCatalog CreateBuiltIn()
+    {
+        var catalog = new ModuleCatalog();
+        Correspondent.CorrespondentModule.Register(catalog);
+        return catalog;
+    }
 
     public IReadOnlyList<ModuleCatalogEntry> Entries => _entries;
 
