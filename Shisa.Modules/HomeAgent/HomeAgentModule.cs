@@ -27,6 +27,7 @@ public sealed class HomeAgentModule : IRoleModule, IAsyncDisposable
     private MobilitySubscription? _dad;
     private CancellationTokenSource? _stopping;
     private Task _pumps = Task.CompletedTask;
+    private bool _stopped;
 
     public HomeAgentModule()
         : this(null, null)
@@ -77,10 +78,12 @@ public sealed class HomeAgentModule : IRoleModule, IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_context is null || _stopping is null)
+        if (_context is null || _stopping is null || _stopped)
         {
             return;
         }
+
+        _stopped = true;
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         _signalling?.Dispose();
