@@ -180,7 +180,7 @@ public sealed class HomeAgentModule : IRoleModule, IAsyncDisposable
 
             if (_timer is { } timer && core.NextDeadline is { } next)
             {
-                var due = next - now;
+                var due = next - context.TimeProvider.GetUtcNow();
                 timer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
             }
         }

@@ -55,7 +55,7 @@ public class HomeAgentModuleTests
         Assert.That(snapshot.Bindings.Single().HomeAddress, Is.EqualTo(Topology.Home));
         Assert.That(snapshot.Counters.AcknowledgementsSentByStatus[Shisa.DataPlane.Wire.Mobility.BindingAcknowledgementStatus.Accepted], Is.EqualTo(1));
 
-        time.Advance(TimeSpan.FromSeconds(120));
+        time.Advance(TimeSpan.FromSeconds(120)); // GetSnapshot above waited for the timer to be re-armed
         var remove = (await dataPlane.Reader.ReadAsync(cancellationToken)).Message;
         Assert.That(remove, Is.EqualTo(new BindingCacheRemove(((BindingCacheAdd)add).Entry)));
         Assert.That(module.GetSnapshot().Bindings, Is.Empty);
@@ -78,6 +78,7 @@ public class HomeAgentModuleTests
 
         // Nobody answers DAD here: the module's timer accepts the registration after the timeout.
         Assert.That((await dataPlane.Reader.ReadAsync(cancellationToken)).Message, Is.InstanceOf<Dad>());
+        _ = module.GetSnapshot(); // waits for the event (and the timer's re-arming) to finish: it takes the same lock
         time.Advance(TimeSpan.FromSeconds(1));
         Assert.That((await dataPlane.Reader.ReadAsync(cancellationToken)).Message, Is.InstanceOf<BindingCacheAdd>());
 
