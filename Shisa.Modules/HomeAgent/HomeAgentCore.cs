@@ -95,6 +95,9 @@ public sealed class HomeAgentCore
     /// <summary>When the next binding expires or DAD wait ends; null when nothing waits.</summary>
     public DateTimeOffset? NextDeadline => _deadlines.Next;
 
+    /// <summary>Entries of the timer queue, stale ones included (bounded by compaction).</summary>
+    internal int DeadlineCount => _deadlines.Count;
+
     /// <summary>The one entry point: handles <paramref name="input"/> as of <paramref name="now"/>.</summary>
     public void Process(HomeAgentInput input, DateTimeOffset now)
     {
@@ -111,7 +114,7 @@ public sealed class HomeAgentCore
                 OnDeadlines(now);
                 break;
             case HomeAgentReconfigured reconfigured:
-                OnReconfigured(reconfigured.Section, now);
+                OnReconfigured(reconfigured.Section);
                 break;
             default:
                 throw new ArgumentException($"unknown home agent input {input.GetType().Name}", nameof(input));
@@ -337,8 +340,8 @@ public sealed class HomeAgentCore
     private void Commit(HomeBinding binding, BindingUpdate update, AckRoute route, DateTimeOffset now)
     {
         var accepted = binding with { AcceptedAt = now };
-        _cache.Set(accepted);
-        _deadlines.Add(new Deadline(DeadlineKind.BindingExpiry, accepted.HomeAddress, 0, accepted.ExpiresAt));
+        long generation = _cache.Set(accepted);
+        _deadlines.Add(new Deadline(DeadlineKind.BindingExpiry, accepted.HomeAddress, generation, accepted.ExpiresAt));
         _publish(new BindingCacheAdd(accepted.ToEntry(Address)));
         _counters.Outcome(BindingAcknowledgementStatus.Accepted);
         HomeAgentLog.Accepted(_logger, accepted.HomeAddress, accepted.CareOfAddress, accepted.Sequence, accepted.Lifetime.TotalSeconds);
@@ -522,7 +525,7 @@ public sealed class HomeAgentCore
         {
             switch (deadline.Kind)
             {
-                case DeadlineKind.BindingExpiry when _cache.TryGet(deadline.HomeAddress, out var binding) && binding.ExpiresAt <= now:
+                case DeadlineKind.BindingExpiry when _cache.IsCurrent(deadline.HomeAddress, deadline.Generation) && _cache.TryGet(deadline.HomeAddress, out var binding):
                     _cache.Remove(binding.HomeAddress, out _);
                     _counters.BindingsExpired++;
                     HomeAgentLog.Expired(_logger, binding.HomeAddress);
@@ -547,7 +550,7 @@ public sealed class HomeAgentCore
         if (_deadlines.Count > (4 * live) + 64)
         {
             _deadlines.Compact(d => d.Kind == DeadlineKind.BindingExpiry
-                ? _cache.TryGet(d.HomeAddress, out var b) && b.ExpiresAt == d.Due
+                ? _cache.IsCurrent(d.HomeAddress, d.Generation)
                 : _pending.TryGetValue(d.HomeAddress, out var p) && p.Id == d.Generation);
         }
     }
@@ -641,7 +644,7 @@ public sealed class HomeAgentCore
 
     // ---- Reconfiguration ------------------------------------------------------------------------------------
 
-    private void OnReconfigured(HomeAgentSection section, DateTimeOffset now)
+    private void OnReconfigured(HomeAgentSection section)
     {
         var oldPrefix = _section.Prefix;
         Apply(section);
@@ -659,8 +662,6 @@ public sealed class HomeAgentCore
                 SendPrefixAdvertisement(binding, ++_nextAdvertisementId);
             }
         }
-
-        _ = now;
     }
 
     private void Apply(HomeAgentSection section)

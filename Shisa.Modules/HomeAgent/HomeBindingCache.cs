@@ -47,6 +47,8 @@ public sealed record HomeBindingStatus(
 internal sealed class HomeBindingCache
 {
     private readonly Dictionary<IPAddress, HomeBinding> _bindings = [];
+    private readonly Dictionary<IPAddress, long> _generations = [];
+    private long _nextGeneration;
 
     public int Count => _bindings.Count;
 
@@ -55,11 +57,22 @@ internal sealed class HomeBindingCache
     public bool TryGet(IPAddress homeAddress, [NotNullWhen(true)] out HomeBinding? binding) =>
         _bindings.TryGetValue(homeAddress, out binding);
 
-    /// <summary>Adds or replaces the binding of its home address.</summary>
-    public void Set(HomeBinding binding) => _bindings[binding.HomeAddress] = binding;
+    /// <summary>Adds or replaces the binding of its home address; returns its generation, for its expiry deadline.</summary>
+    public long Set(HomeBinding binding)
+    {
+        _bindings[binding.HomeAddress] = binding;
+        return _generations[binding.HomeAddress] = ++_nextGeneration;
+    }
 
-    public bool Remove(IPAddress homeAddress, [NotNullWhen(true)] out HomeBinding? binding) =>
-        _bindings.Remove(homeAddress, out binding);
+    /// <summary>True when <paramref name="generation"/> is that of the current binding of <paramref name="homeAddress"/>.</summary>
+    public bool IsCurrent(IPAddress homeAddress, long generation) =>
+        _generations.TryGetValue(homeAddress, out long current) && current == generation;
+
+    public bool Remove(IPAddress homeAddress, [NotNullWhen(true)] out HomeBinding? binding)
+    {
+        _generations.Remove(homeAddress);
+        return _bindings.Remove(homeAddress, out binding);
+    }
 
     public IReadOnlyList<HomeBindingStatus> Snapshot(DateTimeOffset now) =>
         [.. _bindings.Values

@@ -390,6 +390,20 @@ public class HomeRegistrationTests
     }
 
     [Test]
+    public void The_timer_queue_stays_bounded_under_a_flood_of_refreshes()
+    {
+        var ha = new CoreHarness();
+        ha.Register(BindingUpdate(1));
+        for (int i = 2; i < 2000; i++)
+        {
+            ha.Deliver(BindingUpdate((ushort)i));
+        }
+
+        Assert.That(ha.Core.BindingCount, Is.EqualTo(1));
+        Assert.That(ha.Core.DeadlineCount, Is.LessThanOrEqualTo(4 + 64 + 1));
+    }
+
+    [Test]
     public void A_refused_send_is_counted_as_a_drop()
     {
         var ha = new CoreHarness();
