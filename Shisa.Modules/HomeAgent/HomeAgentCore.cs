@@ -1,0 +1,862 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Shisa.DataPlane;
+using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.Wire;
+using Shisa.DataPlane.Wire.Crypto;
+using Shisa.DataPlane.Wire.Icmp;
+using Shisa.DataPlane.Wire.Mobility;
+using Shisa.Modules.Common;
+using Shisa.Modules.Configuration;
+using BusFlags = Shisa.DataPlane.Bus.BindingUpdateFlags;
+using WireFlags = Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags;
+using BusMessage = Shisa.DataPlane.Bus.MobilityMessage;
+using BindingErrorStatus = Shisa.DataPlane.Wire.Mobility.BindingErrorStatus;
+
+namespace Shisa.Modules.HomeAgent;
+
+/// <summary>
+/// SHISA's had as a synchronous state machine: home registrations (RFC 6275 9.5.1, 10.3.1, 10.3.2) with RFC 4285
+/// authentication, duplicate address detection through the bus, binding expiry, Binding Errors and Parameter
+/// Problems for broken Mobility Headers (9.2), home agent address discovery (10.5) and mobile prefix
+/// advertisements (10.6). It never reads the clock (every event comes with its time) and never writes forwarding
+/// state: it publishes BcAdd/BcRemove/Dad and hands whole packets to the data plane.
+/// </summary>
+/// <remarks>
+/// Not thread-safe: one caller at a time (the module's pump holds a lock). After each event the caller re-arms
+/// its one timer for <see cref="NextDeadline"/> and feeds <see cref="DeadlineReached"/> when it fires.
+/// </remarks>
+public sealed class HomeAgentCore
+{
+    /// <summary>Hop limit of the ICMPv6 errors the home agent sends (the malformed.json answer's).</summary>
+    public const byte ErrorHopLimit = 255;
+
+    // RFC 6275 9.5.1: sequence numbers compare modulo 2^16; "newer" is 1 .. 2^15 - 1 ahead.
+    private const int SequenceWindow = 1 << 15;
+
+    private const BusFlags KeptFlags = BusFlags.Acknowledge | BusFlags.HomeRegistration | BusFlags.LinkLocal | BusFlags.MobileRouter;
+
+    private readonly IPacketSender _sender;
+    private readonly Action<BusMessage> _publish;
+    private readonly HomeAgentTuning _tuning;
+    private readonly HomeLink _homeLink;
+    private readonly IMobileRouterPolicy _mobileRouterPolicy;
+    private readonly ILogger _logger;
+    private readonly HomeBindingCache _cache = new();
+    private readonly Dictionary<IPAddress, PendingRegistration> _pending = [];
+    private readonly Dictionary<IPAddress, IPAddress> _dadAddressToHome = [];
+    private readonly Dictionary<IPAddress, ulong> _lastTimestamps = [];
+    private readonly DeadlineQueue _deadlines = new();
+    private readonly HomeAgentCounterSet _counters = new();
+    private readonly byte[] _buffer = new byte[MobilityPackets.MaxPacketLength];
+    private Dictionary<IPAddress, AuthorizedMobileNode> _nodes = [];
+    private HomeAgentSection _section;
+    private IPAddress _anycast;
+    private bool _supportsMobileRouters;
+    private long _nextPendingId;
+    private ushort _nextAdvertisementId;
+    private DateTimeOffset _errorWindowStart = DateTimeOffset.MinValue;
+    private int _errorsInWindow;
+
+    public HomeAgentCore(
+        HomeAgentSection section,
+        IPacketSender sender,
+        Action<BusMessage> publish,
+        HomeAgentTuning? tuning = null,
+        HomeLink? homeLink = null,
+        IMobileRouterPolicy? mobileRouterPolicy = null,
+        ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        ArgumentNullException.ThrowIfNull(sender);
+        ArgumentNullException.ThrowIfNull(publish);
+        _sender = sender;
+        _publish = publish;
+        _tuning = tuning ?? HomeAgentTuning.Default;
+        _homeLink = homeLink ?? HomeLink.Unknown;
+        _mobileRouterPolicy = mobileRouterPolicy ?? ProfileMobileRouterPolicy.Instance;
+        _logger = logger ?? NullLogger.Instance;
+        _section = section;
+        _anycast = IPAddress.IPv6None;
+        Apply(section);
+    }
+
+    /// <summary>The home agent's address (the profile's [home_agent] address).</summary>
+    public IPAddress Address => _section.Address;
+
+    /// <summary>The Mobile IPv6 Home-Agents anycast address of the home prefix (RFC 2526).</summary>
+    public IPAddress AnycastAddress => _anycast;
+
+    public int BindingCount => _cache.Count;
+
+    /// <summary>When the next binding expires or DAD wait ends; null when nothing waits.</summary>
+    public DateTimeOffset? NextDeadline => _deadlines.Next;
+
+    /// <summary>Entries of the timer queue, stale ones included (bounded by compaction).</summary>
+    internal int DeadlineCount => _deadlines.Count;
+
+    /// <summary>The one entry point: handles <paramref name="input"/> as of <paramref name="now"/>.</summary>
+    public void Process(HomeAgentInput input, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        switch (input)
+        {
+            case SignallingReceived received:
+                OnSignalling(received.Packet, now);
+                break;
+            case DadReported dad:
+                OnDad(dad.Message, now);
+                break;
+            case DeadlineReached:
+                OnDeadlines(now);
+                break;
+            case HomeAgentReconfigured reconfigured:
+                OnReconfigured(reconfigured.Section);
+                break;
+            default:
+                throw new ArgumentException($"unknown home agent input {input.GetType().Name}", nameof(input));
+        }
+    }
+
+    public IReadOnlyList<HomeBindingStatus> GetBindings(DateTimeOffset now) => _cache.Snapshot(now);
+
+    public HomeAgentCounters GetCounters() => _counters.Snapshot();
+
+    /// <summary>Announces the removal of every binding (the module stops; its cache does not survive).</summary>
+    public void RemoveAll()
+    {
+        foreach (var binding in _cache.Bindings.ToList())
+        {
+            _cache.Remove(binding.HomeAddress, out _);
+            _publish(new BindingCacheRemove(binding.ToEntry(Address)));
+        }
+
+        _pending.Clear();
+        _dadAddressToHome.Clear();
+    }
+
+    // ---- Mobility Header ------------------------------------------------------------------------------------
+
+    private void OnSignalling(SignallingPacket packet, DateTimeOffset now)
+    {
+        if (!Ipv6Packet.TryParse(packet.Packet.Span, out var ip) || ip.IsFragment)
+        {
+            Drop(HomeAgentDropReason.NotIpv6, null);
+            return;
+        }
+
+        switch (ip.UpperLayerProtocol)
+        {
+            case MobilityHeader.NextHeader:
+                OnMobilityHeader(packet, now);
+                break;
+            case IpProtocol.Icmpv6:
+                OnIcmp(packet.Packet.Span, now);
+                break;
+            default:
+                Drop(HomeAgentDropReason.UnexpectedMessageType, ip.Header.SourceAddress);
+                break;
+        }
+    }
+
+    private void OnMobilityHeader(SignallingPacket packet, DateTimeOffset now)
+    {
+        if (MobilityPackets.TryRead(packet, out var received, out var refusal, out var error))
+        {
+            if (!received!.Destination.Equals(Address))
+            {
+                Drop(HomeAgentDropReason.NotForHomeAgent, received.Source);
+            }
+            else if (received.Message is BindingUpdate update)
+            {
+                OnBindingUpdate(received, update, now);
+            }
+            else
+            {
+                Drop(HomeAgentDropReason.UnexpectedMessageType, received.Source);
+            }
+
+            return;
+        }
+
+        if (refusal != ReceiveRefusal.MobilityHeader)
+        {
+            Drop(HomeAgentDropReason.NotIpv6, null);
+            return;
+        }
+
+        // RFC 6275 9.2: a bad checksum or a short header is dropped silently (the codec checks the checksum first,
+        // so the answers below only go to intact packets); an unknown type gets a Binding Error (status 2); a
+        // Payload Proto other than 59 or a Header Len below the type's minimum gets a Parameter Problem, code 0.
+        switch (error)
+        {
+            case MobilityParseError.BadChecksum:
+                Drop(HomeAgentDropReason.BadChecksum, null);
+                break;
+            case MobilityParseError.Truncated:
+                Drop(HomeAgentDropReason.Truncated, null);
+                break;
+            case MobilityParseError.UnknownType:
+                SendBindingError(packet.Packet.Span, now);
+                break;
+            case MobilityParseError.PayloadProtoNotNone or MobilityParseError.HeaderLengthBelowMinimum:
+                SendParameterProblem(packet.Packet.Span, MobilityHeader.ParameterProblemPointer(error), now);
+                break;
+            default:
+                Drop(HomeAgentDropReason.MalformedOption, null);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// RFC 6275 9.5.1 and 10.3.1/10.3.2, checked in this order: for us and H set (else not ours: dropped);
+    /// routable home and care-of addresses (else dropped silently); home address on the home prefix (132);
+    /// on the mobile node list (129); RFC 4285 authenticator (146), timestamp present (145) and fresh (144);
+    /// mobile router operation (140-142); sequence number newer than the binding's (135); then deregistration
+    /// (without a binding: 133) or registration (a new one: max_bindings (130), then DAD (134)).
+    /// </summary>
+    private void OnBindingUpdate(ReceivedMobilityMessage received, BindingUpdate update, DateTimeOffset now)
+    {
+        if ((update.Flags & WireFlags.H) == 0)
+        {
+            Drop(HomeAgentDropReason.NotHomeRegistration, received.Source);
+            return;
+        }
+
+        var home = received.Sender;
+        if (!IsRoutableUnicast(home))
+        {
+            Drop(HomeAgentDropReason.HomeAddressNotRoutable, received.Source);
+            return;
+        }
+
+        var careOf = update.Options.Find<AlternateCareOfAddressOption>()?.CareOfAddress ?? received.Source;
+        if (!IsRoutableUnicast(careOf) || !IsRoutableUnicast(received.Source))
+        {
+            Drop(HomeAgentDropReason.CareOfAddressNotRoutable, received.Source);
+            return;
+        }
+
+        _counters.BindingUpdatesReceived++;
+        var route = new AckRoute(received.Source, received.HomeAddress, home);
+        if (!_section.Prefix.Contains(home))
+        {
+            Refuse(route, update, careOf, BindingAcknowledgementStatus.NotHomeSubnet, update.Sequence, now);
+            return;
+        }
+
+        if (!_nodes.TryGetValue(home, out var node))
+        {
+            // Deny by default: the profile's mobile node list is the home agent's administrative policy.
+            Refuse(route, update, careOf, BindingAcknowledgementStatus.AdministrativelyProhibited, update.Sequence, now);
+            return;
+        }
+
+        if (RequiresAuthentication(node))
+        {
+            route.Authenticated = node;
+            var authentication = Authenticate(received, update, node, home, route, now);
+            if (authentication != BindingAcknowledgementStatus.Accepted)
+            {
+                Refuse(route, update, careOf, authentication, update.Sequence, now);
+                return;
+            }
+        }
+
+        var mobileRouter = _mobileRouterPolicy.Authorize(update, node, out var prefixes);
+        if (!IsAccepted(mobileRouter))
+        {
+            Refuse(route, update, careOf, mobileRouter, update.Sequence, now);
+            return;
+        }
+
+        if (_cache.TryGet(home, out var existing) && !IsNewer(update.Sequence, existing.Sequence))
+        {
+            // RFC 6275 9.5.1: the BA carries the last accepted sequence number.
+            Refuse(route, update, careOf, BindingAcknowledgementStatus.SequenceNumberOutOfWindow, existing.Sequence, now);
+            return;
+        }
+
+        PendingRegistration? superseded = null;
+        if (_pending.TryGetValue(home, out var pending))
+        {
+            if (!IsNewer(update.Sequence, pending.Update.Sequence))
+            {
+                Drop(HomeAgentDropReason.DadInProgress, received.Source);
+                return;
+            }
+
+            superseded = pending;
+            ForgetPending(pending, stopDetection: false);
+            Drop(HomeAgentDropReason.Superseded, pending.Route.Destination);
+        }
+
+        if (update.LifetimeUnits == 0 || careOf.Equals(home))
+        {
+            StopDetection(superseded);
+            Deregister(route, update, careOf, existing, now);
+            return;
+        }
+
+        var binding = new HomeBinding(home, careOf, ToBusFlags(update.Flags), update.Sequence, GrantLifetime(update), now, prefixes);
+        if (existing is not null)
+        {
+            // A refresh or a move: no duplicate address detection (RFC 6275 10.3.1 asks it for a new binding only).
+            Commit(binding, update, route, now);
+            return;
+        }
+
+        if (_cache.Count + _pending.Count >= _section.MaxBindings)
+        {
+            StopDetection(superseded);
+            Refuse(route, update, careOf, BindingAcknowledgementStatus.InsufficientResources, update.Sequence, now);
+            return;
+        }
+
+        StartDetection(binding, update, route, superseded, now);
+    }
+
+    private void Deregister(AckRoute route, BindingUpdate update, IPAddress careOf, HomeBinding? existing, DateTimeOffset now)
+    {
+        if (existing is null)
+        {
+            // RFC 6275 10.3.2: no home registration for this mobile node.
+            Refuse(route, update, careOf, BindingAcknowledgementStatus.NotHomeAgentForThisMobileNode, update.Sequence, now);
+            return;
+        }
+
+        // RFC 6275 10.3.2: the entry goes (and with it tunnel and proxy ND) before the BA, so a mobile node back
+        // home receives the BA directly.
+        _cache.Remove(existing.HomeAddress, out _);
+        _publish(new BindingCacheRemove(existing.ToEntry(Address)));
+        _counters.Outcome(BindingAcknowledgementStatus.Accepted);
+        HomeAgentLog.Deregistered(_logger, existing.HomeAddress, update.Sequence);
+        SendAcknowledgement(route, BindingAcknowledgementStatus.Accepted, BindingAcknowledgementFlags.None, update.Sequence, 0, now);
+    }
+
+    private void Commit(HomeBinding binding, BindingUpdate update, AckRoute route, DateTimeOffset now)
+    {
+        var accepted = binding with { AcceptedAt = now };
+        long generation = _cache.Set(accepted);
+        _deadlines.Add(new Deadline(DeadlineKind.BindingExpiry, accepted.HomeAddress, generation, accepted.ExpiresAt));
+        _publish(new BindingCacheAdd(accepted.ToEntry(Address)));
+        _counters.Outcome(BindingAcknowledgementStatus.Accepted);
+        HomeAgentLog.Accepted(_logger, accepted.HomeAddress, accepted.CareOfAddress, accepted.Sequence, accepted.Lifetime.TotalSeconds);
+        CompactDeadlines();
+
+        // RFC 6275 9.5.4: an accepted Binding Update is acknowledged when it asked (A).
+        if ((update.Flags & WireFlags.A) != 0)
+        {
+            var flags = accepted.IsMobileRouter() ? BindingAcknowledgementFlags.R : BindingAcknowledgementFlags.None;
+            SendAcknowledgement(route, BindingAcknowledgementStatus.Accepted, flags, accepted.Sequence, MobilityLifetime.ToUnits(accepted.Lifetime), now);
+        }
+    }
+
+    private void Refuse(AckRoute route, BindingUpdate update, IPAddress careOf, BindingAcknowledgementStatus status, ushort sequence, DateTimeOffset now)
+    {
+        // RFC 6275 9.5.4: a refused Binding Update is always answered, A or not; existing bindings stay as they are.
+        _counters.Outcome(status);
+        HomeAgentLog.Refused(_logger, route.HomeAddress, careOf, update.Sequence, status);
+        SendAcknowledgement(route, status, BindingAcknowledgementFlags.None, sequence, 0, now);
+    }
+
+    /// <summary>RFC 6275 10.3.1: lifetime no longer than max_lifetime nor the home prefix's valid lifetime.</summary>
+    private TimeSpan GrantLifetime(BindingUpdate update)
+    {
+        var granted = update.Lifetime;
+        if (granted > _section.MaxLifetime)
+        {
+            granted = _section.MaxLifetime;
+        }
+
+        if (granted > _tuning.PrefixValidLifetime)
+        {
+            granted = _tuning.PrefixValidLifetime;
+        }
+
+        return MobilityLifetime.ToTimeSpan(Math.Max((ushort)1, MobilityLifetime.ToUnits(granted)));
+    }
+
+    // ---- RFC 4285 -------------------------------------------------------------------------------------------
+
+    private static bool RequiresAuthentication(AuthorizedMobileNode node) => node.Spi is not null && node.Key.Count > 0;
+
+    /// <summary>
+    /// RFC 4285 5.1, 6: the MN-HA option must be last and verify under the node's SPI and key (else 146); the replay
+    /// protection option (covered by it) must be present (145) and its timestamp within the window of our clock and
+    /// newer than the last one accepted from this node (144, answered with our own time).
+    /// </summary>
+    private BindingAcknowledgementStatus Authenticate(ReceivedMobilityMessage received, BindingUpdate update, AuthorizedMobileNode node, IPAddress home, AckRoute route, DateTimeOffset now)
+    {
+        Span<byte> careOf = stackalloc byte[16];
+        Span<byte> homeBytes = stackalloc byte[16];
+        received.Source.TryWriteBytes(careOf, out _);
+        home.TryWriteBytes(homeBytes, out _);
+        if (!MnHaAuthentication.Verify(received.MobilityHeader.Span, node.Spi!.Value, node.Key.Items.AsSpan(), careOf, homeBytes))
+        {
+            return BindingAcknowledgementStatus.AuthenticationFailed;
+        }
+
+        var replay = update.Options.Find<MobilityMessageReplayProtectionOption>();
+        if (replay is null)
+        {
+            return BindingAcknowledgementStatus.MessageIdRequired;
+        }
+
+        long skew = (long)(replay.Timestamp - NtpTimestamp.FromDateTimeOffset(now));
+        long window = (long)(_tuning.ReplayWindow.TotalSeconds * 4294967296.0);
+        bool replayed = _lastTimestamps.TryGetValue(home, out ulong last) && (long)(replay.Timestamp - last) <= 0;
+        if (Math.Abs(skew) > window || replayed)
+        {
+            return BindingAcknowledgementStatus.MobileNodeIdentifierMismatch;
+        }
+
+        _lastTimestamps[home] = replay.Timestamp;
+        route.ReplayTimestamp = replay.Timestamp;
+        return BindingAcknowledgementStatus.Accepted;
+    }
+
+    // ---- Duplicate address detection ------------------------------------------------------------------------
+
+    private void StartDetection(HomeBinding binding, BindingUpdate update, AckRoute route, PendingRegistration? superseded, DateTimeOffset now)
+    {
+        var needed = new List<IPAddress> { binding.HomeAddress };
+        if ((update.Flags & WireFlags.L) != 0)
+        {
+            // RFC 6275 10.3.1: with L the home agent defends the link-local address too.
+            needed.Add(HomeAgentAddresses.LinkLocalOf(binding.HomeAddress));
+        }
+
+        var requested = superseded?.Requested ?? [];
+        var waiting = superseded?.Waiting ?? [];
+        var due = superseded?.Due ?? now + _tuning.DadTimeout;
+        foreach (var address in needed.Where(a => !requested.Contains(a)))
+        {
+            requested.Add(address);
+            waiting.Add(address);
+            due = now + _tuning.DadTimeout;
+            _counters.DadRequested++;
+            HomeAgentLog.DadRequested(_logger, address, _homeLink.Name);
+            _publish(new Dad(DadMessage.Do, address, _homeLink.Name, _homeLink.Index));
+        }
+
+        var pending = new PendingRegistration
+        {
+            Id = ++_nextPendingId,
+            Update = update,
+            Route = route,
+            Binding = binding,
+            Waiting = waiting,
+            Requested = requested,
+            Due = due,
+        };
+        _pending[binding.HomeAddress] = pending;
+        foreach (var address in requested)
+        {
+            _dadAddressToHome[address] = binding.HomeAddress;
+        }
+
+        _deadlines.Add(new Deadline(DeadlineKind.DadTimeout, binding.HomeAddress, pending.Id, due));
+        if (waiting.Count == 0)
+        {
+            // Every address was confirmed for the registration this one replaces.
+            ForgetPending(pending, stopDetection: false);
+            Commit(binding, update, route, now);
+        }
+    }
+
+    private void OnDad(Dad message, DateTimeOffset now)
+    {
+        if (!message.IsResult
+            || !_dadAddressToHome.TryGetValue(message.Address, out var home)
+            || !_pending.TryGetValue(home, out var pending)
+            || !pending.Waiting.Contains(message.Address))
+        {
+            return;
+        }
+
+        if (message.Message == DadMessage.Fail)
+        {
+            _counters.DadFailed++;
+            HomeAgentLog.DadFailed(_logger, message.Address);
+            ForgetPending(pending, stopDetection: true);
+            Refuse(pending.Route, pending.Update, pending.Binding.CareOfAddress, BindingAcknowledgementStatus.DuplicateAddressDetectionFailed, pending.Update.Sequence, now);
+            return;
+        }
+
+        pending.Waiting.Remove(message.Address);
+        if (pending.Waiting.Count == 0)
+        {
+            ForgetPending(pending, stopDetection: false);
+            Commit(pending.Binding, pending.Update, pending.Route, now);
+        }
+    }
+
+    private void ForgetPending(PendingRegistration pending, bool stopDetection)
+    {
+        _pending.Remove(pending.Binding.HomeAddress);
+        foreach (var address in pending.Requested)
+        {
+            _dadAddressToHome.Remove(address);
+        }
+
+        if (stopDetection)
+        {
+            StopDetection(pending);
+        }
+    }
+
+    private void StopDetection(PendingRegistration? pending)
+    {
+        foreach (var address in pending?.Waiting ?? [])
+        {
+            _publish(new Dad(DadMessage.Stop, address, _homeLink.Name, _homeLink.Index));
+        }
+    }
+
+    // ---- Timers ---------------------------------------------------------------------------------------------
+
+    private void OnDeadlines(DateTimeOffset now)
+    {
+        while (_deadlines.TryTakeDue(now, out var deadline))
+        {
+            switch (deadline.Kind)
+            {
+                case DeadlineKind.BindingExpiry when _cache.IsCurrent(deadline.HomeAddress, deadline.Generation) && _cache.TryGet(deadline.HomeAddress, out var binding):
+                    _cache.Remove(binding.HomeAddress, out _);
+                    _counters.BindingsExpired++;
+                    HomeAgentLog.Expired(_logger, binding.HomeAddress);
+                    _publish(new BindingCacheRemove(binding.ToEntry(Address)));
+                    break;
+                case DeadlineKind.DadTimeout when _pending.TryGetValue(deadline.HomeAddress, out var pending) && pending.Id == deadline.Generation:
+                    // No answer is what a unique address looks like (RFC 4862 5.4): accept, and count it.
+                    _counters.DadTimedOut++;
+                    HomeAgentLog.DadTimedOut(_logger, deadline.HomeAddress);
+                    ForgetPending(pending, stopDetection: false);
+                    Commit(pending.Binding, pending.Update, pending.Route, now);
+                    break;
+            }
+        }
+
+        CompactDeadlines();
+    }
+
+    private void CompactDeadlines()
+    {
+        int live = _cache.Count + _pending.Count;
+        if (_deadlines.Count > (4 * live) + 64)
+        {
+            _deadlines.Compact(d => d.Kind == DeadlineKind.BindingExpiry
+                ? _cache.IsCurrent(d.HomeAddress, d.Generation)
+                : _pending.TryGetValue(d.HomeAddress, out var p) && p.Id == d.Generation);
+        }
+    }
+
+    // ---- ICMPv6: discovery and prefixes ---------------------------------------------------------------------
+
+    private void OnIcmp(ReadOnlySpan<byte> bytes, DateTimeOffset now)
+    {
+        Ipv6Packet.TryParse(bytes, out var ip);
+        var message = ip.UpperLayer;
+        var source = ip.Header.SourceAddress;
+        if (!Icmpv6Header.TryRead(message, out var icmp) || icmp.Code != 0 || !icmp.VerifyChecksum(ip.PseudoSource, ip.PseudoDestination)
+            || !Ipv6Address.IsRoutableUnicast(ip.Header.Source))
+        {
+            Drop(HomeAgentDropReason.BadIcmp, source);
+            return;
+        }
+
+        var destination = ip.Header.DestinationAddress;
+        switch (icmp.Type)
+        {
+            case Icmpv6Type.HomeAgentAddressDiscoveryRequest when HomeAgentAddressDiscoveryRequest.TryParse(message, out var request):
+                OnDiscoveryRequest(request, source, destination);
+                break;
+            case Icmpv6Type.MobilePrefixSolicitation when MobilePrefixSolicitation.TryParse(message, out var solicitation):
+                var home = ip.HasHomeAddress ? new IPAddress(ip.HomeAddress) : source;
+                OnPrefixSolicitation(solicitation, source, destination, home);
+                break;
+            default:
+                Drop(HomeAgentDropReason.UnexpectedMessageType, source);
+                break;
+        }
+    }
+
+    /// <summary>RFC 6275 10.5: answer a request sent to the home subnet's anycast address with the home agent list (just us).</summary>
+    private void OnDiscoveryRequest(HomeAgentAddressDiscoveryRequest request, IPAddress source, IPAddress destination)
+    {
+        if (!destination.Equals(_anycast))
+        {
+            Drop(HomeAgentDropReason.DiscoveryNotForUs, source);
+            return;
+        }
+
+        if (request.MobileRouterSupport && !_supportsMobileRouters)
+        {
+            // RFC 3963 7.2: only home agents that support mobile routers are listed for R; that is not us here.
+            Drop(HomeAgentDropReason.DiscoveryMobileRouterUnsupported, source);
+            return;
+        }
+
+        var reply = new HomeAgentAddressDiscoveryReply(request.Identifier, request.MobileRouterSupport, [Address]);
+        if (SendIcmp(reply, new Ipv6Envelope(Address, source, _tuning.HopLimit)))
+        {
+            _counters.DiscoveryRepliesSent++;
+            HomeAgentLog.DiscoveryReplied(_logger, request.Identifier, source);
+        }
+    }
+
+    /// <summary>RFC 6275 10.6.2: a solicitation from a registered mobile node's care-of address gets the home prefix.</summary>
+    private void OnPrefixSolicitation(MobilePrefixSolicitation solicitation, IPAddress source, IPAddress destination, IPAddress home)
+    {
+        if (!destination.Equals(Address))
+        {
+            Drop(HomeAgentDropReason.NotForHomeAgent, source);
+            return;
+        }
+
+        if (!_cache.TryGet(home, out var binding) || !binding.CareOfAddress.Equals(source))
+        {
+            Drop(HomeAgentDropReason.SolicitationWithoutBinding, source);
+            return;
+        }
+
+        SendPrefixAdvertisement(binding, solicitation.Identifier);
+    }
+
+    /// <summary>RFC 6275 10.6.1, 10.6.3: the home prefix, to the care-of address with a type 2 routing header.</summary>
+    private void SendPrefixAdvertisement(HomeBinding binding, ushort identifier)
+    {
+        var prefix = new PrefixInformation((byte)_section.Prefix.Length, OnLink: true, Autonomous: true, RouterAddress: false,
+            Seconds(_tuning.PrefixValidLifetime), Seconds(_tuning.PrefixPreferredLifetime), _section.Prefix.Network);
+        var advertisement = new MobilePrefixAdvertisement(identifier, false, false, [prefix]);
+        if (SendIcmp(advertisement, new Ipv6Envelope(Address, binding.CareOfAddress, _tuning.HopLimit, RoutingHomeAddress: binding.HomeAddress)))
+        {
+            _counters.PrefixAdvertisementsSent++;
+            HomeAgentLog.PrefixAdvertised(_logger, identifier, binding.HomeAddress, binding.CareOfAddress);
+        }
+    }
+
+    private static uint Seconds(TimeSpan lifetime) => (uint)Math.Clamp((long)lifetime.TotalSeconds, 0, uint.MaxValue);
+
+    // ---- Reconfiguration ------------------------------------------------------------------------------------
+
+    private void OnReconfigured(HomeAgentSection section)
+    {
+        var oldPrefix = _section.Prefix;
+        Apply(section);
+        foreach (var home in _lastTimestamps.Keys.Where(h => !_nodes.ContainsKey(h)).ToList())
+        {
+            _lastTimestamps.Remove(home);
+        }
+
+        HomeAgentLog.Reconfigured(_logger, section.Prefix.ToString(), _nodes.Count);
+        if (!oldPrefix.Equals(section.Prefix))
+        {
+            // RFC 6275 10.6.3: tell the registered mobile nodes about the changed home prefix, unsolicited.
+            foreach (var binding in _cache.Bindings.ToList())
+            {
+                SendPrefixAdvertisement(binding, ++_nextAdvertisementId);
+            }
+        }
+    }
+
+    private void Apply(HomeAgentSection section)
+    {
+        _section = section;
+        _nodes = section.MobileNodes.ToDictionary(n => n.HomeAddress);
+        _anycast = HomeAgentAddresses.SubnetAnycast(section.Prefix);
+        _supportsMobileRouters = section.MobileNodes.Any(n => n.Prefixes.Count > 0);
+    }
+
+    // ---- Sending --------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// RFC 6275 9.5.4: from the home agent to the Binding Update's source; with a type 2 routing header holding the
+    /// home address when the Binding Update had a Home Address option (not at home). RFC 4285: to a node with a key,
+    /// the replay protection option and the MN-HA authenticator (last) go with it.
+    /// </summary>
+    private void SendAcknowledgement(AckRoute route, BindingAcknowledgementStatus status, BindingAcknowledgementFlags flags, ushort sequence, ushort lifetimeUnits, DateTimeOffset now)
+    {
+        var options = new List<MobilityOption>();
+        if (IsAccepted(status) && lifetimeUnits >= 2 && _tuning.RefreshAdviceFraction is double fraction)
+        {
+            // RFC 6275 6.2.4: the refresh interval is smaller than the lifetime.
+            ushort refresh = (ushort)Math.Clamp((int)(lifetimeUnits * fraction), 1, lifetimeUnits - 1);
+            options.Add(new BindingRefreshAdviceOption(refresh));
+        }
+
+        var node = route.Authenticated;
+        if (node is not null)
+        {
+            options.Add(new MobilityMessageReplayProtectionOption(route.ReplayTimestamp ?? NtpTimestamp.FromDateTimeOffset(now)));
+            options.Add(MobilityMessageAuthenticationOption.MnHaPlaceholder(node.Spi!.Value));
+        }
+
+        var ack = new BindingAcknowledgement(status, flags, sequence, lifetimeUnits) { Options = MobilityOptionList.Create([.. options]) };
+        var envelope = new Ipv6Envelope(Address, route.Destination, _tuning.HopLimit, RoutingHomeAddress: route.RoutingHomeAddress);
+        if (!MobilityPackets.TryWrite(ack, envelope, _buffer, out int written))
+        {
+            Drop(HomeAgentDropReason.SendFailed, route.Destination);
+            return;
+        }
+
+        if (node is not null)
+        {
+            int length = ack.GetByteCount();
+            Span<byte> agent = stackalloc byte[16];
+            Span<byte> careOf = stackalloc byte[16];
+            Span<byte> home = stackalloc byte[16];
+            Address.TryWriteBytes(agent, out _);
+            route.Destination.TryWriteBytes(careOf, out _);
+            (route.RoutingHomeAddress ?? route.Destination).TryWriteBytes(home, out _);
+            MnHaAuthentication.TrySign(_buffer.AsSpan(written - length, length), node.Key.Items.AsSpan(), careOf, home, agent, home);
+        }
+
+        if (Send(_buffer.AsSpan(0, written), route.Destination))
+        {
+            _counters.AcknowledgementSent(status);
+        }
+    }
+
+    private void SendBindingError(ReadOnlySpan<byte> bytes, DateTimeOffset now)
+    {
+        Ipv6Packet.TryParse(bytes, out var ip);
+        var source = ip.Header.SourceAddress;
+        if (!ip.Header.DestinationAddress.Equals(Address))
+        {
+            Drop(HomeAgentDropReason.NotForHomeAgent, source);
+            return;
+        }
+
+        if (!Ipv6Address.IsRoutableUnicast(ip.Header.Source))
+        {
+            Drop(HomeAgentDropReason.CareOfAddressNotRoutable, source);
+            return;
+        }
+
+        if (!AllowError(now))
+        {
+            Drop(HomeAgentDropReason.RateLimited, source);
+            return;
+        }
+
+        // RFC 6275 9.2, 6.1.9: to the source; the Home Address field is the HAO's address, or unspecified.
+        var home = ip.HasHomeAddress ? new IPAddress(ip.HomeAddress) : IPAddress.IPv6Any;
+        var error = new BindingError(BindingErrorStatus.UnrecognizedMobilityHeaderType, home);
+        if (MobilityPackets.TryWrite(error, new Ipv6Envelope(Address, source, _tuning.HopLimit), _buffer, out int written)
+            && Send(_buffer.AsSpan(0, written), source))
+        {
+            _counters.BindingErrorsSent++;
+            HomeAgentLog.BindingErrorSent(_logger, error.Status, source);
+        }
+    }
+
+    private void SendParameterProblem(ReadOnlySpan<byte> bytes, int mobilityHeaderPointer, DateTimeOffset now)
+    {
+        Ipv6Packet.TryParse(bytes, out var ip);
+        var source = ip.Header.SourceAddress;
+        if (!ip.Header.DestinationAddress.Equals(Address))
+        {
+            Drop(HomeAgentDropReason.NotForHomeAgent, source);
+            return;
+        }
+
+        if (!Ipv6Address.IsRoutableUnicast(ip.Header.Source))
+        {
+            Drop(HomeAgentDropReason.CareOfAddressNotRoutable, source);
+            return;
+        }
+
+        if (!AllowError(now))
+        {
+            Drop(HomeAgentDropReason.RateLimited, source);
+            return;
+        }
+
+        // RFC 6275 9.2, RFC 4443 3.4: code 0, the pointer counted from the start of the invoking packet.
+        uint pointer = (uint)(ip.UpperLayerOffset + mobilityHeaderPointer);
+        Span<byte> agent = stackalloc byte[16];
+        Address.TryWriteBytes(agent, out _);
+        if (Icmpv6PacketBuilder.TryWriteParameterProblem(_buffer, ip.Bytes, agent, ParameterProblemCode.ErroneousHeaderField, pointer, ErrorHopLimit, out int written)
+            && Send(_buffer.AsSpan(0, written), source))
+        {
+            _counters.ParameterProblemsSent++;
+            HomeAgentLog.ParameterProblemSent(_logger, pointer, source);
+        }
+    }
+
+    private bool SendIcmp<TMessage>(TMessage message, Ipv6Envelope envelope)
+        where TMessage : IIcmpv6Message
+    {
+        if (!Icmpv6PacketBuilder.TryWrite(_buffer, envelope, message, out int written))
+        {
+            Drop(HomeAgentDropReason.SendFailed, envelope.Destination);
+            return false;
+        }
+
+        return Send(_buffer.AsSpan(0, written), envelope.Destination);
+    }
+
+    private bool Send(ReadOnlySpan<byte> packet, IPAddress destination)
+    {
+        if (_sender.TrySend(packet))
+        {
+            return true;
+        }
+
+        Drop(HomeAgentDropReason.SendFailed, destination);
+        return false;
+    }
+
+    /// <summary>A fixed one-second window of at most ErrorRatePerSecond answers.</summary>
+    private bool AllowError(DateTimeOffset now)
+    {
+        if (now - _errorWindowStart >= TimeSpan.FromSeconds(1) || now < _errorWindowStart)
+        {
+            _errorWindowStart = now;
+            _errorsInWindow = 0;
+        }
+
+        return ++_errorsInWindow <= _tuning.ErrorRatePerSecond;
+    }
+
+    private void Drop(HomeAgentDropReason reason, IPAddress? source)
+    {
+        _counters.Drop(reason);
+        HomeAgentLog.Dropped(_logger, source, reason);
+    }
+
+    // ---- Helpers --------------------------------------------------------------------------------------------
+
+    /// <summary>RFC 6275 9.5.1: <paramref name="received"/> is newer when it is 1 to 2^15 - 1 ahead, modulo 2^16.</summary>
+    internal static bool IsNewer(ushort received, ushort last)
+    {
+        int ahead = (ushort)(received - last);
+        return ahead is > 0 and < SequenceWindow;
+    }
+
+    private static bool IsAccepted(BindingAcknowledgementStatus status) => (byte)status < BindingAcknowledgement.FirstRejectionStatus;
+
+    private static bool IsRoutableUnicast(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        return Ipv6Address.IsRoutableUnicast(bytes);
+    }
+
+    private static BusFlags ToBusFlags(WireFlags flags) => (BusFlags)(ushort)flags & KeptFlags;
+}
+
+internal static class HomeBindingExtensions
+{
+    public static bool IsMobileRouter(this HomeBinding binding) => (binding.Flags & BusFlags.MobileRouter) != 0;
+}

@@ -1,0 +1,207 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Signalling;
+using Shisa.Modules.Configuration;
+using Shisa.Modules.Hosting;
+
+namespace Shisa.Modules.HomeAgent;
+
+/// <summary>
+/// The home agent role (SHISA's had, RFC 6275 9.5 and 10): pumps the signalling the data plane receives and the
+/// bus's DAD answers into one <see cref="HomeAgentCore"/>, and arms one <see cref="TimeProvider"/> timer for the
+/// core's next deadline. Every event goes through the core under one lock, so the core sees one event at a time.
+/// </summary>
+public sealed class HomeAgentModule : IRoleModule, IAsyncDisposable
+{
+    public const string ModuleName = "home_agent";
+
+    private readonly HomeAgentTuning _tuning;
+    private readonly IMobileRouterPolicy? _mobileRouterPolicy;
+    private readonly Lock _gate = new();
+    private HomeAgentCore? _core;
+    private ModuleContext? _context;
+    private ITimer? _timer;
+    private SignallingSubscription? _signalling;
+    private MobilitySubscription? _dad;
+    private CancellationTokenSource? _stopping;
+    private Task _pumps = Task.CompletedTask;
+    private bool _stopped;
+
+    public HomeAgentModule()
+        : this(null, null)
+    {
+    }
+
+    public HomeAgentModule(HomeAgentTuning? tuning, IMobileRouterPolicy? mobileRouterPolicy = null)
+    {
+        _tuning = tuning ?? HomeAgentTuning.Default;
+        _mobileRouterPolicy = mobileRouterPolicy;
+    }
+
+    public string Name => ModuleName;
+
+    public IReadOnlyList<Role> Provides { get; } = [Role.HomeAgent];
+
+    /// <summary>Adds the home agent to <paramref name="catalog"/> (for <see cref="ModuleCatalog.CreateBuiltIn"/>).</summary>
+    public static ModuleCatalog Register(ModuleCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return catalog.Add(ModuleName, [Role.HomeAgent], static (services, _) => services.AddHomeAgent());
+    }
+
+    public Task StartAsync(ModuleContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (_context is not null)
+        {
+            throw new InvalidOperationException("the home agent module was started already");
+        }
+
+        var section = context.HomeAgent;
+        var homeInterface = context.Interfaces.FirstOrDefault(i => i.Link == LinkKind.Home);
+        var homeLink = homeInterface is null ? HomeLink.Unknown : new HomeLink(homeInterface.Name, 0);
+        _context = context;
+        _core = new HomeAgentCore(section, context.PacketSender, m => context.Publish(m), _tuning, homeLink, _mobileRouterPolicy, context.Logger);
+        _timer = context.TimeProvider.CreateTimer(static state => ((HomeAgentModule)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _dad = context.Subscribe(MessageKinds.Dad, purpose: "dad");
+        _signalling = context.Signalling.Subscribe(ModuleName, SignallingKinds.MobilityHeader | SignallingKinds.HomeAgentDiscovery | SignallingKinds.MobilePrefix);
+        _stopping = new CancellationTokenSource();
+        var token = _stopping.Token;
+        _pumps = Task.WhenAll(
+            Task.Run(() => PumpAsync(_signalling.Reader, static p => new SignallingReceived(p), token), CancellationToken.None),
+            Task.Run(() => PumpAsync(_dad.Reader, static e => new DadReported((Dad)e.Message), token), CancellationToken.None));
+        HomeAgentLog.Started(context.Logger, section.Address, section.Prefix.ToString(), section.MobileNodes.Count, section.MaxBindings);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_context is null || _stopping is null || _stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _signalling?.Dispose();
+        _dad?.Dispose();
+        try
+        {
+            await _pumps.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        lock (_gate)
+        {
+            _timer?.Dispose();
+            _timer = null;
+            int count = _core!.BindingCount;
+
+            // Our cache does not outlive us: the data plane must not keep tunnelling for bindings nobody refreshes.
+            try
+            {
+                _core.RemoveAll();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+
+            HomeAgentLog.Stopped(_context.Logger, count);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _stopping?.Dispose();
+    }
+
+    /// <summary>Applies a reloaded profile section (new prefix: unsolicited Mobile Prefix Advertisements, RFC 6275 10.6.3).</summary>
+    public void Reconfigure(HomeAgentSection section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        Dispatch(new HomeAgentReconfigured(section));
+    }
+
+    /// <summary>The bindings and counters at one instant, for the status page (DESIGN 8).</summary>
+    public HomeAgentSnapshot GetSnapshot()
+    {
+        var core = _core ?? throw new InvalidOperationException("the home agent module is not started");
+        lock (_gate)
+        {
+            var now = _context!.TimeProvider.GetUtcNow();
+            return new HomeAgentSnapshot(core.Address, [.. core.GetBindings(now)], core.GetCounters());
+        }
+    }
+
+    private async Task PumpAsync<T>(ChannelReader<T> reader, Func<T, HomeAgentInput> toInput, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var item in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Dispatch(toInput(item));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void OnTimer() => Dispatch(DeadlineReached.Instance);
+
+    /// <summary>Feeds one event to the core and re-arms the timer for the core's next deadline.</summary>
+    private void Dispatch(HomeAgentInput input)
+    {
+        var context = _context;
+        var core = _core;
+        if (context is null || core is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var now = context.TimeProvider.GetUtcNow();
+            try
+            {
+                core.Process(input, now);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // One bad event must not stop the home agent; the core's state is changed only by completed steps.
+                HomeAgentLog.EventFailed(context.Logger, e);
+            }
+
+            if (_timer is { } timer && core.NextDeadline is { } next)
+            {
+                var due = next - context.TimeProvider.GetUtcNow();
+                timer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+}
+
+/// <summary>What the status page shows of the home agent.</summary>
+public sealed record HomeAgentSnapshot(System.Net.IPAddress Address, EquatableArray<HomeBindingStatus> Bindings, HomeAgentCounters Counters);
+
+/// <summary>Registration of the home agent module (DESIGN 4).</summary>
+public static class HomeAgentServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the home agent role module; it reads the profile's [home_agent] section when it starts.
+    /// <paramref name="tuning"/> changes the protocol constants the profile does not carry.
+    /// </summary>
+    public static IServiceCollection AddHomeAgent(this IServiceCollection services, HomeAgentTuning? tuning = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.AddRoleModule(sp => new HomeAgentModule(
+            tuning ?? sp.GetService<HomeAgentTuning>(),
+            sp.GetService<IMobileRouterPolicy>()));
+    }
+}
