@@ -1,0 +1,534 @@
+using System.Net;
+using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Wire.Mobility;
+using BusFlags = Shisa.DataPlane.Bus.BindingUpdateFlags;
+using WireFlags = Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags;
+
+namespace Shisa.Modules.MobileNode;
+
+/// <summary>What the home registration machine is configured with.</summary>
+/// <param name="HomeAgent">Null: find it with DHAAD (<c>home_agent = "discover"</c>).</param>
+/// <param name="InitialSequence">The first Binding Update gets the one after it.</param>
+/// <param name="IncludeAlternateCareOfAddress">Add the Alternate Care-of Address option to registrations
+/// (RFC 6275 11.7.1 asks for it when IPsec ESP protects the BU; the RFC 4285 authenticator covers the care-of
+/// address itself, so it is off by default).</param>
+public sealed record HomeRegistrationOptions(
+    IPAddress HomeAddress,
+    int HomePrefixLength,
+    IPAddress? HomeAgent,
+    TimeSpan Lifetime,
+    ushort InitialSequence,
+    bool IncludeAlternateCareOfAddress = false);
+
+/// <summary>
+/// The mobile node's home registration (SHISA mnd's registration FSM): IDLE, DHAAD, WAITA, WAITAR, BOUND, WAITD.
+/// A pure machine: <see cref="Handle"/> is its one entry point; it takes an event and the time it happened, and
+/// returns what to do (send, publish, arm the timer). It never reads a clock, sends or publishes itself.
+/// </summary>
+/// <remarks>Not thread-safe: its module feeds it one event at a time.</remarks>
+public sealed class HomeRegistration
+{
+    private const BusFlags RegistrationFlags = BusFlags.Acknowledge | BusFlags.HomeRegistration;
+
+    private readonly HomeRegistrationOptions _options;
+    private readonly List<HomeRegistrationAction> _actions = [];
+    private ushort _sequence;
+    private BindingUpdateRequest? _lastSent;
+    private TimeSpan _backoff;
+    private int _attempts;
+    private int _refusals;
+    private int _resyncs;
+    private bool _registeredWithHomeAgent;
+    private bool _solicitedPrefixes;
+    private ushort _haadIdentifier;
+    private DateTimeOffset _movedAt;
+    private IPAddress? _previousCareOf;
+    private DateTimeOffset? _homePrefixValidUntil;
+
+    public HomeRegistration(HomeRegistrationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.Lifetime, TimeSpan.Zero);
+        _options = options;
+        _sequence = options.InitialSequence;
+        _haadIdentifier = options.InitialSequence;
+        HomeAgent = options.HomeAgent;
+    }
+
+    public HomeRegistrationState State { get; private set; } = HomeRegistrationState.Idle;
+
+    /// <summary>The configured or discovered home agent; null until discovered.</summary>
+    public IPAddress? HomeAgent { get; private set; }
+
+    public IPAddress HomeAddress => _options.HomeAddress;
+
+    /// <summary>The care-of address being registered or registered; null at home or with none.</summary>
+    public IPAddress? CareOfAddress { get; private set; }
+
+    public string? InterfaceName { get; private set; }
+
+    public bool AtHome { get; private set; }
+
+    /// <summary>The sequence number of the last Binding Update sent.</summary>
+    public ushort Sequence => _sequence;
+
+    /// <summary>The entry published with BulAdd and not yet removed; null when the data plane has none.</summary>
+    public BindingUpdateListEntry? PublishedEntry { get; private set; }
+
+    /// <summary>When the binding the home agent granted runs out; null when none.</summary>
+    public DateTimeOffset? BindingExpires { get; private set; }
+
+    /// <summary>The one entry point: feeds <paramref name="event"/>, which happened at <paramref name="now"/>.</summary>
+    public IReadOnlyList<HomeRegistrationAction> Handle(HomeRegistrationEvent @event, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        _actions.Clear();
+        switch (@event)
+        {
+            case MovedTo moved:
+                OnMovedTo(moved, now);
+                break;
+            case ReturnedHome home:
+                OnReturnedHome(home);
+                break;
+            case CareOfAddressLost lost:
+                OnCareOfAddressLost(lost);
+                break;
+            case BaReceived ba:
+                OnBindingAcknowledgement(ba, now);
+                break;
+            case BrrReceived brr:
+                OnBindingRefreshRequest(brr, now);
+                break;
+            case HaadReplyReceived reply:
+                OnHaadReply(reply, now);
+                break;
+            case HomePrefixLifetime prefix:
+                _homePrefixValidUntil = now + prefix.ValidLifetime;
+                break;
+            case RegistrationTimeout:
+                OnTimeout(now);
+                break;
+            case StopRequested:
+                OnStop();
+                break;
+            case Abandon:
+                GoIdle();
+                break;
+            default:
+                Ignore($"unknown event {@event.GetType().Name}");
+                break;
+        }
+
+        return [.. _actions];
+    }
+
+    // RFC 6275 11.5.1/11.7.1: a new care-of address means a new home registration from it.
+    private void OnMovedTo(MovedTo moved, DateTimeOffset now)
+    {
+        if (!AtHome && moved.CareOfAddress.Equals(CareOfAddress)
+            && State is HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.Bound or HomeRegistrationState.Discovering)
+        {
+            Ignore("same care-of address");
+            return;
+        }
+
+        _previousCareOf = PublishedEntry?.CareOfAddress;
+        CareOfAddress = moved.CareOfAddress;
+        InterfaceName = moved.InterfaceName;
+        AtHome = false;
+        _movedAt = now;
+        if (HomeAgent is null)
+        {
+            StartDiscovery();
+        }
+        else
+        {
+            StartRegistration(now);
+        }
+    }
+
+    // RFC 6275 11.4.1: ask the home agents' anycast address of the home prefix.
+    private void StartDiscovery()
+    {
+        State = HomeRegistrationState.Discovering;
+        _haadIdentifier++;
+        _backoff = MobileIpv6Constants.InitialDhaadTimeout;
+        _attempts = 0;
+        _actions.Add(new SendHaadRequest(_haadIdentifier, CareOfAddress!, HomeAgentsAnycast.For(HomeAddress, _options.HomePrefixLength), false));
+        _actions.Add(new ArmTimer(_backoff));
+    }
+
+    private void OnHaadReply(HaadReplyReceived reply, DateTimeOffset now)
+    {
+        if (State != HomeRegistrationState.Discovering)
+        {
+            Ignore("not discovering");
+        }
+        else if (reply.Reply.Identifier != _haadIdentifier)
+        {
+            Ignore("identifier does not match the request");
+        }
+        else if (reply.Reply.HomeAgents.Count == 0)
+        {
+            Ignore("no home agent in the reply");
+        }
+        else
+        {
+            // The list is in order of preference (RFC 6275 10.5.1): take the first.
+            HomeAgent = reply.Reply.HomeAgents[0];
+            _registeredWithHomeAgent = false;
+            StartRegistration(now);
+        }
+    }
+
+    private void StartRegistration(DateTimeOffset now)
+    {
+        State = HomeRegistrationState.WaitAck;
+        _refusals = 0;
+        _resyncs = 0;
+        _attempts = 0;
+
+        // RFC 6275 11.8: the first registration with a home agent waits longer, for its DAD of the home address.
+        _backoff = _registeredWithHomeAgent ? MobileIpv6Constants.InitialBindAckTimeout : MobileIpv6Constants.InitialBindAckTimeoutFirstRegistration;
+        SendRegistration(now, retransmission: false);
+        _actions.Add(new ArmTimer(_backoff));
+    }
+
+    private void StartRefresh(DateTimeOffset now)
+    {
+        State = HomeRegistrationState.WaitAckRefresh;
+        _refusals = 0;
+        _resyncs = 0;
+        _attempts = 0;
+        _backoff = MobileIpv6Constants.InitialBindAckTimeout;
+        SendRegistration(now, retransmission: false);
+        _actions.Add(new ArmTimer(_backoff));
+        if (_homePrefixValidUntil is { } until && now + _options.Lifetime > until)
+        {
+            // RFC 6275 11.4.2: the home address is about to become invalid: ask for fresh prefix information.
+            _actions.Add(new SolicitPrefixes(CareOfAddress!, HomeAgent!));
+        }
+    }
+
+    private void SendRegistration(DateTimeOffset now, bool retransmission)
+    {
+        var lifetime = _options.Lifetime;
+        if (_homePrefixValidUntil is { } until && until - now < lifetime && until > now)
+        {
+            // RFC 6275 11.7.1: the lifetime must not exceed the home address's remaining valid lifetime.
+            lifetime = until - now;
+        }
+
+        Send(new BindingUpdateRequest(
+            NextSequence(),
+            (WireFlags)RegistrationFlags,
+            lifetime,
+            CareOfAddress!,
+            HomeAgent!,
+            HomeAddress,
+            _options.IncludeAlternateCareOfAddress ? CareOfAddress : null), retransmission);
+    }
+
+    // RFC 6275 11.5.5 (from the home address, no HAO) at home; from the care-of address with a HAO when leaving.
+    private void SendDeregistration(bool retransmission)
+    {
+        var request = AtHome || CareOfAddress is null
+            ? new BindingUpdateRequest(NextSequence(), (WireFlags)RegistrationFlags, TimeSpan.Zero, HomeAddress, HomeAgent!, null)
+            : new BindingUpdateRequest(NextSequence(), (WireFlags)RegistrationFlags, TimeSpan.Zero, CareOfAddress, HomeAgent!, HomeAddress);
+        Send(request, retransmission);
+    }
+
+    private void Send(BindingUpdateRequest request, bool retransmission)
+    {
+        _lastSent = request;
+        _actions.Add(new SendBindingUpdate(request, retransmission));
+    }
+
+    // RFC 6275 11.8: every retransmission carries a new sequence number; arithmetic is modulo 2^16 (9.5.1).
+    private ushort NextSequence() => unchecked(++_sequence);
+
+    private void OnTimeout(DateTimeOffset now)
+    {
+        switch (State)
+        {
+            case HomeRegistrationState.Discovering:
+                _attempts++;
+                _backoff = Doubled(_backoff);
+                _actions.Add(new SendHaadRequest(_haadIdentifier, CareOfAddress!, HomeAgentsAnycast.For(HomeAddress, _options.HomePrefixLength), true));
+                _actions.Add(new ArmTimer(_backoff));
+                break;
+
+            case HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh:
+                if (State == HomeRegistrationState.WaitAckRefresh && BindingExpires <= now)
+                {
+                    // The binding ran out before a refresh was acknowledged: the data plane stops using it.
+                    RemovePublished();
+                    State = HomeRegistrationState.WaitAck;
+                }
+
+                // RFC 6275 11.8: double the timeout up to MAX_BINDACK_TIMEOUT, then go on at that rate.
+                _attempts++;
+                _backoff = Doubled(_backoff);
+                SendRegistration(now, retransmission: true);
+                _actions.Add(new ArmTimer(_backoff));
+                break;
+
+            case HomeRegistrationState.Bound:
+                StartRefresh(now);
+                break;
+
+            case HomeRegistrationState.WaitDereg:
+                if (++_attempts > MobileIpv6Constants.MaxDeregistrationRetries)
+                {
+                    GoIdle();
+                    break;
+                }
+
+                _backoff = Doubled(_backoff);
+                SendDeregistration(retransmission: true);
+                _actions.Add(new ArmTimer(_backoff));
+                break;
+
+            default:
+                Ignore($"timer in {State.Name()}");
+                break;
+        }
+    }
+
+    // RFC 6275 11.7.3: receiving Binding Acknowledgements.
+    private void OnBindingAcknowledgement(BaReceived received, DateTimeOffset now)
+    {
+        var ba = received.Ack;
+        if (State is not (HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.WaitDereg) || _lastSent is null)
+        {
+            Ignore($"no Binding Update outstanding in {State.Name()}");
+            return;
+        }
+
+        if (!received.Source.Equals(HomeAgent))
+        {
+            Ignore($"from {received.Source}, not the home agent");
+            return;
+        }
+
+        // Sent from the care-of address with a HAO: back to it with a type 2 routing header for the home address
+        // (RFC 6275 9.5.4, 6.4); sent from the home address: back to it without one.
+        bool addressed = _lastSent.HomeAddressOption is { } hoa
+            ? received.Destination.Equals(_lastSent.Source) && hoa.Equals(received.RoutingHomeAddress)
+            : received.Destination.Equals(_lastSent.Source) && received.RoutingHomeAddress is null;
+        if (!addressed)
+        {
+            Ignore($"to {received.Destination} (RH2 {received.RoutingHomeAddress?.ToString() ?? "none"}), not as the Binding Update was sent");
+            return;
+        }
+
+        if (ba.Status == BindingAcknowledgementStatus.SequenceNumberOutOfWindow)
+        {
+            OnSequenceOutOfWindow(ba, now);
+            return;
+        }
+
+        if (ba.Sequence != _lastSent.Sequence)
+        {
+            Ignore($"sequence {ba.Sequence}, expected {_lastSent.Sequence}");
+            return;
+        }
+
+        if (!ba.IsAccepted)
+        {
+            OnRefused(ba.Status);
+            return;
+        }
+
+        if (State == HomeRegistrationState.WaitDereg)
+        {
+            GoIdle();
+            return;
+        }
+
+        if (ba.Lifetime == TimeSpan.Zero)
+        {
+            // Accepted with no lifetime: nothing is bound; treat it as a refusal and retry later.
+            OnRefused(ba.Status);
+            return;
+        }
+
+        Bind(ba, now);
+    }
+
+    private void Bind(BindingAcknowledgement ba, DateTimeOffset now)
+    {
+        bool refresh = State == HomeRegistrationState.WaitAckRefresh;
+        var granted = ba.Lifetime < _lastSent!.Lifetime ? ba.Lifetime : _lastSent.Lifetime;
+        State = HomeRegistrationState.Bound;
+        _registeredWithHomeAgent = true;
+        BindingExpires = now + granted;
+        PublishedEntry = new BindingUpdateListEntry(
+            HomeAgent!, HomeAddress, CareOfAddress!, RegistrationFlags, granted, ba.Sequence, BindingUpdateListState.Bound);
+        _actions.Add(new PublishMessage(new BindingUpdateListAdd(PublishedEntry)));
+
+        // RFC 6275 11.7.3: refresh before the lifetime ends, or at the Binding Refresh Advice's interval.
+        var refreshAt = TimeSpan.FromTicks((long)(granted.Ticks * MobileIpv6Constants.RefreshFraction));
+        if (ba.Options.Find<BindingRefreshAdviceOption>() is { } advice && advice.RefreshInterval > TimeSpan.Zero && advice.RefreshInterval < granted)
+        {
+            refreshAt = advice.RefreshInterval;
+        }
+
+        _actions.Add(new ArmTimer(refreshAt));
+        _actions.Add(new Registered(refresh ? CareOfAddress : _previousCareOf, CareOfAddress!, refresh ? now : _movedAt, now, granted, refresh));
+        if (!_solicitedPrefixes || ba.Status == BindingAcknowledgementStatus.AcceptedPrefixDiscoveryNecessary)
+        {
+            // RFC 6275 11.4.2 / 11.7.3 (status 1): learn the home prefixes once bound.
+            _solicitedPrefixes = true;
+            _actions.Add(new SolicitPrefixes(CareOfAddress!, HomeAgent!));
+        }
+    }
+
+    // RFC 6275 11.7.3: status 135 carries the last sequence the home agent accepted; go on from there.
+    private void OnSequenceOutOfWindow(BindingAcknowledgement ba, DateTimeOffset now)
+    {
+        if (++_resyncs > MobileIpv6Constants.MaxSequenceResyncs)
+        {
+            OnRefused(ba.Status);
+            return;
+        }
+
+        _sequence = ba.Sequence;
+        if (State == HomeRegistrationState.WaitDereg)
+        {
+            SendDeregistration(retransmission: false);
+        }
+        else
+        {
+            SendRegistration(now, retransmission: false);
+        }
+
+        _actions.Add(new ArmTimer(_backoff));
+    }
+
+    private void OnRefused(BindingAcknowledgementStatus status)
+    {
+        if (State == HomeRegistrationState.WaitDereg)
+        {
+            _actions.Add(new Refused(status, GaveUp: true));
+            GoIdle();
+            return;
+        }
+
+        if (++_refusals > MobileIpv6Constants.MaxRefusals)
+        {
+            _actions.Add(new Refused(status, GaveUp: true));
+            GoIdle();
+            return;
+        }
+
+        // Back off, then the timer sends the next attempt with a new sequence number.
+        _actions.Add(new Refused(status, GaveUp: false));
+        _backoff = Doubled(_backoff);
+        _actions.Add(new ArmTimer(_backoff));
+    }
+
+    // RFC 6275 11.7.4: a Binding Refresh Request from the home agent asks for a refresh now.
+    private void OnBindingRefreshRequest(BrrReceived brr, DateTimeOffset now)
+    {
+        if (!brr.Source.Equals(HomeAgent))
+        {
+            Ignore($"Binding Refresh Request from {brr.Source}, not the home agent");
+        }
+        else if (State != HomeRegistrationState.Bound)
+        {
+            Ignore($"Binding Refresh Request in {State.Name()}");
+        }
+        else
+        {
+            StartRefresh(now);
+        }
+    }
+
+    // RFC 6275 11.5.5: back home, deregister from the home address; the data plane stops tunnelling at once.
+    private void OnReturnedHome(ReturnedHome home)
+    {
+        bool registered = PublishedEntry is not null
+            || State is HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.Bound;
+        AtHome = true;
+        InterfaceName = home.InterfaceName;
+        CareOfAddress = null;
+        RemovePublished();
+        if (!registered || HomeAgent is null)
+        {
+            if (State != HomeRegistrationState.WaitDereg)
+            {
+                GoIdle();
+            }
+
+            return;
+        }
+
+        State = HomeRegistrationState.WaitDereg;
+        _attempts = 0;
+        _backoff = MobileIpv6Constants.InitialBindAckTimeout;
+        SendDeregistration(retransmission: false);
+        _actions.Add(new ArmTimer(_backoff));
+    }
+
+    private void OnCareOfAddressLost(CareOfAddressLost lost)
+    {
+        if (AtHome || !lost.CareOfAddress.Equals(CareOfAddress))
+        {
+            Ignore($"{lost.CareOfAddress} is not the care-of address");
+            return;
+        }
+
+        // Nothing can be sent from it any more; the next care-of address registers afresh.
+        CareOfAddress = null;
+        GoIdle();
+    }
+
+    // Deregister a live binding from the care-of address; the stop then waits for the BA (or abandons).
+    private void OnStop()
+    {
+        if (State == HomeRegistrationState.WaitDereg)
+        {
+            return;
+        }
+
+        if (!AtHome && CareOfAddress is not null && HomeAgent is not null
+            && State is HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.Bound)
+        {
+            State = HomeRegistrationState.WaitDereg;
+            _attempts = 0;
+            _backoff = MobileIpv6Constants.InitialBindAckTimeout;
+            SendDeregistration(retransmission: false);
+            _actions.Add(new ArmTimer(_backoff));
+            return;
+        }
+
+        GoIdle();
+    }
+
+    private void GoIdle()
+    {
+        State = HomeRegistrationState.Idle;
+        RemovePublished();
+        _actions.Add(CancelTimer.Instance);
+    }
+
+    private void RemovePublished()
+    {
+        if (PublishedEntry is { } entry)
+        {
+            _actions.Add(new PublishMessage(new BindingUpdateListRemove(entry)));
+            PublishedEntry = null;
+            BindingExpires = null;
+        }
+    }
+
+    private void Ignore(string reason) => _actions.Add(new Ignored(reason));
+
+    private static TimeSpan Doubled(TimeSpan backoff)
+    {
+        var doubled = backoff + backoff;
+        return doubled > MobileIpv6Constants.MaxBindAckTimeout ? MobileIpv6Constants.MaxBindAckTimeout : doubled;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Net;
+using Shisa.DataPlane.Bus;
+using WireFlags = Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags;
+
+namespace Shisa.Modules.MobileNode;
+
+/// <summary>What the home registration machine asks its module to do.</summary>
+public abstract record HomeRegistrationAction;
+
+/// <summary>
+/// A Binding Update to send: from <paramref name="Source"/> to <paramref name="Destination"/>, with a Home Address
+/// option for <paramref name="HomeAddressOption"/> when away from home (RFC 6275 11.7.1), none when sent from the home
+/// address (11.5.5).
+/// </summary>
+public sealed record BindingUpdateRequest(
+    ushort Sequence,
+    WireFlags Flags,
+    TimeSpan Lifetime,
+    IPAddress Source,
+    IPAddress Destination,
+    IPAddress? HomeAddressOption,
+    IPAddress? AlternateCareOfAddress = null)
+{
+    public bool IsDeregistration => Lifetime == TimeSpan.Zero;
+}
+
+/// <param name="Retransmission">True when it repeats an unanswered one (RFC 6275 11.8).</param>
+public sealed record SendBindingUpdate(BindingUpdateRequest Request, bool Retransmission) : HomeRegistrationAction;
+
+/// <summary>A Home Agent Address Discovery Request to the home agents' anycast address (RFC 6275 11.4.1).</summary>
+public sealed record SendHaadRequest(ushort Identifier, IPAddress Source, IPAddress Destination, bool Retransmission) : HomeRegistrationAction;
+
+/// <summary>Ask the home agent for the home prefixes (RFC 6275 11.4.2).</summary>
+public sealed record SolicitPrefixes(IPAddress CareOfAddress, IPAddress HomeAgent) : HomeRegistrationAction;
+
+/// <summary>Publish on the mobility bus (the data plane acts on binding update list entries).</summary>
+public sealed record PublishMessage(MobilityMessage Message) : HomeRegistrationAction;
+
+/// <summary>(Re)arm the machine's one timer to expire after <paramref name="After"/>.</summary>
+public sealed record ArmTimer(TimeSpan After) : HomeRegistrationAction;
+
+public sealed record CancelTimer : HomeRegistrationAction
+{
+    public static CancelTimer Instance { get; } = new();
+}
+
+/// <summary>A registration was acknowledged: a handover (<paramref name="Refresh"/> false) or a refresh.</summary>
+/// <param name="PreviousCareOfAddress">The care-of address bound before, null on the first registration.</param>
+/// <param name="MovedAt">When the movement that led here was reported.</param>
+public sealed record Registered(
+    IPAddress? PreviousCareOfAddress,
+    IPAddress CareOfAddress,
+    DateTimeOffset MovedAt,
+    DateTimeOffset BoundAt,
+    TimeSpan GrantedLifetime,
+    bool Refresh) : HomeRegistrationAction
+{
+    public TimeSpan Duration => BoundAt - MovedAt;
+}
+
+/// <summary>The home agent refused (status &gt;= 128); <paramref name="GaveUp"/> when no more retries follow.</summary>
+public sealed record Refused(Shisa.DataPlane.Wire.Mobility.BindingAcknowledgementStatus Status, bool GaveUp) : HomeRegistrationAction;
+
+/// <summary>An event that changed nothing, and why (logged and counted).</summary>
+public sealed record Ignored(string Reason) : HomeRegistrationAction;

@@ -1,0 +1,549 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.Wire;
+using Shisa.DataPlane.Wire.Icmp;
+using Shisa.DataPlane.Wire.Mobility;
+using Shisa.Modules.Common;
+using Shisa.Modules.Configuration;
+using Shisa.Modules.Hosting;
+
+namespace Shisa.Modules.MobileNode;
+
+/// <summary>
+/// The mobile node (SHISA's mnd): registers the care-of addresses the movement detector reports with the home
+/// agent, keeps the binding fresh, deregisters at home and on stop. It publishes binding update list entries; the
+/// data plane tunnels. The registration itself is the pure <see cref="HomeRegistration"/> machine; this module
+/// feeds it bus messages, received signalling and timer expiries one at a time, and carries out its actions.
+/// </summary>
+public sealed class MobileNodeModule : IRoleModule
+{
+    public const string ModuleName = "mobile_node";
+
+    private const int MaxHandovers = 32;
+    private const int MaxPrefixes = 16;
+
+    private readonly Lock _gate = new();
+    private readonly ushort? _initialSequence;
+    private readonly Dictionary<BindingAcknowledgementStatus, long> _acksByStatus = [];
+    private readonly Queue<HandoverRecord> _handovers = new();
+    private readonly Dictionary<Prefix, HomePrefixStatus> _prefixes = [];
+    private ModuleContext? _context;
+    private HomeRegistration? _machine;
+    private MnHaCredentials? _credentials;
+    private ITimer? _timer;
+    private long _timerGeneration;
+    private ITimer? _prefixTimer;
+    private long _prefixTimerGeneration;
+    private ushort _prefixSolicitation;
+    private int _prefixAttempts;
+    private TimeSpan _prefixBackoff;
+    private bool _prefixOutstanding;
+    private TaskCompletionSource _idle = NewIdleSignal();
+    private MobilitySubscription? _bus;
+    private SignallingSubscription? _signalling;
+    private CancellationTokenSource? _stop;
+    private Task _loops = Task.CompletedTask;
+
+    private long _buSent;
+    private long _retransmissions;
+    private long _sendFailures;
+    private long _acksIgnored;
+    private long _authFailures;
+    private long _brrs;
+    private long _handoverCount;
+    private long _haadSent;
+    private long _mpsSent;
+    private long _mpaReceived;
+
+    public MobileNodeModule()
+    {
+    }
+
+    /// <summary>For tests: a fixed first sequence number instead of a random one.</summary>
+    internal MobileNodeModule(ushort initialSequence) => _initialSequence = initialSequence;
+
+    public string Name => ModuleName;
+
+    /// <summary>Adds the mobile node to <paramref name="catalog"/> as the provider of <see cref="Role.MobileNode"/>.</summary>
+    public static ModuleCatalog Register(ModuleCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return catalog.Add(ModuleName, [Role.MobileNode], static (services, _) => services.AddMobileNode());
+    }
+
+    public IReadOnlyList<Role> Provides { get; } = [Role.MobileNode];
+
+    public Task StartAsync(ModuleContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var section = context.MobileNode;
+        _context = context;
+        _credentials = section.Spi is { } spi && section.Key.Count > 0 ? new MnHaCredentials(spi, section.Key.Items.ToArray()) : null;
+        ushort initial = _initialSequence ?? (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
+        _machine = new HomeRegistration(new HomeRegistrationOptions(section.HomeAddress, section.HomePrefixLength, section.HomeAgent, section.Lifetime, initial));
+        _prefixSolicitation = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
+        MobileNodeLog.Started(context.Logger, section.HomeAddress, section.HomeAgent?.ToString() ?? "discover", section.Lifetime.TotalSeconds,
+            _credentials is null ? "none" : $"RFC 4285 SPI {_credentials.Spi}");
+
+        _stop = new CancellationTokenSource();
+        _bus = context.Subscribe(MessageKinds.MovementInfo | MessageKinds.HomeHint);
+        _signalling = context.Signalling.Subscribe(ModuleName, SignallingKinds.MobilityHeader | SignallingKinds.HomeAgentDiscovery | SignallingKinds.MobilePrefix);
+        _loops = Task.WhenAll(
+            Task.Run(() => ReadBusAsync(_bus, _stop.Token), CancellationToken.None),
+            Task.Run(() => ReadSignallingAsync(_signalling, _stop.Token), CancellationToken.None));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Deregisters a live binding (RFC 6275 11.5.5 / 11.7.1, lifetime 0), waits briefly for the BA, stops.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var context = _context ?? throw new InvalidOperationException("not started");
+        Task idle;
+        lock (_gate)
+        {
+            Dispatch(StopRequested.Instance, context.TimeProvider.GetUtcNow());
+            idle = _idle.Task;
+        }
+
+        if (!idle.IsCompleted)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var delay = Task.Delay(MobileIpv6Constants.StopDeregistrationWait, context.TimeProvider, wait.Token);
+            await Task.WhenAny(idle, delay).ConfigureAwait(false);
+            await wait.CancelAsync().ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (_machine!.State != HomeRegistrationState.Idle)
+                {
+                    MobileNodeLog.StopUnacknowledged(context.Logger);
+                    Dispatch(Abandon.Instance, context.TimeProvider.GetUtcNow());
+                }
+            }
+        }
+
+        await _stop!.CancelAsync().ConfigureAwait(false);
+        _bus?.Dispose();
+        _signalling?.Dispose();
+        try
+        {
+            await _loops.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        lock (_gate)
+        {
+            _timer?.Dispose();
+            _prefixTimer?.Dispose();
+            _timerGeneration++;
+            _prefixTimerGeneration++;
+        }
+
+        _stop.Dispose();
+    }
+
+    /// <summary>The registration's state, counters, recent handovers and home prefixes, taken at one instant.</summary>
+    public MobileNodeStatus GetStatus()
+    {
+        lock (_gate)
+        {
+            var machine = _machine;
+            var now = _context?.TimeProvider.GetUtcNow() ?? DateTimeOffset.MinValue;
+            var counters = new MobileNodeCounters(
+                _buSent,
+                _retransmissions,
+                _sendFailures,
+                new EquatableArray<KeyValuePair<string, long>>(_acksByStatus.OrderBy(p => p.Key).Select(p => new KeyValuePair<string, long>($"{(byte)p.Key} {p.Key}", p.Value))),
+                _acksIgnored,
+                _authFailures,
+                _brrs,
+                _handoverCount,
+                _haadSent,
+                _mpsSent,
+                _mpaReceived);
+            return new MobileNodeStatus(
+                machine?.State.Name() ?? "STOPPED",
+                machine?.HomeAddress ?? IPAddress.IPv6None,
+                machine?.HomeAgent,
+                machine?.CareOfAddress,
+                machine?.InterfaceName,
+                machine?.AtHome ?? false,
+                machine?.Sequence ?? 0,
+                machine?.BindingExpires is { } expires ? (expires > now ? expires - now : TimeSpan.Zero) : null,
+                counters,
+                new EquatableArray<HandoverRecord>(_handovers),
+                new EquatableArray<HomePrefixStatus>(_prefixes.Values.OrderBy(p => p.Prefix.ToString(), StringComparer.Ordinal)));
+        }
+    }
+
+    private static TaskCompletionSource NewIdleSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async Task ReadBusAsync(MobilitySubscription subscription, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var envelope in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var @event = ToEvent(envelope.Message);
+                if (@event is not null)
+                {
+                    lock (_gate)
+                    {
+                        // The movement's own time, so that a handover's duration starts when it was reported.
+                        Dispatch(@event, envelope.Timestamp);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            MobileNodeLog.LoopFailed(_context!.Logger, e);
+        }
+    }
+
+    private HomeRegistrationEvent? ToEvent(Shisa.DataPlane.Bus.MobilityMessage message)
+    {
+        var context = _context!;
+        var section = context.MobileNode;
+        var homePrefix = new Prefix(section.HomeAddress, section.HomePrefixLength);
+        switch (message)
+        {
+            case MovementInfo info when info.HomeAddress is null || info.HomeAddress.Equals(section.HomeAddress):
+                MobileNodeLog.Movement(context.Logger, info.Command.ToString(), info.CareOfAddress?.ToString() ?? "-", info.InterfaceName);
+                return info.Command switch
+                {
+                    MovementCommand.ReturnedHome => new ReturnedHome(info.InterfaceName),
+                    MovementCommand.NewCareOfAddress when info.OnHomeLink || (info.CareOfAddress is { } c && homePrefix.Contains(c)) => new ReturnedHome(info.InterfaceName),
+                    MovementCommand.NewCareOfAddress when info.CareOfAddress is not null => new MovedTo(info.CareOfAddress, info.InterfaceName),
+                    MovementCommand.CareOfAddressRemoved when info.CareOfAddress is not null => new CareOfAddressLost(info.CareOfAddress),
+                    _ => null,
+                };
+            case HomeHint hint when hint.HomePrefix.Contains(section.HomeAddress):
+                return new ReturnedHome(hint.InterfaceName);
+            default:
+                return null;
+        }
+    }
+
+    private async Task ReadSignallingAsync(SignallingSubscription subscription, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var packet in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                lock (_gate)
+                {
+                    OnSignalling(packet);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            MobileNodeLog.LoopFailed(_context!.Logger, e);
+        }
+    }
+
+    private void OnSignalling(SignallingPacket packet)
+    {
+        var context = _context!;
+        var now = context.TimeProvider.GetUtcNow();
+        if ((packet.Kind & SignallingKinds.MobilityHeader) != 0)
+        {
+            if (!MobilityPackets.TryRead(packet, out var received, out var refusal, out var error) || received is null)
+            {
+                MobileNodeLog.PacketDropped(context.Logger, $"{refusal} {error}");
+                return;
+            }
+
+            switch (received.Message)
+            {
+                case BindingAcknowledgement ack:
+                    _acksByStatus[ack.Status] = _acksByStatus.GetValueOrDefault(ack.Status) + 1;
+                    if (_credentials is not null && !MobileNodePackets.VerifyAcknowledgement(received, _credentials))
+                    {
+                        _authFailures++;
+                        MobileNodeLog.AuthenticationFailed(context.Logger, received.Source);
+                        return;
+                    }
+
+                    Dispatch(new BaReceived(ack, received.Source, received.Destination, received.RoutingHomeAddress), now);
+                    break;
+                case BindingRefreshRequest:
+                    _brrs++;
+                    Dispatch(new BrrReceived(received.Source), now);
+                    break;
+                default:
+                    MobileNodeLog.PacketDropped(context.Logger, $"{received.Message.Type} from {received.Source} is not for the mobile node");
+                    break;
+            }
+
+            return;
+        }
+
+        if (!TryReadIcmp(packet, out var source, out var haadReply, out var advertisement, out string? reason))
+        {
+            MobileNodeLog.PacketDropped(context.Logger, reason ?? "not ICMPv6");
+        }
+        else if (haadReply is not null)
+        {
+            Dispatch(new HaadReplyReceived(haadReply, source!), now);
+        }
+        else if (advertisement is not null)
+        {
+            OnPrefixAdvertisement(advertisement, source!, now);
+        }
+    }
+
+    private static bool TryReadIcmp(
+        SignallingPacket packet,
+        out IPAddress? source,
+        out HomeAgentAddressDiscoveryReply? reply,
+        out MobilePrefixAdvertisement? advertisement,
+        out string? reason)
+    {
+        source = null;
+        reply = null;
+        advertisement = null;
+        reason = null;
+        if (!Ipv6Packet.TryParse(packet.Packet.Span, out var ip) || ip.UpperLayerProtocol != IpProtocol.Icmpv6
+            || !Icmpv6Header.TryRead(ip.UpperLayer, out var icmp))
+        {
+            reason = "not an ICMPv6 packet";
+            return false;
+        }
+
+        if (!icmp.VerifyChecksum(ip.PseudoSource, ip.PseudoDestination))
+        {
+            reason = "bad ICMPv6 checksum";
+            return false;
+        }
+
+        source = ip.Header.SourceAddress;
+        if (HomeAgentAddressDiscoveryReply.TryParse(icmp.Message, out reply) || MobilePrefixAdvertisement.TryParse(icmp.Message, out advertisement))
+        {
+            return true;
+        }
+
+        reason = $"ICMPv6 type {icmp.Type} is not for the mobile node";
+        return false;
+    }
+
+    // RFC 6275 11.4.3: learn the home prefixes' lifetimes from the home agent's advertisements.
+    private void OnPrefixAdvertisement(MobilePrefixAdvertisement advertisement, IPAddress source, DateTimeOffset now)
+    {
+        var context = _context!;
+        var machine = _machine!;
+        if (!source.Equals(machine.HomeAgent))
+        {
+            MobileNodeLog.PacketDropped(context.Logger, $"Mobile Prefix Advertisement from {source}, not the home agent");
+            return;
+        }
+
+        _mpaReceived++;
+        if (_prefixOutstanding && advertisement.Identifier == _prefixSolicitation)
+        {
+            _prefixOutstanding = false;
+            _prefixTimerGeneration++;
+            _prefixTimer?.Dispose();
+        }
+
+        foreach (var info in advertisement.Prefixes)
+        {
+            if (info.Prefix.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || info.PrefixLength > 128)
+            {
+                continue;
+            }
+
+            var prefix = new Prefix(info.Prefix, info.PrefixLength);
+            string change = !_prefixes.TryGetValue(prefix, out var known) ? "new"
+                : known.ValidLifetimeS != info.ValidLifetime || known.PreferredLifetimeS != info.PreferredLifetime ? "lifetimes changed"
+                : "unchanged";
+            if (known is null && _prefixes.Count >= MaxPrefixes)
+            {
+                continue;
+            }
+
+            _prefixes[prefix] = new HomePrefixStatus(prefix, info.ValidLifetime, info.PreferredLifetime, now);
+            MobileNodeLog.PrefixLearnt(context.Logger, prefix.ToString(), change, info.ValidLifetime, info.PreferredLifetime);
+            if (prefix.Contains(machine.HomeAddress) && info.ValidLifetime != uint.MaxValue)
+            {
+                Dispatch(new HomePrefixLifetime(TimeSpan.FromSeconds(info.ValidLifetime)), now);
+            }
+        }
+    }
+
+    // Callers hold _gate.
+    private void Dispatch(HomeRegistrationEvent @event, DateTimeOffset now)
+    {
+        var machine = _machine!;
+        var logger = _context!.Logger;
+        var before = machine.State;
+        var actions = machine.Handle(@event, now);
+        foreach (var action in actions)
+        {
+            Execute(action, @event, now);
+        }
+
+        if (machine.State != before)
+        {
+            MobileNodeLog.Transition(logger, before.Name(), machine.State.Name());
+        }
+
+        if (machine.State == HomeRegistrationState.Idle)
+        {
+            _idle.TrySetResult();
+        }
+        else if (_idle.Task.IsCompleted)
+        {
+            _idle = NewIdleSignal();
+        }
+    }
+
+    private void Execute(HomeRegistrationAction action, HomeRegistrationEvent cause, DateTimeOffset now)
+    {
+        var context = _context!;
+        var logger = context.Logger;
+        switch (action)
+        {
+            case SendBindingUpdate send:
+                var request = send.Request;
+                _buSent++;
+                if (send.Retransmission)
+                {
+                    _retransmissions++;
+                }
+
+                MobileNodeLog.BindingUpdateSent(logger, request.Sequence, request.Lifetime.TotalSeconds, request.Source, request.Destination,
+                    request.HomeAddressOption?.ToString() ?? "none", send.Retransmission ? ", retransmission" : string.Empty);
+                if (!MobileNodePackets.SendBindingUpdate(context.PacketSender, request, _credentials, context.TimeProvider.GetUtcNow()))
+                {
+                    _sendFailures++;
+                    MobileNodeLog.SendFailed(logger, request.Sequence);
+                }
+
+                break;
+            case SendHaadRequest haad:
+                _haadSent++;
+                MobileNodeLog.HaadRequestSent(logger, haad.Identifier, haad.Destination, haad.Retransmission ? ", retransmission" : string.Empty);
+                if (!MobileNodePackets.SendHaadRequest(context.PacketSender, haad))
+                {
+                    _sendFailures++;
+                }
+
+                break;
+            case SolicitPrefixes solicit:
+                _prefixSolicitation++;
+                _prefixAttempts = 0;
+                _prefixBackoff = MobileIpv6Constants.InitialSolicitTimer;
+                _prefixOutstanding = true;
+                SendPrefixSolicitation(solicit.CareOfAddress, solicit.HomeAgent);
+                break;
+            case PublishMessage publish:
+                context.Publish(publish.Message);
+                break;
+            case ArmTimer arm:
+                ArmRegistrationTimer(arm.After);
+                break;
+            case CancelTimer:
+                _timerGeneration++;
+                _timer?.Dispose();
+                _timer = null;
+                break;
+            case Registered registered when registered.Refresh:
+                MobileNodeLog.Refreshed(logger, registered.CareOfAddress, registered.GrantedLifetime.TotalSeconds);
+                break;
+            case Registered registered:
+                _handoverCount++;
+                _handovers.Enqueue(new HandoverRecord(registered.PreviousCareOfAddress, registered.CareOfAddress, _machine!.InterfaceName, registered.MovedAt, registered.BoundAt));
+                while (_handovers.Count > MaxHandovers)
+                {
+                    _handovers.Dequeue();
+                }
+
+                MobileNodeLog.Registered(logger, registered.CareOfAddress, _machine.HomeAgent!, registered.GrantedLifetime.TotalSeconds,
+                    registered.PreviousCareOfAddress?.ToString() ?? "none", registered.Duration.TotalMilliseconds);
+                break;
+            case Refused refused:
+                MobileNodeLog.Refused(logger, $"{(byte)refused.Status} {refused.Status}", refused.GaveUp ? "; giving up until the next movement" : "; retrying");
+                break;
+            case Ignored ignored:
+                if (cause is BaReceived)
+                {
+                    _acksIgnored++;
+                }
+
+                MobileNodeLog.Ignored(logger, cause.GetType().Name, ignored.Reason);
+                break;
+        }
+    }
+
+    private void ArmRegistrationTimer(TimeSpan after)
+    {
+        var context = _context!;
+        long generation = ++_timerGeneration;
+        _timer?.Dispose();
+        _timer = context.TimeProvider.CreateTimer(OnRegistrationTimer, generation, after, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnRegistrationTimer(object? state)
+    {
+        lock (_gate)
+        {
+            // A timer re-armed or cancelled since this one was set is stale.
+            if (state is long generation && generation == _timerGeneration && _stop is { IsCancellationRequested: false })
+            {
+                Dispatch(RegistrationTimeout.Instance, _context!.TimeProvider.GetUtcNow());
+            }
+        }
+    }
+
+    // RFC 6275 11.4.2: from the care-of address with a HAO, retransmitted from INITIAL_SOLICIT_TIMER, doubling.
+    private void SendPrefixSolicitation(IPAddress careOf, IPAddress homeAgent)
+    {
+        var context = _context!;
+        _mpsSent++;
+        MobileNodeLog.PrefixSolicitationSent(context.Logger, _prefixSolicitation, homeAgent);
+        if (!MobileNodePackets.SendPrefixSolicitation(context.PacketSender, _prefixSolicitation, careOf, _machine!.HomeAddress, homeAgent))
+        {
+            _sendFailures++;
+        }
+
+        long generation = ++_prefixTimerGeneration;
+        _prefixTimer?.Dispose();
+        _prefixTimer = context.TimeProvider.CreateTimer(OnPrefixTimer, generation, _prefixBackoff, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnPrefixTimer(object? state)
+    {
+        lock (_gate)
+        {
+            var machine = _machine!;
+            if (state is not long generation || generation != _prefixTimerGeneration || !_prefixOutstanding
+                || _stop is not { IsCancellationRequested: false })
+            {
+                return;
+            }
+
+            if (++_prefixAttempts > MobileIpv6Constants.MobilePrefixSolicitationRetries
+                || machine.State is not (HomeRegistrationState.Bound or HomeRegistrationState.WaitAckRefresh)
+                || machine.CareOfAddress is null || machine.HomeAgent is null)
+            {
+                _prefixOutstanding = false;
+                return;
+            }
+
+            _prefixBackoff += _prefixBackoff;
+            SendPrefixSolicitation(machine.CareOfAddress, machine.HomeAgent);
+        }
+    }
+}
