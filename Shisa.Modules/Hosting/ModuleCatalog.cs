@@ -28,6 +28,9 @@ public sealed class ModuleCatalog
     public static ModuleCatalog CreateBuiltIn()
     {
         var catalog = new ModuleCatalog();
+        HomeAgent.HomeAgentModule.Register(catalog);
+        MobileNode.MobileNodeModule.Register(catalog);
+        MovementDetection.MovementDetectorModule.Register(catalog);
         Correspondent.CorrespondentModule.Register(catalog);
         return catalog;
     }

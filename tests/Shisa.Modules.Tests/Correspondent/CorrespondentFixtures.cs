@@ -58,7 +58,7 @@ internal static class Vectors
     public static readonly IPAddress Home = IPAddress.Parse("2001:db8:1::100");
     public static readonly IPAddress CareOf = IPAddress.Parse("2001:db8:a1::ff:fe00:10");
     public static readonly IPAddress Cn = IPAddress.Parse("2001:db8:c::2");
-    public static readonly IPAddress HomeAgent = IPAddress.Parse("2001:db8:1::1");
+    public static readonly IPAddress HomeAgentAddress = IPAddress.Parse("2001:db8:1::1");
 
     public static byte[] Bytes(string hex) => Convert.FromHexString(hex);
 

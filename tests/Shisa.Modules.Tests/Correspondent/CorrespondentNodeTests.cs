@@ -341,7 +341,7 @@ public class CorrespondentNodeTests
     public void An_unrecognized_MH_type_is_answered_with_the_vector_binding_error_2()
     {
         var f = new NodeFixture();
-        var packet = UnknownType(CareOf, HomeAgent);
+        var packet = UnknownType(CareOf, HomeAgentAddress);
 
         Assert.That(f.Receive(packet), Is.EqualTo(CorrespondentOutcome.BindingErrorSent));
         Assert.That(Hex(f.Sender.Single()), Is.EqualTo(BeUnrecognizedTypeHex));

@@ -50,11 +50,13 @@ public class ServiceRegistrationTests
     }
 
     [Test]
-    public void The_built_in_catalog_provides_no_role_yet()
+    public void The_built_in_catalog_provides_every_role_but_the_mobile_router()
     {
+        var catalog = ModuleCatalog.CreateBuiltIn();
+        Assert.That(catalog.ProvidedRoles, Is.EquivalentTo(new[] { Role.HomeAgent, Role.MobileNode, Role.MovementDetector, Role.CorrespondentNode }));
         Assert.That(
-            () => new ServiceCollection().AddShisaModules(TestProfiles.WithRoles(Role.HomeAgent)),
-            Throws.TypeOf<ModuleConfigurationException>().With.Message.EqualTo("role 'home_agent' is not provided by any loaded module"));
+            () => new ServiceCollection().AddShisaModules(TestProfiles.WithRoles(Role.MobileRouter)),
+            Throws.TypeOf<ModuleConfigurationException>().With.Message.EqualTo("role 'mobile_router' is not provided by any loaded module"));
     }
 
     [Test]

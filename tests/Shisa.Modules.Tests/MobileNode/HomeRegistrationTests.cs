@@ -10,7 +10,7 @@ namespace Shisa.Modules.Tests.MobileNode;
 
 public class HomeRegistrationTests
 {
-    internal static readonly IPAddress HomeAgent = IPAddress.Parse("2001:db8:1::1");
+    internal static readonly IPAddress HomeAgentAddress = IPAddress.Parse("2001:db8:1::1");
     internal static readonly IPAddress Home = IPAddress.Parse("2001:db8:1::100");
     internal static readonly IPAddress CareOf = IPAddress.Parse("2001:db8:a1::ff:fe00:10");
     internal static readonly IPAddress CareOf2 = IPAddress.Parse("2001:db8:a2::ff:fe00:10");
@@ -20,7 +20,7 @@ public class HomeRegistrationTests
     private DateTimeOffset _now = T0;
 
     private static HomeRegistration Machine(IPAddress? homeAgent = null, bool discover = false) =>
-        new(new HomeRegistrationOptions(Home, 64, discover ? null : homeAgent ?? HomeAgent, TimeSpan.FromSeconds(120), InitialSequence: 1000));
+        new(new HomeRegistrationOptions(Home, 64, discover ? null : homeAgent ?? HomeAgentAddress, TimeSpan.FromSeconds(120), InitialSequence: 1000));
 
     private IReadOnlyList<HomeRegistrationAction> At(HomeRegistration machine, double seconds, HomeRegistrationEvent e)
     {
@@ -35,7 +35,7 @@ public class HomeRegistrationTests
     private static BaReceived Ba(ushort sequence, BindingAcknowledgementStatus status = BindingAcknowledgementStatus.Accepted, ushort lifetimeUnits = 30,
         IPAddress? from = null, IPAddress? to = null, IPAddress? rh2 = null, MobilityOptionList? options = null) =>
         new(new BindingAcknowledgement(status, BindingAcknowledgementFlags.None, sequence, lifetimeUnits) { Options = options ?? MobilityOptionList.Empty },
-            from ?? HomeAgent, to ?? CareOf, rh2 ?? Home);
+            from ?? HomeAgentAddress, to ?? CareOf, rh2 ?? Home);
 
     private HomeRegistration Bound()
     {
@@ -61,7 +61,7 @@ public class HomeRegistrationTests
         var bu = OnlyBu(actions);
         Assert.Multiple(() =>
         {
-            Assert.That(bu.Request, Is.EqualTo(new BindingUpdateRequest(1001, WireFlags.A | WireFlags.H, TimeSpan.FromSeconds(120), CareOf, HomeAgent, Home)));
+            Assert.That(bu.Request, Is.EqualTo(new BindingUpdateRequest(1001, WireFlags.A | WireFlags.H, TimeSpan.FromSeconds(120), CareOf, HomeAgentAddress, Home)));
             Assert.That(bu.Retransmission, Is.False);
             Assert.That(Armed(actions), Is.EqualTo(TimeSpan.FromSeconds(1.5)));
             Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.WaitAck));
@@ -103,14 +103,14 @@ public class HomeRegistrationTests
         Assert.Multiple(() =>
         {
             Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.Bound));
-            Assert.That(entry, Is.EqualTo(new BindingUpdateListEntry(HomeAgent, Home, CareOf, BusFlags.Acknowledge | BusFlags.HomeRegistration,
+            Assert.That(entry, Is.EqualTo(new BindingUpdateListEntry(HomeAgentAddress, Home, CareOf, BusFlags.Acknowledge | BusFlags.HomeRegistration,
                 TimeSpan.FromSeconds(100), 1001, BindingUpdateListState.Bound)));
             Assert.That(Armed(actions), Is.EqualTo(TimeSpan.FromSeconds(80)), "80 % of the granted 100 s");
             var registered = actions.OfType<Registered>().Single();
             Assert.That(registered.Refresh, Is.False);
             Assert.That(registered.PreviousCareOfAddress, Is.Null);
             Assert.That(registered.Duration, Is.EqualTo(TimeSpan.FromSeconds(0.25)));
-            Assert.That(actions.OfType<SolicitPrefixes>().Single(), Is.EqualTo(new SolicitPrefixes(CareOf, HomeAgent)));
+            Assert.That(actions.OfType<SolicitPrefixes>().Single(), Is.EqualTo(new SolicitPrefixes(CareOf, HomeAgentAddress)));
             Assert.That(machine.BindingExpires, Is.EqualTo(_now + TimeSpan.FromSeconds(100)));
         });
     }
@@ -280,7 +280,7 @@ public class HomeRegistrationTests
     public void A_binding_refresh_request_from_the_home_agent_refreshes_at_once()
     {
         var machine = Bound();
-        var actions = At(machine, 30, new BrrReceived(HomeAgent));
+        var actions = At(machine, 30, new BrrReceived(HomeAgentAddress));
         Assert.That(OnlyBu(actions).Request.Sequence, Is.EqualTo(1002));
         Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.WaitAckRefresh));
     }
@@ -328,12 +328,12 @@ public class HomeRegistrationTests
         Assert.Multiple(() =>
         {
             Assert.That(removed.Entry.CareOfAddress, Is.EqualTo(CareOf));
-            Assert.That(OnlyBu(actions).Request, Is.EqualTo(new BindingUpdateRequest(1002, WireFlags.A | WireFlags.H, TimeSpan.Zero, Home, HomeAgent, null)));
+            Assert.That(OnlyBu(actions).Request, Is.EqualTo(new BindingUpdateRequest(1002, WireFlags.A | WireFlags.H, TimeSpan.Zero, Home, HomeAgentAddress, null)));
             Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.WaitDereg));
         });
 
         // RFC 6275 11.5.5: the acknowledgement comes to the home address, without a routing header.
-        var done = At(machine, 60.1, new BaReceived(new BindingAcknowledgement(BindingAcknowledgementStatus.Accepted, BindingAcknowledgementFlags.None, 1002, 0), HomeAgent, Home, null));
+        var done = At(machine, 60.1, new BaReceived(new BindingAcknowledgement(BindingAcknowledgementStatus.Accepted, BindingAcknowledgementFlags.None, 1002, 0), HomeAgentAddress, Home, null));
         Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.Idle));
         Assert.That(done.OfType<PublishMessage>(), Is.Empty, "removed once already");
     }
@@ -370,7 +370,7 @@ public class HomeRegistrationTests
     {
         var machine = Bound();
         var actions = At(machine, 10, StopRequested.Instance);
-        Assert.That(OnlyBu(actions).Request, Is.EqualTo(new BindingUpdateRequest(1002, WireFlags.A | WireFlags.H, TimeSpan.Zero, CareOf, HomeAgent, Home)));
+        Assert.That(OnlyBu(actions).Request, Is.EqualTo(new BindingUpdateRequest(1002, WireFlags.A | WireFlags.H, TimeSpan.Zero, CareOf, HomeAgentAddress, Home)));
         Assert.That(actions.OfType<PublishMessage>(), Is.Empty, "the tunnel stays until the acknowledgement");
         Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.WaitDereg));
 
@@ -426,9 +426,9 @@ public class HomeRegistrationTests
         Assert.That(Armed(again), Is.EqualTo(TimeSpan.FromSeconds(6)));
 
         var other = IPAddress.Parse("2001:db8:1::2");
-        Assert.That(At(machine, 4, new HaadReplyReceived(new HomeAgentAddressDiscoveryReply((ushort)(request.Identifier + 1), false, [HomeAgent]), HomeAgent)),
+        Assert.That(At(machine, 4, new HaadReplyReceived(new HomeAgentAddressDiscoveryReply((ushort)(request.Identifier + 1), false, [HomeAgentAddress]), HomeAgentAddress)),
             Has.Exactly(1).Items.InstanceOf<Ignored>());
-        var registration = At(machine, 4, new HaadReplyReceived(new HomeAgentAddressDiscoveryReply(request.Identifier, false, [other, HomeAgent]), other));
+        var registration = At(machine, 4, new HaadReplyReceived(new HomeAgentAddressDiscoveryReply(request.Identifier, false, [other, HomeAgentAddress]), other));
         Assert.Multiple(() =>
         {
             Assert.That(machine.HomeAgent, Is.EqualTo(other));

@@ -44,7 +44,7 @@ public sealed class MobileNodeModuleTests
     {
         _bul = _bus.Subscribe("test", MessageKinds.BindingUpdateList);
         _module = new MobileNodeModule(initialSequence);
-        var context = new ModuleContext(MobileNodeModule.ModuleName, MobileNodeProfile(discover ? null : homeAgent ?? HomeAgent, credentials),
+        var context = new ModuleContext(MobileNodeModule.ModuleName, MobileNodeProfile(discover ? null : homeAgent ?? HomeAgentAddress, credentials),
             _bus, _sender, _hub, _time, NullLoggerFactory.Instance);
         await _module.StartAsync(context, CancellationToken.None);
     }
@@ -124,7 +124,7 @@ public sealed class MobileNodeModuleTests
         var catalog = MobileNodeModule.Register(new ModuleCatalog());
         Assert.That(catalog.TryGetProvider(Role.MobileNode, out var entry), Is.True);
         var services = new ServiceCollection();
-        entry!.Register(services, MobileNodeProfile(HomeAgent));
+        entry!.Register(services, MobileNodeProfile(HomeAgentAddress));
         Assert.That(services.Single().ImplementationType, Is.EqualTo(typeof(MobileNodeModule)));
         Assert.That(new ServiceCollection().AddMobileNode().Single().ServiceType, Is.EqualTo(typeof(IRoleModule)));
     }
@@ -139,7 +139,7 @@ public sealed class MobileNodeModuleTests
         Assert.Multiple(() =>
         {
             Assert.That(received.Source, Is.EqualTo(CareOf));
-            Assert.That(received.Destination, Is.EqualTo(HomeAgent));
+            Assert.That(received.Destination, Is.EqualTo(HomeAgentAddress));
             Assert.That(received.HomeAddress, Is.EqualTo(Home));
             Assert.That(received.Message, Is.EqualTo(new BindingUpdate(1000, Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags.A | Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags.H, 30)));
         });
@@ -147,7 +147,7 @@ public sealed class MobileNodeModuleTests
         _time.Advance(TimeSpan.FromMilliseconds(300));
         Deliver(Convert.FromHexString(BaAccepted));
         var add = (BindingUpdateListAdd)await NextBulAsync();
-        Assert.That(add.Entry, Is.EqualTo(new BindingUpdateListEntry(HomeAgent, Home, CareOf,
+        Assert.That(add.Entry, Is.EqualTo(new BindingUpdateListEntry(HomeAgentAddress, Home, CareOf,
             Shisa.DataPlane.Bus.BindingUpdateFlags.Acknowledge | Shisa.DataPlane.Bus.BindingUpdateFlags.HomeRegistration,
             TimeSpan.FromSeconds(120), 1000, BindingUpdateListState.Bound)));
 
@@ -215,7 +215,7 @@ public sealed class MobileNodeModuleTests
     {
         await StartAsync();
         await BindAsync();
-        Deliver(MobileNodeTestPackets.Brr(HomeAgent, CareOf));
+        Deliver(MobileNodeTestPackets.Brr(HomeAgentAddress, CareOf));
         Assert.That((await NextBuAsync()).Sequence, Is.EqualTo(1001));
     }
 
@@ -308,7 +308,7 @@ public sealed class MobileNodeModuleTests
         Assert.That(HomeAgentAddressDiscoveryRequest.TryParse(ip.UpperLayer, out var haad), Is.True);
 
         var discovered = IPAddress.Parse("2001:db8:1::2");
-        Deliver(MobileNodeTestPackets.HaadReply(haad!.Identifier, discovered, discovered, HomeAgent), SignallingKinds.HomeAgentDiscovery);
+        Deliver(MobileNodeTestPackets.HaadReply(haad!.Identifier, discovered, discovered, HomeAgentAddress), SignallingKinds.HomeAgentDiscovery);
         var bu = MobileNodeTestPackets.ReadMh(await _sender.NextAsync());
         Assert.That(bu.Destination, Is.EqualTo(discovered));
 

@@ -42,28 +42,28 @@ public class MobileNodePacketsTests
     [Test]
     public void The_home_registration_is_the_vectors_bytes()
     {
-        var request = new BindingUpdateRequest(1001, WireFlags.A | WireFlags.H, TimeSpan.FromSeconds(120), CareOf, HomeAgent, Home);
+        var request = new BindingUpdateRequest(1001, WireFlags.A | WireFlags.H, TimeSpan.FromSeconds(120), CareOf, HomeAgentAddress, Home);
         Assert.That(Write(request), Is.EqualTo(BuHomeRegistration));
     }
 
     [Test]
     public void The_home_registration_with_an_alternate_care_of_address_is_the_vectors_bytes()
     {
-        var request = new BindingUpdateRequest(1000, WireFlags.A | WireFlags.H, TimeSpan.FromSeconds(120), CareOf, HomeAgent, Home, CareOf);
+        var request = new BindingUpdateRequest(1000, WireFlags.A | WireFlags.H, TimeSpan.FromSeconds(120), CareOf, HomeAgentAddress, Home, CareOf);
         Assert.That(Write(request), Is.EqualTo(BuHomeRegistrationAltCoa));
     }
 
     [Test]
     public void The_deregistrations_are_the_vectors_bytes()
     {
-        Assert.That(Write(new BindingUpdateRequest(1004, WireFlags.A | WireFlags.H, TimeSpan.Zero, CareOf2, HomeAgent, Home)), Is.EqualTo(BuHomeDeregistration));
-        Assert.That(Write(new BindingUpdateRequest(1005, WireFlags.A | WireFlags.H, TimeSpan.Zero, Home, HomeAgent, null)), Is.EqualTo(BuReturningHome));
+        Assert.That(Write(new BindingUpdateRequest(1004, WireFlags.A | WireFlags.H, TimeSpan.Zero, CareOf2, HomeAgentAddress, Home)), Is.EqualTo(BuHomeDeregistration));
+        Assert.That(Write(new BindingUpdateRequest(1005, WireFlags.A | WireFlags.H, TimeSpan.Zero, Home, HomeAgentAddress, null)), Is.EqualTo(BuReturningHome));
     }
 
     [Test]
     public void The_machines_first_binding_update_is_the_vectors_bytes()
     {
-        var machine = new HomeRegistration(new HomeRegistrationOptions(Home, 64, HomeAgent, TimeSpan.FromSeconds(120), InitialSequence: 1000));
+        var machine = new HomeRegistration(new HomeRegistrationOptions(Home, 64, HomeAgentAddress, TimeSpan.FromSeconds(120), InitialSequence: 1000));
         var bu = machine.Handle(new MovedTo(CareOf, "eth0"), Now).OfType<SendBindingUpdate>().Single();
         Assert.That(Write(bu.Request), Is.EqualTo(BuHomeRegistration));
     }
@@ -71,7 +71,7 @@ public class MobileNodePacketsTests
     [Test]
     public void A_signed_binding_update_verifies_with_the_mn_ha_key_and_still_parses()
     {
-        var request = new BindingUpdateRequest(1001, WireFlags.A | WireFlags.H, TimeSpan.FromSeconds(120), CareOf, HomeAgent, Home);
+        var request = new BindingUpdateRequest(1001, WireFlags.A | WireFlags.H, TimeSpan.FromSeconds(120), CareOf, HomeAgentAddress, Home);
         var packet = Convert.FromHexString(Write(request, Credentials));
 
         Assert.That(MobilityPackets.TryRead(new SignallingPacket(packet, SignallingKinds.MobilityHeader, "eth0", 2, Now), out var received, out var refusal, out var error), Is.True,
@@ -91,7 +91,7 @@ public class MobileNodePacketsTests
     [Test]
     public void A_signed_deregistration_from_home_covers_the_home_address_twice()
     {
-        var request = new BindingUpdateRequest(7, WireFlags.A | WireFlags.H, TimeSpan.Zero, Home, HomeAgent, null);
+        var request = new BindingUpdateRequest(7, WireFlags.A | WireFlags.H, TimeSpan.Zero, Home, HomeAgentAddress, null);
         var packet = Convert.FromHexString(Write(request, Credentials));
         Assert.That(MobilityPackets.TryRead(new SignallingPacket(packet, SignallingKinds.MobilityHeader, "eth0", 2, Now), out var received, out _, out _), Is.True);
         Assert.That(MnHaAuthentication.Verify(received!.MobilityHeader.Span, 256, Credentials.Key.Span, Home.GetAddressBytes(), Home.GetAddressBytes()), Is.True);
@@ -121,7 +121,7 @@ public class MobileNodePacketsTests
     [Test]
     public void The_mobile_prefix_solicitation_is_the_vectors_bytes()
     {
-        Assert.That(Sent(s => MobileNodePackets.SendPrefixSolicitation(s, 0x4321, CareOf, Home, HomeAgent)), Is.EqualTo(MpsWithHao));
+        Assert.That(Sent(s => MobileNodePackets.SendPrefixSolicitation(s, 0x4321, CareOf, Home, HomeAgentAddress)), Is.EqualTo(MpsWithHao));
     }
 
     [TestCase("2001:db8:1::100", 64, "2001:db8:1:0:fdff:ffff:ffff:fffe")]

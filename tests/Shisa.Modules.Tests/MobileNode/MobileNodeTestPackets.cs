@@ -66,13 +66,13 @@ internal static class MobileNodeTestPackets
             Options = credentials is null ? MobilityOptionList.Empty : [MobilityMessageAuthenticationOption.MnHaPlaceholder(credentials.Spi)],
         };
         var buffer = new byte[MobilityPackets.MaxPacketLength];
-        Assert.That(MobilityPackets.TryWrite(ba, new Ipv6Envelope(from ?? HomeAgent, destination, RoutingHomeAddress: routing), buffer, out int n), Is.True);
+        Assert.That(MobilityPackets.TryWrite(ba, new Ipv6Envelope(from ?? HomeAgentAddress, destination, RoutingHomeAddress: routing), buffer, out int n), Is.True);
         if (credentials is not null)
         {
             int mh = ba.GetByteCount();
             var home = (routing ?? destination).GetAddressBytes();
             Assert.That(MnHaAuthentication.TrySign(buffer.AsSpan(n - mh, mh), credentials.Key.Span, destination.GetAddressBytes(), home,
-                (from ?? HomeAgent).GetAddressBytes(), home), Is.True);
+                (from ?? HomeAgentAddress).GetAddressBytes(), home), Is.True);
         }
 
         return buffer[..n];
@@ -97,7 +97,7 @@ internal static class MobileNodeTestPackets
         var buffer = new byte[MobilityPackets.MaxPacketLength];
         var mpa = new MobilePrefixAdvertisement(identifier, false, false,
             [new PrefixInformation(64, true, true, false, valid, preferred, IPAddress.Parse("2001:db8:1::"))]);
-        Assert.That(Icmpv6PacketBuilder.TryWrite(buffer, new Ipv6Envelope(HomeAgent, CareOf, RoutingHomeAddress: Home), mpa, out int n), Is.True);
+        Assert.That(Icmpv6PacketBuilder.TryWrite(buffer, new Ipv6Envelope(HomeAgentAddress, CareOf, RoutingHomeAddress: Home), mpa, out int n), Is.True);
         return buffer[..n];
     }
 
