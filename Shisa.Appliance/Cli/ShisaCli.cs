@@ -58,6 +58,8 @@ internal static class ShisaCli
 
         using var loggerFactory = LoggerFactory.Create(b => b
             .SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+            .AddFilter("Microsoft.Hosting", LogLevel.Warning)
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
         return WithSignals(ct => ApplianceRunner.RunAsync(profile, ModuleCatalog.CreateBuiltIn(), Hosting.DataPlaneFactory.CreateSender, loggerFactory, error, ct));
     }
