@@ -71,6 +71,13 @@ public sealed class NamespaceProcess : IDisposable
         return result;
     }
 
+    /// <summary>The exit code, once exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Sends a signal by name (TERM, KILL, HUP ...) to the process.</summary>
+    public bool Signal(string signal) =>
+        _process.HasExited || Host.TryRun("kill", "-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)).Succeeded;
+
     /// <summary>Sends SIGINT (ping then prints its summary) and waits for the exit.</summary>
     public bool Interrupt(TimeSpan timeout)
     {
