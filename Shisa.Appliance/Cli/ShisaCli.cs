@@ -61,7 +61,7 @@ internal static class ShisaCli
             .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
             .AddFilter("Microsoft.Hosting", LogLevel.Warning)
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
-        return WithSignals(ct => ApplianceRunner.RunAsync(profile, ModuleCatalog.CreateBuiltIn(), Hosting.DataPlaneFactory.CreateSender, loggerFactory, error, ct));
+        return WithSignals(ct => ApplianceRunner.RunAsync(profile, ModuleCatalog.CreateBuiltIn(), Hosting.DataPlaneFactory.CreateSender, loggerFactory, error, ct, dataPlane: Hosting.DataPlaneFactory.CreateEngine));
     }
 
     /// <summary>Runs until the work ends or SIGINT/SIGTERM asks it to stop.</summary>

@@ -3,15 +3,20 @@ using Microsoft.Extensions.Logging;
 using Shisa.Appliance.Web;
 using Shisa.DataPlane;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Engine;
+using Shisa.DataPlane.Kernel;
+using Shisa.DataPlane.Signalling;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.Hosting;
 
 namespace Shisa.Appliance.Hosting;
 
 /// <summary>
-/// <c>shisa run</c>: builds the process (bus, data plane sender, the modules the profile's roles name, the
-/// status server), runs until <paramref name="stop"/> fires (SIGINT/SIGTERM), then stops everything in
-/// reverse within <see cref="StopBudget"/>. A module that fails to start ends the run with a message naming it.
+/// <c>shisa run</c>: builds the process (bus, signalling hub, data plane engine, the modules the profile's roles
+/// name, the status server), runs until <paramref name="stop"/> fires (SIGINT/SIGTERM), then stops everything in
+/// reverse within <see cref="StopBudget"/>. The data plane starts before the modules and stops after them, so a
+/// deregistering mobile node's last signalling still goes out and nothing the engine installed stays behind.
+/// A module or data plane that fails to start ends the run with a message naming it.
 /// </summary>
 internal static class ApplianceRunner
 {
@@ -24,13 +29,35 @@ internal static class ApplianceRunner
         ILoggerFactory loggerFactory,
         TextWriter error,
         CancellationToken stop,
-        Action<Uri>? onStatusServer = null)
+        Action<Uri>? onStatusServer = null,
+        DataPlaneEngineFactory? dataPlane = null)
     {
         var log = loggerFactory.CreateLogger("Shisa.Appliance");
+        var time = TimeProvider.System;
+
+        // One bus and one signalling hub, shared by the data plane and the modules (registered before
+        // AddShisaModules, whose TryAdd then keeps them).
+        using var bus = new MobilityBus(time);
+        var signalling = new SignallingHub();
+        DataPlaneEngine? engine;
+        try
+        {
+            engine = dataPlane?.Invoke(profile, bus, signalling, time, loggerFactory);
+        }
+        catch (ArgumentException ex)
+        {
+            error.WriteLine($"shisa: data plane: {ex.Message}");
+            return 1;
+        }
+
+        using var engineLifetime = engine;
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory);
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => packetSender());
+        services.AddSingleton(time);
+        services.AddSingleton(bus);
+        services.AddSingleton(signalling);
+        services.AddSingleton<ISignallingSource>(signalling);
+        services.AddSingleton<IPacketSender>(_ => engine is null ? packetSender() : engine.SignallingSender);
         try
         {
             services.AddShisaModules(profile, catalog);
@@ -42,6 +69,19 @@ internal static class ApplianceRunner
         }
 
         await using var provider = services.BuildServiceProvider();
+        if (engine is not null)
+        {
+            try
+            {
+                engine.Start();
+            }
+            catch (Exception ex) when (ex is KernelCommandException or IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"shisa: the data plane failed to start: {ex.Message}");
+                return 1;
+            }
+        }
+
         ModuleHost host;
         try
         {
@@ -53,8 +93,12 @@ internal static class ApplianceRunner
             return 1;
         }
 
-        var bus = provider.GetRequiredService<MobilityBus>();
-        await using var status = new ApplianceStatus(profile, bus, provider.GetRequiredService<TimeProvider>(), Math.Max(1, profile.HomeAgent?.MaxBindings ?? 4096));
+        await using var status = new ApplianceStatus(profile, bus, time, Math.Max(1, profile.HomeAgent?.MaxBindings ?? 4096));
+        if (engine is not null)
+        {
+            status.AddCounters(engine.Counters);
+        }
+
         StatusServer? server = null;
         try
         {
@@ -109,6 +153,9 @@ internal static class ApplianceRunner
             {
                 await server.DisposeAsync().ConfigureAwait(false);
             }
+
+            // After the modules: removes every route, rule, proxy entry and the nftables table it installed.
+            engine?.Stop();
         }
     }
 }

@@ -1,14 +1,38 @@
+using Microsoft.Extensions.Logging;
 using Shisa.DataPlane;
+using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Engine;
+using Shisa.DataPlane.Kernel;
 using Shisa.DataPlane.Ports;
+using Shisa.DataPlane.Signalling;
+using Shisa.Modules.Configuration;
 
 namespace Shisa.Appliance.Hosting;
+
+/// <summary>Creates the data plane engine of a run (not started), or null when the profile gives it nothing to do.</summary>
+internal delegate DataPlaneEngine? DataPlaneEngineFactory(Profile profile, MobilityBus bus, SignallingHub signalling, TimeProvider time, ILoggerFactory loggerFactory);
 
 /// <summary>Creates the data plane pieces a run needs.</summary>
 internal static class DataPlaneFactory
 {
     /// <summary>
     /// Signalling leaves through a raw IPv6 socket (DESIGN 5): any source address and extension headers, and the
-    /// kernel routes and resolves neighbours.
+    /// kernel routes and resolves neighbours. Used when the run has no engine (the engine brings its own).
     /// </summary>
     public static IPacketSender CreateSender() => RawIpv6Sender.Open();
+
+    /// <summary>
+    /// The engine for the profile, working in the process's own network namespace through the real
+    /// <c>ip</c>/<c>nft</c>/<c>sysctl</c>; null when no interface is named (nothing to capture on).
+    /// </summary>
+    public static DataPlaneEngine? CreateEngine(Profile profile, MobilityBus bus, SignallingHub signalling, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        var options = DataPlaneOptionsMapper.Map(profile);
+        if (options.PortInterfaces().Count == 0)
+        {
+            return null;
+        }
+
+        return new DataPlaneEngine(options, bus, signalling, time, loggerFactory, new ProcessCommandRunner());
+    }
 }

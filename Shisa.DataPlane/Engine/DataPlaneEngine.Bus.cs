@@ -1,0 +1,274 @@
+using System.Net;
+using Shisa.DataPlane.Bindings;
+using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Kernel;
+
+namespace Shisa.DataPlane.Engine;
+
+// The bus side: binding cache and binding update list messages become table entries and kernel state; DAD
+// requests go to the detector; movement refreshes what counts as addressed to this node. One consumer, so the
+// kernel state changes in publish order.
+public sealed partial class DataPlaneEngine
+{
+    private static readonly IPNetwork DefaultRoute = IPNetwork.Parse("::/0");
+
+    private async Task ConsumeAsync(MobilitySubscription subscription)
+    {
+        await foreach (var envelope in subscription.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (_stopping)
+            {
+                return;
+            }
+
+            try
+            {
+                Apply(envelope.Message);
+            }
+            catch (Exception exception) when (exception is KernelCommandException or InvalidOperationException or IOException or AggregateException)
+            {
+                Interlocked.Increment(ref _kernelErrors);
+                Log.ApplyFailed(_logger, envelope.Message.Type.ToString(), exception.Message);
+            }
+
+            Interlocked.Increment(ref _applied);
+        }
+    }
+
+    private void Apply(MobilityMessage message)
+    {
+        switch (message)
+        {
+            case BindingCacheAdd add when _bindingCache is not null && add.Entry.IsHomeRegistration:
+                AddCacheEntry(add.Entry);
+                break;
+            case BindingCacheRemove remove when _bindingCache is not null && remove.Entry.IsHomeRegistration:
+                if (_bindingCache.Remove(AddressKey.From(remove.Entry.HomeAddress), out var removed))
+                {
+                    UninstallHomeAgentBinding(removed, null);
+                }
+
+                break;
+            case BindingCacheFlush when _bindingCache is not null:
+                foreach (var binding in _bindingCache.Clear())
+                {
+                    UninstallHomeAgentBinding(binding, null);
+                }
+
+                break;
+            case BindingUpdateListAdd add when _updateList is not null && add.Entry.IsHomeRegistration:
+                AddUpdateListEntry(add.Entry);
+                break;
+            case BindingUpdateListRemove remove when _updateList is not null && remove.Entry.IsHomeRegistration:
+                if (_updateList.Remove(AddressKey.From(remove.Entry.HomeAddress), out var gone))
+                {
+                    UninstallMobileNodeBinding(gone);
+                    _local.Remove("bul", remove.Entry.CareOfAddress);
+                }
+
+                break;
+            case BindingUpdateListFlush when _updateList is not null:
+                foreach (var binding in _updateList.Clear())
+                {
+                    UninstallMobileNodeBinding(binding);
+                }
+
+                _local.Set("bul", []);
+                break;
+            case Dad dad when !dad.IsResult:
+                _dad?.Handle(dad);
+                break;
+            case MovementInfo movement:
+                if (movement.CareOfAddress is { } coa && movement.Command == MovementCommand.NewCareOfAddress)
+                {
+                    _local.Add("movement", coa);
+                }
+                else if (movement.CareOfAddress is { } old && movement.Command == MovementCommand.CareOfAddressRemoved)
+                {
+                    _local.Remove("movement", old);
+                }
+
+                RefreshInterfaceAddresses();
+                break;
+            default:
+                // Route optimization entries (no H flag), results of DAD, roles this engine does not run.
+                Interlocked.Increment(ref _ignored);
+                break;
+        }
+    }
+
+    private void AddCacheEntry(BindingCacheEntry entry)
+    {
+        var local = entry.Peer.Equals(IPAddress.IPv6Any) || entry.Peer.Equals(IPAddress.IPv6None) ? _options.HomeAgentAddress! : entry.Peer;
+        var binding = new TunnelBinding(entry.HomeAddress, local, entry.CareOfAddress, entry.MobileNetworkPrefixes, true, entry.Sequence);
+        switch (_bindingCache!.Set(binding, out var previous))
+        {
+            case BindingSetResult.Full:
+                Log.TableFull(_logger, "binding cache", entry.HomeAddress, _bindingCache.Capacity);
+                return;
+            case BindingSetResult.Replaced:
+                UninstallHomeAgentBinding(previous!, binding);
+                InstallHomeAgentBinding(binding, previous);
+                break;
+            default:
+                InstallHomeAgentBinding(binding, null);
+                break;
+        }
+
+        Log.BindingSet(_logger, "binding cache", binding.ToString());
+    }
+
+    /// <summary>RFC 6275 10.4.1: route the home address and prefixes into the TUN, defend the home address on the home link.</summary>
+    private void InstallHomeAgentBinding(TunnelBinding binding, TunnelBinding? previous)
+    {
+        var kernel = _kernel!;
+        string tun = _tun!.Name;
+        var homeAddress = AddressKey.ToAddress(binding.HomeAddress);
+        if (previous is null)
+        {
+            kernel.AddRoute(new IPNetwork(homeAddress, 128), tun);
+        }
+
+        foreach (var prefix in binding.MobileNetworkPrefixes)
+        {
+            if (previous is null || !previous.MobileNetworkPrefixes.Contains(prefix))
+            {
+                kernel.AddRoute(Network(prefix), tun);
+            }
+        }
+
+        if (previous is null && _options.ResolvedHomeInterface is { } home)
+        {
+            kernel.AddProxyNeighbor(homeAddress, home);
+            SendUnsolicitedAdvertisement(homeAddress);
+        }
+    }
+
+    /// <summary>Undoes <see cref="InstallHomeAgentBinding"/>; with <paramref name="next"/>, only what the next binding no longer needs.</summary>
+    private void UninstallHomeAgentBinding(TunnelBinding binding, TunnelBinding? next)
+    {
+        var kernel = _kernel!;
+        string tun = _tun!.Name;
+        foreach (var prefix in binding.MobileNetworkPrefixes)
+        {
+            if (next is null || !next.MobileNetworkPrefixes.Contains(prefix))
+            {
+                TryUndo(() => kernel.RemoveRoute(Network(prefix), tun));
+            }
+        }
+
+        if (next is null)
+        {
+            var homeAddress = AddressKey.ToAddress(binding.HomeAddress);
+            TryUndo(() => kernel.RemoveRoute(new IPNetwork(homeAddress, 128), tun));
+            if (_options.ResolvedHomeInterface is { } home)
+            {
+                TryUndo(() => kernel.RemoveProxyNeighbor(homeAddress, home));
+            }
+
+            Log.BindingRemoved(_logger, "binding cache", homeAddress);
+        }
+    }
+
+    private void AddUpdateListEntry(BindingUpdateListEntry entry)
+    {
+        var binding = TunnelBinding.FromUpdateList(entry);
+        var result = _updateList!.Set(binding, out var previous);
+        if (result == BindingSetResult.Full)
+        {
+            Log.TableFull(_logger, "binding update list", entry.HomeAddress, _updateList.Capacity);
+            return;
+        }
+
+        if (previous is not null && !previous.LocalEndpoint.Equals(binding.LocalEndpoint))
+        {
+            _local.Remove("bul", AddressKey.ToAddress(previous.LocalEndpoint));
+        }
+
+        _local.Add("bul", entry.CareOfAddress);
+        bool installed = _installedHomeAddresses.Contains(binding.HomeAddress);
+        if (entry.State == BindingUpdateListState.Bound && !installed)
+        {
+            InstallMobileNodeBinding(binding);
+        }
+        else if (entry.State is BindingUpdateListState.Deregistering or BindingUpdateListState.Idle && installed)
+        {
+            UninstallMobileNodeBinding(binding);
+        }
+        else if (installed && previous is not null)
+        {
+            // Prefixes of a mobile router may change with a re-registration.
+            foreach (var prefix in previous.MobileNetworkPrefixes.Except(binding.MobileNetworkPrefixes))
+            {
+                _rules!.Remove(prefix.ToPrefix());
+            }
+
+            foreach (var prefix in binding.MobileNetworkPrefixes.Except(previous.MobileNetworkPrefixes))
+            {
+                _rules!.Add(prefix.ToPrefix());
+            }
+        }
+
+        Log.BindingSet(_logger, "binding update list", binding.ToString());
+    }
+
+    /// <summary>The home address on the TUN, and everything sent from it (and the mobile network) routed into the TUN.</summary>
+    private void InstallMobileNodeBinding(TunnelBinding binding)
+    {
+        var homeAddress = AddressKey.ToAddress(binding.HomeAddress);
+        if (_installedHomeAddresses.Count == 0)
+        {
+            _kernel!.AddRoute(DefaultRoute, _tun!.Name, _options.PolicyTable);
+        }
+
+        _installedHomeAddresses.Add(binding.HomeAddress);
+        _local.Add("home", homeAddress);
+        _tun!.AddAddress(homeAddress, 128);
+        _rules!.Add(new Prefix(homeAddress, 128));
+        foreach (var prefix in binding.MobileNetworkPrefixes)
+        {
+            _rules.Add(prefix.ToPrefix());
+        }
+
+        Log.HomeAddressInstalled(_logger, homeAddress, _tun.Name);
+    }
+
+    private void UninstallMobileNodeBinding(TunnelBinding binding)
+    {
+        if (!_installedHomeAddresses.Remove(binding.HomeAddress))
+        {
+            return;
+        }
+
+        var homeAddress = AddressKey.ToAddress(binding.HomeAddress);
+        foreach (var prefix in binding.MobileNetworkPrefixes)
+        {
+            TryUndo(() => _rules!.Remove(prefix.ToPrefix()));
+        }
+
+        TryUndo(() => _rules!.Remove(new Prefix(homeAddress, 128)));
+        TryUndo(() => _tun!.RemoveAddress(homeAddress, 128));
+        _local.Remove("home", homeAddress);
+        if (_installedHomeAddresses.Count == 0)
+        {
+            TryUndo(() => _kernel!.RemoveRoute(DefaultRoute, _tun!.Name, _options.PolicyTable));
+        }
+
+        Log.BindingRemoved(_logger, "binding update list", homeAddress);
+    }
+
+    private void TryUndo(Action undo)
+    {
+        try
+        {
+            undo();
+        }
+        catch (Exception exception) when (exception is KernelCommandException or InvalidOperationException or IOException)
+        {
+            Interlocked.Increment(ref _kernelErrors);
+            Log.UndoFailed(_logger, exception.Message);
+        }
+    }
+
+    private static IPNetwork Network(PrefixKey prefix) => new(AddressKey.ToAddress(prefix.Network), prefix.Length);
+}

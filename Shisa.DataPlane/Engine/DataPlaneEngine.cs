@@ -1,0 +1,518 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Shisa.DataPlane.Bindings;
+using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Kernel;
+using Shisa.DataPlane.Neighbors;
+using Shisa.DataPlane.Ports;
+using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.Tunnels;
+
+namespace Shisa.DataPlane.Engine;
+
+/// <summary>
+/// The data plane: SHISA's kernel part in one object (DESIGN 5). It owns the forwarding state and is the only
+/// writer of it: the nftables table, the TUN device (the virtual home interface), routes, policy rules and
+/// proxy ND entries, the binding tables; it learns what to do only from the bus (binding cache, binding update
+/// list, DAD requests, movement), and publishes nothing but DAD results.
+/// <list type="bullet">
+/// <item>One thread per AF_PACKET port receives signalling (to the <see cref="SignallingHub"/>), neighbor
+/// messages (to DAD) and IPv6-in-IPv6 (decapsulated into the TUN when it comes from the binding's other end).</item>
+/// <item>One thread reads the TUN: what the kernel routed there (a home agent's routes of home addresses and
+/// mobile network prefixes, a mobile node's source rule of its home address) is encapsulated and sent in
+/// batches through a raw IPv6 socket.</item>
+/// </list>
+/// Start and stop from one thread; everything the engine installed is removed again by <see cref="Stop"/>.
+/// </summary>
+public sealed partial class DataPlaneEngine : IDisposable
+{
+    /// <summary>
+    /// What the ports take from the wire: Mobility Header, IPv6-in-IPv6, packets starting with a Destination
+    /// Options or Routing header (HAO, RH2), and ICMPv6 Parameter Problem, RA, NA, DAD NS (from ::) and 144-147.
+    /// </summary>
+    public const string CaptureFilter =
+        "ip6 and (ip6[6] == 135 or ip6[6] == 41 or ip6[6] == 60 or ip6[6] == 43 or (ip6[6] == 58 and ("
+        + "ip6[40] == 4 or ip6[40] == 134 or ip6[40] == 136 or (ip6[40] >= 144 and ip6[40] <= 147) "
+        + "or (ip6[40] == 135 and ip6[8:4] == 0 and ip6[12:4] == 0 and ip6[16:4] == 0 and ip6[20:4] == 0))))";
+
+    private const string Origin = "data_plane";
+    private const int MinimumTunnelMtu = 1280;
+
+    private readonly DataPlaneEngineOptions _options;
+    private readonly MobilityBus _bus;
+    private readonly SignallingHub _hub;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly ICommandRunner _runner;
+    private readonly LocalAddressSet _local = new();
+    private readonly DataPlaneCounters _counters = new();
+    private readonly Dictionary<string, IPacketPort> _ports = new(StringComparer.Ordinal);
+    private readonly List<Thread> _threads = [];
+    private readonly HashSet<UInt128> _installedHomeAddresses = [];
+    private readonly Lock _lifecycle = new();
+    private BindingTable? _bindingCache;
+    private BindingTable? _updateList;
+    private KernelCooperation? _kernel;
+    private PolicyRules? _rules;
+    private TunDevice? _tun;
+    private RawIpv6Sender? _tunnelSender;
+    private RawIpv6Sender? _signallingSender;
+    private DuplicateAddressDetector? _dad;
+    private TunnelForwarder? _forwarder;
+    private MobilitySubscription? _subscription;
+    private Task? _consumer;
+    private ITimer? _refreshTimer;
+    private long _applied;
+    private long _ignored;
+    private long _kernelErrors;
+    private volatile bool _stopping;
+    private bool _started;
+
+    public DataPlaneEngine(
+        DataPlaneEngineOptions options,
+        MobilityBus bus,
+        SignallingHub hub,
+        TimeProvider time,
+        ILoggerFactory loggerFactory,
+        ICommandRunner runner)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(hub);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(runner);
+        options.Validate();
+        _options = options;
+        _bus = bus;
+        _hub = hub;
+        _time = time;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<DataPlaneEngine>();
+        _runner = runner;
+    }
+
+    public DataPlaneEngineOptions Options => _options;
+
+    /// <summary>The hub received signalling goes to (the modules subscribe to it).</summary>
+    public SignallingHub Signalling => _hub;
+
+    /// <summary>The modules' send API: a raw IPv6 socket in the engine's namespace. Valid once started.</summary>
+    public IPacketSender SignallingSender => _signallingSender ?? throw new InvalidOperationException("The engine is not started.");
+
+    /// <summary>The TUN device's actual name; null before start or without a tunnel role.</summary>
+    public string? TunnelName => _tun?.Name;
+
+    /// <summary>The forwarding counters.</summary>
+    public DataPlaneCounters ForwardingCounters => _counters;
+
+    /// <summary>The home agent's tunnels (binding cache), or null.</summary>
+    public BindingTable? BindingCache => _bindingCache;
+
+    /// <summary>The mobile node's tunnels (binding update list), or null.</summary>
+    public BindingTable? BindingUpdateList => _updateList;
+
+    /// <summary>Bus messages applied so far (tests wait on it).</summary>
+    public long MessagesApplied => Interlocked.Read(ref _applied);
+
+    public bool IsRunning => _started && !_stopping;
+
+    /// <summary>
+    /// Installs the nftables table, opens the ports, the TUN and the sockets (in the configured namespace), starts
+    /// the threads and the bus consumer. On failure everything done so far is undone and the error is thrown.
+    /// </summary>
+    public void Start()
+    {
+        lock (_lifecycle)
+        {
+            if (_started)
+            {
+                throw new InvalidOperationException("The engine is started already.");
+            }
+
+            _started = true;
+            _stopping = false;
+            try
+            {
+                StartCore();
+            }
+            catch
+            {
+                StopCore();
+                _started = false;
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Stops the threads and removes everything the engine installed. Safe to call twice.</summary>
+    public void Stop()
+    {
+        lock (_lifecycle)
+        {
+            if (!_started)
+            {
+                return;
+            }
+
+            StopCore();
+            _started = false;
+        }
+    }
+
+    public void Dispose() => Stop();
+
+    /// <summary>A snapshot of every counter, for the status page.</summary>
+    public IReadOnlyDictionary<string, long> Counters()
+    {
+        var counters = _counters.Snapshot();
+        counters["dataplane_bindings_cache"] = _bindingCache?.Count ?? 0;
+        counters["dataplane_bindings_update_list"] = _updateList?.Count ?? 0;
+        counters["dataplane_bindings_rejected"] = (_bindingCache?.Rejected ?? 0) + (_updateList?.Rejected ?? 0);
+        counters["dataplane_bus_applied"] = MessagesApplied;
+        counters["dataplane_bus_ignored"] = Interlocked.Read(ref _ignored);
+        counters["dataplane_kernel_errors"] = Interlocked.Read(ref _kernelErrors);
+        if (_dad is { } dad)
+        {
+            counters["dataplane_dad_started"] = dad.Started;
+            counters["dataplane_dad_succeeded"] = dad.Succeeded;
+            counters["dataplane_dad_failed"] = dad.Failed;
+            counters["dataplane_dad_rejected"] = dad.Rejected;
+        }
+
+        if (_tun is { } tun)
+        {
+            var t = tun.Counters.Snapshot();
+            counters["dataplane_tun_read"] = t.Received;
+            counters["dataplane_tun_read_errors"] = t.ReceiveErrors;
+        }
+
+        if (_tunnelSender is { } sender)
+        {
+            counters["dataplane_raw_send_failures"] = sender.Failed;
+        }
+
+        lock (_ports)
+        {
+            foreach (var (name, port) in _ports)
+            {
+                var p = port.Counters.Snapshot();
+                string key = "dataplane_port_" + name.Replace('-', '_').Replace('.', '_');
+                counters[key + "_received"] = p.Received;
+                counters[key + "_truncated"] = p.Truncated;
+                counters[key + "_receive_errors"] = p.ReceiveErrors;
+            }
+        }
+
+        return counters;
+    }
+
+    private void StartCore()
+    {
+        var o = _options;
+        if (o.IsHomeAgent)
+        {
+            _bindingCache = new BindingTable(o.MaxBindings);
+        }
+
+        if (o.IsMobileNode)
+        {
+            _updateList = new BindingTable(o.MaxBindings);
+        }
+
+        // Subscribe first: whatever is published from now on is applied once the engine runs.
+        _subscription = _bus.Subscribe(Origin, MessageKinds.BindingCache | MessageKinds.BindingUpdateList | MessageKinds.Dad | MessageKinds.MovementInfo, 4096);
+
+        _kernel = new KernelCooperation(_runner, o.NftTableName, _loggerFactory.CreateLogger<KernelCooperation>());
+        _kernel.Start(new MobilityFilter());
+        _rules = new PolicyRules(_runner, o.PolicyTable, o.PolicyPriority);
+
+        var filter = ClassicBpfProgram.Compile(CaptureFilter);
+        string? scope = o.IsHomeAgent ? o.ResolvedHomeInterface : o.PortInterfaces()[0];
+        NetworkNamespace.Invoke(o.NetworkNamespace, () =>
+        {
+            foreach (string name in o.PortInterfaces())
+            {
+                var port = AfPacketPort.Open(name, new AfPacketPortOptions { Protocol = AfPacketPortOptions.Ipv6Protocol, Filter = filter });
+                lock (_ports)
+                {
+                    _ports.Add(name, port);
+                }
+            }
+
+            _signallingSender = RawIpv6Sender.Open(scope);
+            if (o.NeedsTunnel)
+            {
+                _tunnelSender = RawIpv6Sender.Open(scope);
+                _tun = TunDevice.Create(o.TunnelName);
+                _tun.SetMtu(Math.Max(MinimumTunnelMtu, _ports.Values.Min(p => p.Mtu) - Wire.Ipv6Tunnel.Overhead));
+                _tun.SetTxQueueLength(TunDevice.DefaultTxQueueLength);
+                _tun.SetUp();
+            }
+        });
+
+        SetStaticAddresses();
+        RefreshInterfaceAddresses();
+
+        _dad = new DuplicateAddressDetector(_time, SendDadProbe, result => _bus.Publish(result, Origin), o.DadRetransTimer, o.DadTransmits);
+        var classifier = new PacketClassifier(_local, _bindingCache, _updateList);
+        _forwarder = new TunnelForwarder(classifier, _counters, _hub, _time, _dad);
+
+        foreach (var port in _ports.Values)
+        {
+            StartThread($"shisa rx {port.Name}", () => ReceiveLoop(port));
+        }
+
+        if (_tun is { } tun)
+        {
+            StartThread($"shisa tun {tun.Name}", () => TunLoop(tun));
+        }
+
+        _refreshTimer = _time.CreateTimer(_ => RefreshInterfaceAddresses(), null, o.AddressRefreshInterval, o.AddressRefreshInterval);
+        var subscription = _subscription;
+        _consumer = Task.Run(() => ConsumeAsync(subscription));
+        Log.Started(_logger, o.NodeTypes.ToString(), string.Join(",", _ports.Keys), _tun?.Name ?? "-", o.NetworkNamespace ?? "-");
+    }
+
+    private void StopCore()
+    {
+        _stopping = true;
+        _refreshTimer?.Dispose();
+        _refreshTimer = null;
+        _subscription?.Dispose();
+        try
+        {
+            _consumer?.Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException exception)
+        {
+            Log.ConsumerFailed(_logger, exception.InnerException ?? exception);
+        }
+
+        _subscription = null;
+        _consumer = null;
+        _dad?.Dispose();
+
+        // Kernel state first, while the TUN its routes point at still exists (they would vanish with it and
+        // their removal fail); then the devices, which wakes the threads.
+        try
+        {
+            _rules?.RemoveAll();
+        }
+        catch (AggregateException exception)
+        {
+            Log.CleanupFailed(_logger, "policy rules", exception.InnerExceptions.Count);
+        }
+
+        try
+        {
+            _kernel?.Stop();
+        }
+        catch (AggregateException exception)
+        {
+            Log.CleanupFailed(_logger, "kernel state", exception.InnerExceptions.Count);
+        }
+
+        lock (_ports)
+        {
+            foreach (var port in _ports.Values)
+            {
+                port.Dispose();
+            }
+        }
+
+        _tun?.Dispose();
+        foreach (var thread in _threads)
+        {
+            if (!thread.Join(TimeSpan.FromSeconds(5)))
+            {
+                Log.ThreadDidNotStop(_logger, thread.Name ?? "?");
+            }
+        }
+
+        _threads.Clear();
+        _tunnelSender?.Dispose();
+        _signallingSender?.Dispose();
+        _installedHomeAddresses.Clear();
+        lock (_ports)
+        {
+            _ports.Clear();
+        }
+
+        if (_kernel is not null)
+        {
+            Log.Stopped(_logger);
+        }
+
+        _kernel = null;
+        _rules = null;
+        _tun = null;
+        _tunnelSender = null;
+        _signallingSender = null;
+    }
+
+    private void StartThread(string name, Action loop)
+    {
+        var thread = new Thread(() => loop()) { IsBackground = true, Name = name };
+        _threads.Add(thread);
+        thread.Start();
+    }
+
+    private void ReceiveLoop(IPacketPort port)
+    {
+        var received = new PacketBatch();
+        var toTun = new PacketBatch();
+        var forwarder = _forwarder!;
+        var tun = _tun;
+        while (!_stopping)
+        {
+            if (port.Receive(received, -1) == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                forwarder.ProcessReceived(port, received, toTun);
+            }
+#pragma warning disable CA1031 // one bad packet must not end the capture loop: logged, the loop goes on
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.LoopFailed(_logger, port.Name, exception);
+            }
+
+            if (toTun.Count > 0)
+            {
+                int written = tun?.Send(toTun) ?? 0;
+                _counters.TunWrite(written, toTun.Count - written);
+                toTun.Clear();
+            }
+        }
+    }
+
+    private void TunLoop(TunDevice tun)
+    {
+        var fromTun = new PacketBatch();
+        var toTunnel = new PacketBatch();
+        var forwarder = _forwarder!;
+        var sender = _tunnelSender!;
+        while (!_stopping)
+        {
+            if (tun.Receive(fromTun, -1) == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                forwarder.ProcessFromTun(fromTun, toTunnel);
+            }
+#pragma warning disable CA1031 // as in ReceiveLoop
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.LoopFailed(_logger, tun.Name, exception);
+            }
+
+            if (toTunnel.Count > 0)
+            {
+                int sent = sender.Send(toTunnel);
+                _counters.TunnelSend(sent, toTunnel.Count - sent);
+                toTunnel.Clear();
+            }
+        }
+    }
+
+    private bool SendDadProbe(string interfaceName, ReadOnlySpan<byte> target)
+    {
+        IPacketPort? port;
+        lock (_ports)
+        {
+            _ports.TryGetValue(interfaceName, out port);
+        }
+
+        if (port is null || port.LinkAddress.GetAddressBytes().Length != 6)
+        {
+            Log.NoPortFor(_logger, interfaceName, "DAD");
+            return false;
+        }
+
+        var batch = new PacketBatch(1, 128);
+        int length = NeighborPackets.WriteDadSolicitation(batch.GetNextSlot(), port.LinkAddress.GetAddressBytes(), target);
+        batch.Commit(length);
+        return port.Send(batch) == 1;
+    }
+
+    private void SendUnsolicitedAdvertisement(IPAddress homeAddress)
+    {
+        string? home = _options.ResolvedHomeInterface;
+        IPacketPort? port = null;
+        lock (_ports)
+        {
+            if (home is not null)
+            {
+                _ports.TryGetValue(home, out port);
+            }
+        }
+
+        if (port is null || port.LinkAddress.GetAddressBytes().Length != 6 || _options.HomeAgentAddress is not { } source)
+        {
+            Log.NoPortFor(_logger, home ?? "-", "unsolicited Neighbor Advertisement");
+            return;
+        }
+
+        Span<byte> sourceBytes = stackalloc byte[16];
+        Span<byte> targetBytes = stackalloc byte[16];
+        source.TryWriteBytes(sourceBytes, out _);
+        homeAddress.TryWriteBytes(targetBytes, out _);
+        var batch = new PacketBatch(1, 128);
+        int length = NeighborPackets.WriteUnsolicitedAdvertisement(batch.GetNextSlot(), port.LinkAddress.GetAddressBytes(), sourceBytes, targetBytes);
+        batch.Commit(length);
+        port.Send(batch);
+    }
+
+    private void SetStaticAddresses()
+    {
+        List<IPAddress> addresses = [];
+        if (_options.HomeAgentAddress is { } ha)
+        {
+            addresses.Add(ha);
+        }
+
+        if (_options.IsHomeAgent && _options.HomePrefix is { Length: 64 } prefix)
+        {
+            // RFC 6275 10.5 / RFC 2526: the Mobile IPv6 Home-Agents anycast address of the home prefix.
+            addresses.Add(AddressKey.ToAddress(AddressKey.From(prefix.Network) | 0xFDFF_FFFF_FFFF_FFFEUL));
+        }
+
+        _local.Set("options", addresses);
+    }
+
+    private void RefreshInterfaceAddresses()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        try
+        {
+            var addresses = NetworkNamespace.Invoke(_options.NetworkNamespace, () =>
+                NetworkInterface.GetAllNetworkInterfaces()
+                    .SelectMany(i => i.GetIPProperties().UnicastAddresses)
+                    .Select(u => u.Address)
+                    .Where(a => a.AddressFamily == AddressFamily.InterNetworkV6)
+                    .Select(a => new IPAddress(a.GetAddressBytes()))
+                    .ToList());
+            _local.Set("interfaces", addresses);
+        }
+        catch (Exception exception) when (exception is IOException or NetworkInformationException or UnauthorizedAccessException)
+        {
+            Log.AddressRefreshFailed(_logger, exception.Message);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+namespace Shisa.DataPlane.Tunnels;
+
+/// <summary>
+/// The forwarding path's counters. Written with interlocked increments (several capture threads share them),
+/// read through <see cref="Snapshot"/> as a value copy for the status page (status from snapshots).
+/// </summary>
+public sealed class DataPlaneCounters
+{
+    private static readonly string[] DropNames = BuildDropNames();
+
+    private readonly long[] _drops = new long[DropNames.Length];
+    private long _encapsulated;
+    private long _encapsulatedBytes;
+    private long _decapsulated;
+    private long _decapsulatedBytes;
+    private long _signalling;
+    private long _signallingTunnelled;
+    private long _signallingUnclaimed;
+    private long _neighborMessages;
+    private long _tunWritten;
+    private long _tunWriteErrors;
+    private long _tunnelSent;
+    private long _tunnelSendFailed;
+
+    public long Encapsulated => Interlocked.Read(ref _encapsulated);
+
+    public long Decapsulated => Interlocked.Read(ref _decapsulated);
+
+    public long SignallingDelivered => Interlocked.Read(ref _signalling);
+
+    public long TunnelSent => Interlocked.Read(ref _tunnelSent);
+
+    public long TunnelSendFailed => Interlocked.Read(ref _tunnelSendFailed);
+
+    public long TunWritten => Interlocked.Read(ref _tunWritten);
+
+    public long TunWriteErrors => Interlocked.Read(ref _tunWriteErrors);
+
+    public long Drops(DropReason reason) => Interlocked.Read(ref _drops[(int)reason]);
+
+    public long TotalDrops
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < _drops.Length; i++)
+            {
+                total += Interlocked.Read(ref _drops[i]);
+            }
+
+            return total;
+        }
+    }
+
+    internal void Drop(DropReason reason) => Interlocked.Increment(ref _drops[(int)reason]);
+
+    internal void Encapsulation(int bytes)
+    {
+        Interlocked.Increment(ref _encapsulated);
+        Interlocked.Add(ref _encapsulatedBytes, bytes);
+    }
+
+    internal void Decapsulation(int bytes)
+    {
+        Interlocked.Increment(ref _decapsulated);
+        Interlocked.Add(ref _decapsulatedBytes, bytes);
+    }
+
+    internal void Signalling(bool tunnelled, bool claimed)
+    {
+        Interlocked.Increment(ref _signalling);
+        if (tunnelled)
+        {
+            Interlocked.Increment(ref _signallingTunnelled);
+        }
+
+        if (!claimed)
+        {
+            Interlocked.Increment(ref _signallingUnclaimed);
+        }
+    }
+
+    internal void NeighborMessage() => Interlocked.Increment(ref _neighborMessages);
+
+    internal void TunWrite(int written, int failed)
+    {
+        Interlocked.Add(ref _tunWritten, written);
+        if (failed > 0)
+        {
+            Interlocked.Add(ref _tunWriteErrors, failed);
+        }
+    }
+
+    internal void TunnelSend(int sent, int failed)
+    {
+        Interlocked.Add(ref _tunnelSent, sent);
+        if (failed > 0)
+        {
+            Interlocked.Add(ref _tunnelSendFailed, failed);
+        }
+    }
+
+    /// <summary>Every counter under a stable snake_case name (the status page prefixes them with shisa_).</summary>
+    public Dictionary<string, long> Snapshot()
+    {
+        var counters = new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["dataplane_encapsulated_packets"] = Encapsulated,
+            ["dataplane_encapsulated_bytes"] = Interlocked.Read(ref _encapsulatedBytes),
+            ["dataplane_decapsulated_packets"] = Decapsulated,
+            ["dataplane_decapsulated_bytes"] = Interlocked.Read(ref _decapsulatedBytes),
+            ["dataplane_tunnel_sent"] = TunnelSent,
+            ["dataplane_tunnel_send_failed"] = TunnelSendFailed,
+            ["dataplane_tun_written"] = TunWritten,
+            ["dataplane_tun_write_errors"] = TunWriteErrors,
+            ["dataplane_signalling_delivered"] = SignallingDelivered,
+            ["dataplane_signalling_tunnelled"] = Interlocked.Read(ref _signallingTunnelled),
+            ["dataplane_signalling_unclaimed"] = Interlocked.Read(ref _signallingUnclaimed),
+            ["dataplane_neighbor_messages"] = Interlocked.Read(ref _neighborMessages),
+        };
+        for (int i = 0; i < DropNames.Length; i++)
+        {
+            counters[DropNames[i]] = Interlocked.Read(ref _drops[i]);
+        }
+
+        return counters;
+    }
+
+    private static string[] BuildDropNames()
+    {
+        var reasons = Enum.GetValues<DropReason>();
+        var names = new string[reasons.Length];
+        foreach (var reason in reasons)
+        {
+            names[(int)reason] = "dataplane_drop_" + SnakeCase(reason.ToString());
+        }
+
+        return names;
+    }
+
+    private static string SnakeCase(string name)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (char c in name)
+        {
+            if (char.IsUpper(c) && text.Length > 0)
+            {
+                text.Append('_');
+            }
+
+            text.Append(char.ToLowerInvariant(c));
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,32 @@
+namespace Shisa.DataPlane.Tunnels;
+
+/// <summary>Why the data plane dropped a packet; each has its own counter.</summary>
+public enum DropReason : byte
+{
+    /// <summary>Not a parsable IPv6 packet (or a tunnelled one whose inner packet is not).</summary>
+    Malformed,
+
+    /// <summary>Longer than the receive slot: only its beginning was captured.</summary>
+    Truncated,
+
+    /// <summary>A fragment of a tunnelled packet (the data plane does not reassemble outer packets).</summary>
+    Fragmented,
+
+    /// <summary>No binding for the home address (or mobile network prefix) the packet is for or from.</summary>
+    NoBinding,
+
+    /// <summary>A tunnelled packet whose outer source is not the binding's other end (RFC 6275 10.4.5, 11.3.3).</summary>
+    WrongTunnelSource,
+
+    /// <summary>A mobile node's packet while its home registration is not Bound.</summary>
+    NotBound,
+
+    /// <summary>Does not fit with the outer header (the TUN's MTU normally prevents it).</summary>
+    TooBig,
+
+    /// <summary>A Home Address option or type 2 routing header: route optimization is not forwarded yet.</summary>
+    RouteOptimization,
+
+    /// <summary>More decapsulated packets in one batch than the TUN batch holds.</summary>
+    BatchFull,
+}

@@ -1,0 +1,226 @@
+using Shisa.DataPlane.Bindings;
+using Shisa.DataPlane.Neighbors;
+using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.Wire;
+using Shisa.DataPlane.Wire.Icmp;
+
+namespace Shisa.DataPlane.Tunnels;
+
+/// <summary>What the data plane does with a packet received on a physical interface.</summary>
+public enum InboundAction : byte
+{
+    /// <summary>Not ours to handle (the kernel deals with it).</summary>
+    Ignore,
+
+    /// <summary>Signalling for this node: copy it to the modules.</summary>
+    Signalling,
+
+    /// <summary>A tunnelled signalling packet (e.g. a HoT the home agent tunnelled): copy the inner packet to the modules.</summary>
+    TunnelledSignalling,
+
+    /// <summary>A Neighbor Solicitation or Advertisement (for duplicate address detection).</summary>
+    Neighbor,
+
+    /// <summary>A tunnelled data packet from the binding's other end: write the inner packet into the TUN.</summary>
+    Decapsulate,
+
+    /// <summary>Dropped; see the reason.</summary>
+    Drop,
+}
+
+/// <summary>The verdict on one received packet; offsets are relative to the packet given.</summary>
+public readonly record struct InboundVerdict(InboundAction Action, SignallingKinds Kind, int InnerOffset, int InnerLength, DropReason Reason)
+{
+    public static InboundVerdict Ignore => default;
+
+    public static InboundVerdict Dropped(DropReason reason) => new(InboundAction.Drop, SignallingKinds.None, 0, 0, reason);
+}
+
+/// <summary>
+/// The forwarding decisions, as pure functions of packet bytes and the binding tables, so they can be tested on
+/// byte arrays (smoltcp's style: time and devices passed in). Allocation-free.
+/// <list type="bullet">
+/// <item>Inbound (<see cref="ClassifyInbound"/>): signalling for us goes to the modules; IPv6-in-IPv6 for us is
+/// decapsulated and accepted only from the binding's other end: on a home agent the outer source must be the
+/// care-of address registered for the inner source (its home address or a mobile network prefix, RFC 6275
+/// 10.4.5, RFC 3963 6.4), on a mobile node it must be the home agent of the entry for the inner destination
+/// (RFC 6275 11.3.3).</item>
+/// <item>Outbound (<see cref="TryEncapsulate"/>): what the kernel routed into the TUN goes through the tunnel
+/// of the binding for its destination (home agent) or source (mobile node, only while Bound).</item>
+/// </list>
+/// </summary>
+public sealed class PacketClassifier
+{
+    private readonly LocalAddressSet _local;
+    private readonly BindingTable? _cache;
+    private readonly BindingTable? _updateList;
+
+    /// <param name="local">This node's addresses.</param>
+    /// <param name="bindingCache">The home agent's tunnels (null when not a home agent).</param>
+    /// <param name="bindingUpdateList">The mobile node's or router's tunnels (null when neither).</param>
+    public PacketClassifier(LocalAddressSet local, BindingTable? bindingCache, BindingTable? bindingUpdateList)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        _local = local;
+        _cache = bindingCache;
+        _updateList = bindingUpdateList;
+    }
+
+    /// <summary>Classifies an IPv6 packet (no link-layer header) received on a physical interface.</summary>
+    public InboundVerdict ClassifyInbound(ReadOnlySpan<byte> packet)
+    {
+        if (!Ipv6Packet.TryParse(packet, out var parsed))
+        {
+            return InboundVerdict.Dropped(DropReason.Malformed);
+        }
+
+        if (!_local.IsLocal(parsed.Header.Destination))
+        {
+            return InboundVerdict.Ignore; // passing through: the kernel forwards it
+        }
+
+        switch (parsed.UpperLayerProtocol)
+        {
+            case IpProtocol.Mobility:
+                return new InboundVerdict(InboundAction.Signalling, SignallingKinds.MobilityHeader, 0, parsed.Bytes.Length, default);
+
+            case IpProtocol.Icmpv6:
+                var kind = IcmpKind(parsed.UpperLayer);
+                if (kind != SignallingKinds.None)
+                {
+                    return new InboundVerdict(InboundAction.Signalling, kind, 0, parsed.Bytes.Length, default);
+                }
+
+                if (parsed.ExtensionHeaderCount == 0 && parsed.UpperLayer.Length >= NeighborPackets.MessageLength
+                    && parsed.UpperLayer[0] is NeighborPackets.NeighborSolicitation or NeighborPackets.NeighborAdvertisement)
+                {
+                    return new InboundVerdict(InboundAction.Neighbor, SignallingKinds.None, 0, parsed.Bytes.Length, default);
+                }
+
+                return HasRouteOptimization(parsed) ? InboundVerdict.Dropped(DropReason.RouteOptimization) : InboundVerdict.Ignore;
+
+            case IpProtocol.Ipv6:
+                return ClassifyTunnelled(parsed);
+
+            default:
+                return HasRouteOptimization(parsed) ? InboundVerdict.Dropped(DropReason.RouteOptimization) : InboundVerdict.Ignore;
+        }
+    }
+
+    /// <summary>
+    /// Encapsulates <paramref name="packet"/>, read from the TUN, into <paramref name="destination"/> (40 octets
+    /// more) for the tunnel its binding names. False, with the reason, when it must be dropped.
+    /// </summary>
+    public bool TryEncapsulate(ReadOnlySpan<byte> packet, Span<byte> destination, out int bytesWritten, out DropReason reason)
+    {
+        bytesWritten = 0;
+        if (packet.Length < Ipv6Header.Length || (packet[0] >> 4) != Ipv6Header.Version6)
+        {
+            reason = DropReason.Malformed;
+            return false;
+        }
+
+        TunnelBinding? binding = null;
+        if (_updateList is not null && _updateList.TryFind(AddressKey.From(packet.Slice(Ipv6Header.SourceOffset, 16)), out binding))
+        {
+            if (!binding.Forwarding)
+            {
+                reason = DropReason.NotBound;
+                return false;
+            }
+        }
+        else if (_cache is null || !_cache.TryFind(AddressKey.From(packet.Slice(Ipv6Header.DestinationOffset, 16)), out binding))
+        {
+            reason = DropReason.NoBinding;
+            return false;
+        }
+
+        if (packet.Length + Ipv6Tunnel.Overhead > destination.Length)
+        {
+            reason = DropReason.TooBig;
+            return false;
+        }
+
+        // RFC 2473 6.5: the tunnel's traffic class; copying the inner one keeps DSCP marking across the tunnel.
+        byte trafficClass = (byte)(((packet[0] & 0x0F) << 4) | (packet[1] >> 4));
+        if (!Ipv6Tunnel.TryEncapsulate(packet, binding.LocalEndpointBytes, binding.RemoteEndpointBytes, destination, out bytesWritten, trafficClass: trafficClass))
+        {
+            reason = DropReason.TooBig;
+            return false;
+        }
+
+        reason = default;
+        return true;
+    }
+
+    /// <summary>The signalling kind of an ICMPv6 message, None for the ones the modules do not take.</summary>
+    public static SignallingKinds IcmpKind(ReadOnlySpan<byte> icmp)
+    {
+        if (icmp.Length < Icmpv6Header.Length)
+        {
+            return SignallingKinds.None;
+        }
+
+        return icmp[0] switch
+        {
+            Icmpv6Type.HomeAgentAddressDiscoveryRequest or Icmpv6Type.HomeAgentAddressDiscoveryReply => SignallingKinds.HomeAgentDiscovery,
+            Icmpv6Type.MobilePrefixSolicitation or Icmpv6Type.MobilePrefixAdvertisement => SignallingKinds.MobilePrefix,
+            Icmpv6Type.ParameterProblem => SignallingKinds.ParameterProblem,
+            RouterAdvertisement => SignallingKinds.RouterAdvertisement,
+            _ => SignallingKinds.None,
+        };
+    }
+
+    private const byte RouterAdvertisement = 134;
+
+    private static bool HasRouteOptimization(in Ipv6Packet packet) => packet.HasHomeAddress || packet.HasType2RoutingHeader;
+
+    private InboundVerdict ClassifyTunnelled(in Ipv6Packet outer)
+    {
+        if (outer.IsFragment)
+        {
+            return InboundVerdict.Dropped(DropReason.Fragmented);
+        }
+
+        if (!Ipv6Packet.TryParse(outer.UpperLayer, out var inner))
+        {
+            return InboundVerdict.Dropped(DropReason.Malformed);
+        }
+
+        int innerOffset = outer.UpperLayerOffset;
+        int innerLength = inner.Bytes.Length;
+        var innerDestination = inner.Header.Destination;
+        if (_local.IsLocal(innerDestination))
+        {
+            var kind = inner.UpperLayerProtocol switch
+            {
+                IpProtocol.Mobility => SignallingKinds.MobilityHeader,
+                IpProtocol.Icmpv6 => IcmpKind(inner.UpperLayer),
+                _ => SignallingKinds.None,
+            };
+            if (kind != SignallingKinds.None)
+            {
+                return new InboundVerdict(InboundAction.TunnelledSignalling, kind, innerOffset, innerLength, default);
+            }
+        }
+
+        var outerSource = AddressKey.From(outer.Header.Source);
+        TunnelBinding? binding;
+        if (_updateList is not null && _updateList.TryFind(AddressKey.From(innerDestination), out binding))
+        {
+            // Mobile node: to our home address (or mobile network), from our home agent only.
+        }
+        else if (_cache is not null && _cache.TryFind(AddressKey.From(inner.Header.Source), out binding))
+        {
+            // Home agent: from a registered home address (or mobile network), through its care-of address only.
+        }
+        else
+        {
+            return InboundVerdict.Dropped(DropReason.NoBinding);
+        }
+
+        return binding.RemoteEndpoint == outerSource
+            ? new InboundVerdict(InboundAction.Decapsulate, SignallingKinds.None, innerOffset, innerLength, default)
+            : InboundVerdict.Dropped(DropReason.WrongTunnelSource);
+    }
+}

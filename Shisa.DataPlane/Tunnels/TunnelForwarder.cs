@@ -1,0 +1,159 @@
+using System.Buffers.Binary;
+using System.Net;
+using Shisa.DataPlane.Neighbors;
+using Shisa.DataPlane.Ports;
+using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.Wire;
+
+namespace Shisa.DataPlane.Tunnels;
+
+/// <summary>
+/// The forwarding path, one batch at a time (the engine's threads call it in their loops; tests call it on
+/// memory batches): received frames are sorted by <see cref="PacketClassifier"/> into signalling for the modules,
+/// neighbor messages for duplicate address detection, and decapsulated packets for the TUN; packets the kernel
+/// routed into the TUN are encapsulated into a send batch. Nothing is allocated per data packet: batches are
+/// the caller's and reused, lookups use <see cref="UInt128"/> keys. Signalling is copied (it outlives the batch).
+/// </summary>
+public sealed class TunnelForwarder
+{
+    private const int EthernetHeaderLength = 14;
+    private const ushort EtherTypeIpv6 = 0x86DD;
+
+    private readonly PacketClassifier _classifier;
+    private readonly DataPlaneCounters _counters;
+    private readonly SignallingHub _hub;
+    private readonly TimeProvider _time;
+    private readonly DuplicateAddressDetector? _dad;
+
+    public TunnelForwarder(PacketClassifier classifier, DataPlaneCounters counters, SignallingHub hub, TimeProvider time, DuplicateAddressDetector? dad = null)
+    {
+        ArgumentNullException.ThrowIfNull(classifier);
+        ArgumentNullException.ThrowIfNull(counters);
+        ArgumentNullException.ThrowIfNull(hub);
+        ArgumentNullException.ThrowIfNull(time);
+        _classifier = classifier;
+        _counters = counters;
+        _hub = hub;
+        _time = time;
+        _dad = dad;
+    }
+
+    public DataPlaneCounters Counters => _counters;
+
+    /// <summary>
+    /// Handles the frames <paramref name="received"/> on <paramref name="port"/>; decapsulated inner packets are
+    /// appended to <paramref name="toTun"/> (the caller writes that batch into the TUN and clears it).
+    /// </summary>
+    public void ProcessReceived(IPacketPort port, PacketBatch received, PacketBatch toTun)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        ArgumentNullException.ThrowIfNull(received);
+        ArgumentNullException.ThrowIfNull(toTun);
+        int linkHeader = port.FrameKind == PortFrameKind.Ethernet ? EthernetHeaderLength : 0;
+        for (int i = 0; i < received.Count; i++)
+        {
+            ReadOnlySpan<byte> frame = received[i];
+            if (frame.Length < linkHeader + Ipv6Header.Length
+                || (linkHeader > 0 && BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != EtherTypeIpv6))
+            {
+                continue; // not IPv6 (the filter should not let it through)
+            }
+
+            if ((received.Info(i).Flags & FrameFlags.Truncated) != 0)
+            {
+                _counters.Drop(DropReason.Truncated);
+                continue;
+            }
+
+            HandlePacket(port, frame[linkHeader..], toTun);
+        }
+    }
+
+    /// <summary>
+    /// Encapsulates the packets read from the TUN (<paramref name="fromTun"/>) into <paramref name="toTunnel"/>,
+    /// which the caller sends and clears. Returns how many were added.
+    /// </summary>
+    public int ProcessFromTun(PacketBatch fromTun, PacketBatch toTunnel)
+    {
+        ArgumentNullException.ThrowIfNull(fromTun);
+        ArgumentNullException.ThrowIfNull(toTunnel);
+        int added = 0;
+        for (int i = 0; i < fromTun.Count; i++)
+        {
+            var slot = toTunnel.GetNextSlot();
+            if (slot.IsEmpty)
+            {
+                _counters.Drop(DropReason.BatchFull);
+                continue;
+            }
+
+            if (_classifier.TryEncapsulate(fromTun[i], slot, out int written, out var reason))
+            {
+                toTunnel.Commit(written);
+                _counters.Encapsulation(written);
+                added++;
+            }
+            else
+            {
+                _counters.Drop(reason);
+            }
+        }
+
+        return added;
+    }
+
+    private void HandlePacket(IPacketPort port, ReadOnlySpan<byte> packet, PacketBatch toTun)
+    {
+        var verdict = _classifier.ClassifyInbound(packet);
+        switch (verdict.Action)
+        {
+            case InboundAction.Ignore:
+                return;
+
+            case InboundAction.Drop:
+                _counters.Drop(verdict.Reason);
+                return;
+
+            case InboundAction.Signalling:
+                Deliver(port, packet.Slice(verdict.InnerOffset, verdict.InnerLength), verdict.Kind, null, null);
+                return;
+
+            case InboundAction.TunnelledSignalling:
+                Deliver(
+                    port,
+                    packet.Slice(verdict.InnerOffset, verdict.InnerLength),
+                    verdict.Kind,
+                    new IPAddress(packet.Slice(Ipv6Header.SourceOffset, 16)),
+                    new IPAddress(packet.Slice(Ipv6Header.DestinationOffset, 16)));
+                return;
+
+            case InboundAction.Neighbor:
+                _counters.NeighborMessage();
+                if (_dad is not null && NeighborPackets.TryRead(packet, out byte type, out var target, out bool fromUnspecified))
+                {
+                    _dad.OnNeighborMessage(port.Name, type, target, fromUnspecified);
+                }
+
+                return;
+
+            case InboundAction.Decapsulate:
+                if (toTun.TryAdd(packet.Slice(verdict.InnerOffset, verdict.InnerLength)))
+                {
+                    _counters.Decapsulation(verdict.InnerLength);
+                }
+                else
+                {
+                    _counters.Drop(DropReason.BatchFull);
+                }
+
+                return;
+        }
+    }
+
+    private void Deliver(IPacketPort port, ReadOnlySpan<byte> packet, SignallingKinds kind, IPAddress? tunnelSource, IPAddress? tunnelDestination)
+    {
+        var signalling = new SignallingPacket(packet.ToArray(), kind, port.Name, port.InterfaceIndex, _time.GetUtcNow(), tunnelSource, tunnelDestination);
+        int taken = _hub.Deliver(signalling);
+        _counters.Signalling(tunnelSource is not null, taken > 0);
+    }
+}
