@@ -99,6 +99,13 @@ internal static class ApplianceRunner
             status.AddCounters(engine.Counters);
         }
 
+        foreach (var counted in host.StartOrder.OfType<IModuleCounters>())
+        {
+            status.AddCounters(counted.GetCounters);
+        }
+
+        using var systemd = SystemdNotifier.FromEnvironment();
+
         StatusServer? server = null;
         try
         {
@@ -132,7 +139,15 @@ internal static class ApplianceRunner
                 return 0;
             }
 
-            ApplianceLog.Running(log, profile.Node.Name, string.Join(",", profile.Node.Roles.Select(r => r.ToProfileName())));
+            var roles = string.Join(",", profile.Node.Roles.Select(r => r.ToProfileName()));
+            ApplianceLog.Running(log, profile.Node.Name, roles);
+            systemd?.Ready($"node {profile.Node.Name} running roles {roles}");
+            if (systemd is not null && SystemdNotifier.WatchdogInterval() is { } watchdog)
+            {
+                // Kick only while the data plane's threads are alive: a wedged appliance gets restarted.
+                systemd.StartWatchdog(watchdog, time, () => engine?.IsRunning ?? true);
+            }
+
             try
             {
                 await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
@@ -143,6 +158,7 @@ internal static class ApplianceRunner
             }
 
             ApplianceLog.Stopping(log);
+            systemd?.Stopping();
             using var budget = new CancellationTokenSource(StopBudget);
             await host.StopAsync(budget.Token).ConfigureAwait(false);
             return 0;

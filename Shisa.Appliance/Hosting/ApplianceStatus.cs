@@ -21,7 +21,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     private readonly BindingView _bindings;
     private readonly MobilitySubscription _subscription;
     private readonly Task _pump;
-    private Func<IReadOnlyDictionary<string, long>>? _extraCounters;
+    private readonly List<Func<IEnumerable<KeyValuePair<string, long>>>> _extraCounters = [];
 
     public ApplianceStatus(Profile profile, MobilityBus bus, TimeProvider time, int capacity = 100_000)
     {
@@ -34,8 +34,14 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
         _pump = Task.Run(PumpAsync);
     }
 
-    /// <summary>More counters to show (e.g. data plane drops), read on every capture.</summary>
-    public void AddCounters(Func<IReadOnlyDictionary<string, long>> counters) => _extraCounters = counters;
+    /// <summary>More counters to show (data plane drops, module counters), read on every capture.</summary>
+    public void AddCounters(Func<IEnumerable<KeyValuePair<string, long>>> counters)
+    {
+        lock (_extraCounters)
+        {
+            _extraCounters.Add(counters);
+        }
+    }
 
     private async Task PumpAsync()
     {
@@ -95,11 +101,14 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
             counters[key] = counters.GetValueOrDefault(key) + s.Dropped;
         }
 
-        if (_extraCounters?.Invoke() is { } extra)
+        lock (_extraCounters)
         {
-            foreach (var (name, value) in extra)
+            foreach (var source in _extraCounters)
             {
-                counters[name] = value;
+                foreach (var (name, value) in source())
+                {
+                    counters[name] = value;
+                }
             }
         }
 
