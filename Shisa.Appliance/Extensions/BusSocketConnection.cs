@@ -65,7 +65,6 @@ internal sealed class BusSocketConnection
         await Task.WhenAll(send, receive).ConfigureAwait(false);
         _subscription.Dispose();
         _socket.Dispose();
-        _stop.Dispose();
         BusSocketLog.Disconnected(_logger, Id, Origin, reason, Interlocked.Read(ref _framesReceived), Interlocked.Read(ref _framesSent), _subscription.Dropped);
     }
 
@@ -160,10 +159,12 @@ internal sealed class BusSocketConnection
 
     private async Task<string> ReceiveLoopAsync(CancellationToken cancellationToken)
     {
-        await using var stream = new NetworkStream(_socket, ownsSocket: false);
-        var frames = new BusFrameStreamReader(stream);
+        NetworkStream? stream = null;
         try
         {
+            // Throws IOException when the server stopped this connection before the loop began.
+            stream = new NetworkStream(_socket, ownsSocket: false);
+            var frames = new BusFrameStreamReader(stream);
             while (true)
             {
                 var result = await frames.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -213,6 +214,13 @@ internal sealed class BusSocketConnection
         catch (Exception ex) when (ex is SocketException or IOException)
         {
             return $"read failed: {ex.Message}";
+        }
+        finally
+        {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -211,11 +211,17 @@ public sealed class BusSocketServer : IAsyncDisposable
     private async Task RunAsync(BusSocketConnection connection)
     {
         await Task.Yield();
-        await connection.RunAsync().ConfigureAwait(false);
-        lock (_clients)
+        try
         {
-            _clients.Remove(connection.Id);
-            _droppedByGone += connection.Dropped;
+            await connection.RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_clients)
+            {
+                _clients.Remove(connection.Id);
+                _droppedByGone += connection.Dropped;
+            }
         }
     }
 
