@@ -42,8 +42,10 @@ public sealed class PluginLoadException(string path, string message, Exception? 
 /// <see cref="ModuleCatalog"/> entry per module providing roles, registering the module type as an
 /// <see cref="IRoleModule"/> singleton; the helper modules of the same assembly (no roles) are registered with each.
 /// The host creates the running instance through dependency injection.</para>
-/// <para>Build a plugin against the host's Shisa.Modules (with <c>Private="false"</c> / <c>ExcludeAssets="runtime"</c>
-/// so it is not copied); a copy of a host assembly found in the directory is ignored with a warning.</para>
+/// <para>Build a plugin against the host's Shisa.Modules and Microsoft.Extensions.* of the same or a lower version,
+/// without shipping them (<c>Private="false"</c> on a project reference, <c>ExcludeAssets="runtime"</c> on a package
+/// reference); a copy of a host assembly found in the directory is ignored with a warning. Files without a role
+/// module (a plugin's own dependencies) are loaded and reported at debug level.</para>
 /// <para>All or nothing: any error (not an assembly, a missing dependency, a module without a parameterless
 /// constructor, a role the catalog or another plugin provides already, a module name taken) throws
 /// <see cref="PluginLoadException"/> naming the file, and leaves <c>catalog</c> unchanged.</para>
