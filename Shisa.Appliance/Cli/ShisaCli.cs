@@ -35,8 +35,11 @@ internal static class ShisaCli
         var status = new Command("status", "print a running instance's interfaces, bindings and counters") { urlOption, jsonOption };
         status.SetAction((parse, ct) => StatusCommand.RunAsync(WithSlash(parse.GetValue(urlOption)!), parse.GetValue(jsonOption), output, error, ct));
 
-        var monitor = new Command("monitor", "print mobility bus messages live") { urlOption, jsonOption };
-        monitor.SetAction(parse => WithSignals(ct => MonitorCommand.RunAsync(WithSlash(parse.GetValue(urlOption)!), parse.GetValue(jsonOption), output, error, ct)));
+        var socketOption = new Option<string?>("--socket") { Description = "follow the bus socket at PATH (the profile's [bus] socket) instead of the status API" };
+        var monitor = new Command("monitor", "print mobility bus messages live") { urlOption, jsonOption, socketOption };
+        monitor.SetAction(parse => WithSignals(ct => parse.GetValue(socketOption) is { } socket
+            ? Extensions.BusSocketMonitor.RunAsync(socket, parse.GetValue(jsonOption), output, error, ct)
+            : MonitorCommand.RunAsync(WithSlash(parse.GetValue(urlOption)!), parse.GetValue(jsonOption), output, error, ct)));
 
         return new RootCommand("shisa: a Mobile IPv6 / NEMO mobility appliance") { run, check, status, monitor };
     }

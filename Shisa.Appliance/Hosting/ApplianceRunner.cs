@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Shisa.Appliance.Extensions;
 using Shisa.Appliance.Web;
 using Shisa.DataPlane;
 using Shisa.DataPlane.Bus;
@@ -60,9 +61,10 @@ internal static class ApplianceRunner
         services.AddSingleton<IPacketSender>(_ => engine is null ? packetSender() : engine.SignallingSender);
         try
         {
+            catalog = WithPlugins(catalog, profile, loggerFactory);
             services.AddShisaModules(profile, catalog);
         }
-        catch (ModuleConfigurationException ex)
+        catch (Exception ex) when (ex is ModuleConfigurationException or PluginLoadException)
         {
             error.WriteLine($"shisa: {ex.Message}");
             return 1;
@@ -107,8 +109,24 @@ internal static class ApplianceRunner
         using var systemd = SystemdNotifier.FromEnvironment();
 
         StatusServer? server = null;
+        BusSocketServer? busSocket = null;
         try
         {
+            if (profile.Bus is { } offered)
+            {
+                try
+                {
+                    busSocket = await BusSocketServer.StartAsync(offered.Socket, bus, loggerFactory, stop).ConfigureAwait(false);
+                }
+                catch (IOException ex)
+                {
+                    error.WriteLine($"shisa: cannot offer the bus on {offered.Socket}: {ex.Message}");
+                    return 1;
+                }
+
+                status.AddCounters(() => busSocket.GetSnapshot().Counters);
+            }
+
             if (profile.Status.Listen is { } listen)
             {
                 try
@@ -165,6 +183,12 @@ internal static class ApplianceRunner
         }
         finally
         {
+            // After the modules stopped, so socket clients saw the deregistration messages.
+            if (busSocket is not null)
+            {
+                await busSocket.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (server is not null)
             {
                 await server.DisposeAsync().ConfigureAwait(false);
@@ -173,6 +197,25 @@ internal static class ApplianceRunner
             // After the modules: removes every route, rule, proxy entry and the nftables table it installed.
             engine?.Stop();
         }
+    }
+
+    /// <summary>The catalog with the profile's plugin modules; a plugin providing a built-in role replaces it.</summary>
+    private static ModuleCatalog WithPlugins(ModuleCatalog catalog, Profile profile, ILoggerFactory loggerFactory)
+    {
+        if (profile.Plugins is not { } plugins)
+        {
+            return catalog;
+        }
+
+        var loaded = new ModuleCatalog();
+        PluginLoader.LoadInto(loaded, plugins.Directory, loggerFactory.CreateLogger("Shisa.Appliance.Plugins"));
+        var merged = catalog.Without(loaded.ProvidedRoles);
+        foreach (var entry in loaded.Entries)
+        {
+            merged.Add(entry.Name, entry.Roles, entry.Register);
+        }
+
+        return merged;
     }
 }
 

@@ -23,7 +23,7 @@ namespace Shisa.Appliance.Profiles;
 public static class ProfileLoader
 {
     private static readonly string[] Sections =
-        ["node", "status", "interface", "home_agent", "mobile_node", "mobile_router", "correspondent_node", "movement_detector", "plugins"];
+        ["node", "status", "interface", "home_agent", "mobile_node", "mobile_router", "correspondent_node", "movement_detector", "plugins", "bus"];
 
     /// <summary>Loads a profile file; a file that cannot be read is an error at 1:1.</summary>
     public static ProfileLoadResult LoadFile(string path)
@@ -112,6 +112,7 @@ public static class ProfileLoader
         var correspondent = top.Table("correspondent_node") is { } cn ? CorrespondentSectionValidator.Validate(cn, diagnostics) : null;
         var detector = top.Table("movement_detector") is { } md ? MovementDetectorSectionValidator.Validate(md, diagnostics) : null;
         var plugins = top.Table("plugins") is { } pl ? PluginsSectionValidator.Validate(pl, baseDirectory, diagnostics) : null;
+        var bus = top.Table("bus") is { } b ? BusSectionValidator.Validate(b, diagnostics) : null;
 
         if (roles is not null)
         {
@@ -132,7 +133,10 @@ public static class ProfileLoader
             mobileRouter,
             correspondent,
             detector,
-            plugins);
+            plugins)
+        {
+            Bus = bus,
+        };
     }
 
     private static void ReportUnknownSections(TomlTable root, ProfileDiagnostics diagnostics)

@@ -46,7 +46,11 @@ public sealed record Profile(
     MobileRouterSection? MobileRouter,
     CorrespondentSection? Correspondent,
     MovementDetectorSection? MovementDetector,
-    PluginsSection? Plugins);
+    PluginsSection? Plugins)
+{
+    /// <summary>The mobility bus on a Unix socket for out-of-process modules; null when not offered.</summary>
+    public BusSection? Bus { get; init; }
+}
 
 public sealed record NodeSection(string Name, EquatableArray<Role> Roles);
 
@@ -88,6 +92,9 @@ public sealed record MobileRouterSection(
 public sealed record CorrespondentSection(bool RouteOptimization);
 
 public sealed record MovementDetectorSection(MovementDetectionMethod Method);
+
+/// <summary>Where the mobility bus is offered to other processes (DESIGN 3), e.g. /run/shisa/bus.sock.</summary>
+public sealed record BusSection(string Socket);
 
 /// <summary>Directory of extra module assemblies (DESIGN 4).</summary>
 public sealed record PluginsSection(string Directory);

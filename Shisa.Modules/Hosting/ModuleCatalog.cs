@@ -35,6 +35,22 @@ public sealed class ModuleCatalog
         return catalog;
     }
 
+    /// <summary>
+    /// A copy without the providers of <paramref name="roles"/>: plugins that provide a built-in role replace the
+    /// built-in module (an operator's own movement detector, as SHISA allowed).
+    /// </summary>
+    public ModuleCatalog Without(IEnumerable<Role> roles)
+    {
+        var removed = roles.ToHashSet();
+        var copy = new ModuleCatalog();
+        foreach (var entry in _entries.Where(e => !e.Roles.Any(removed.Contains)))
+        {
+            copy.Add(entry.Name, entry.Roles, entry.Register);
+        }
+
+        return copy;
+    }
+
     public IReadOnlyList<ModuleCatalogEntry> Entries => _entries;
 
     /// <summary>The roles some entry provides.</summary>
