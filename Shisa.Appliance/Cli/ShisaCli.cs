@@ -64,7 +64,14 @@ internal static class ShisaCli
             .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
             .AddFilter("Microsoft.Hosting", LogLevel.Warning)
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
-        return WithSignals(ct => ApplianceRunner.RunAsync(profile, ModuleCatalog.CreateBuiltIn(), Hosting.DataPlaneFactory.CreateSender, loggerFactory, error, ct, dataPlane: Hosting.DataPlaneFactory.CreateEngine));
+        Action? reload = null;
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            reload?.Invoke();
+        });
+        return WithSignals(ct => ApplianceRunner.RunAsync(profile, ModuleCatalog.CreateBuiltIn(), Hosting.DataPlaneFactory.CreateSender, loggerFactory, error, ct,
+            dataPlane: Hosting.DataPlaneFactory.CreateEngine, profilePath: profileFile.ToString(), onReloadRequest: request => reload = request));
     }
 
     /// <summary>Runs until the work ends or SIGINT/SIGTERM asks it to stop.</summary>

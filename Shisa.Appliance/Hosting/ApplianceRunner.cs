@@ -31,7 +31,9 @@ internal static class ApplianceRunner
         TextWriter error,
         CancellationToken stop,
         Action<Uri>? onStatusServer = null,
-        DataPlaneEngineFactory? dataPlane = null)
+        DataPlaneEngineFactory? dataPlane = null,
+        string? profilePath = null,
+        Action<Action>? onReloadRequest = null)
     {
         var log = loggerFactory.CreateLogger("Shisa.Appliance");
         var time = TimeProvider.System;
@@ -166,13 +168,27 @@ internal static class ApplianceRunner
                 systemd.StartWatchdog(watchdog, time, () => engine?.IsRunning ?? true);
             }
 
-            try
+            // Until SIGINT/SIGTERM; SIGHUP reloads the profile in between.
+            var reload = new ProfileReload(profilePath ?? "", host, log);
+            onReloadRequest?.Invoke(reload.Request);
+            var current = profile;
+            while (!stop.IsCancellationRequested)
             {
-                await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // SIGINT or SIGTERM: stop below.
+                try
+                {
+                    await reload.Requests.WaitAsync(stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                if (profilePath is not null)
+                {
+                    systemd?.Notify("RELOADING=1");
+                    current = await reload.ApplyAsync(current, stop).ConfigureAwait(false);
+                    systemd?.Ready($"node {current.Node.Name} running roles {roles}");
+                }
             }
 
             ApplianceLog.Stopping(log);

@@ -154,6 +154,37 @@ public sealed class ModuleHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Hands a changed profile to the running modules that can take it (<see cref="IReconfigurable"/>) and returns
+    /// the names of the running modules that cannot, so the caller can say a restart is needed for them.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ReconfigureAsync(Profile profile, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var unchanged = new List<string>();
+            foreach (int i in _started)
+            {
+                if (StartOrder[i] is IReconfigurable reconfigurable)
+                {
+                    reconfigurable.Reconfigure(profile);
+                }
+                else
+                {
+                    unchanged.Add(StartOrder[i].Name);
+                }
+            }
+
+            return unchanged;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Stops the started modules, as <see cref="StopAsync"/>.</summary>
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
