@@ -81,6 +81,12 @@ public sealed class RouteOptimizationDriver : IModuleCounters, IDisposable
         }
     }
 
+    /// <summary>A change of the home registration (see <see cref="RouteOptimizationManager.OnHomeRegistration"/>). Caller holds the lock.</summary>
+    public void OnHomeRegistrationChange(CorrespondentEvent change, DateTimeOffset now) => Run(m => m.OnHomeRegistration(change, now));
+
+    /// <summary>Caller holds the lock.</summary>
+    public void Stop(DateTimeOffset now) => Run(m => m.Stop(now));
+
     public RouteOptimizationStatus GetStatus(DateTimeOffset now) => Manager.GetStatus(now);
 
     public IReadOnlyList<KeyValuePair<string, long>> GetCounters()
