@@ -134,7 +134,7 @@ public sealed class CorrespondentRegistration
                 GiveUp(unsupported.Reason);
                 break;
             case CareOfAddressChanged changed:
-                OnCareOfAddressChanged(changed.CareOfAddress, now);
+                OnCareOfAddressChanged(changed.CareOfAddress);
                 break;
             case HomeRegistrationBound bound:
                 OnHomeRegistrationBound(bound, now);
@@ -542,9 +542,10 @@ public sealed class CorrespondentRegistration
         }
     }
 
-    // RFC 6275 11.7.2: a new care-of address needs a new binding: a new care-of keygen token always, a new home keygen
-    // token only once the old one is too old (5.2.5), which must go through the tunnel of the new home registration.
-    private void OnCareOfAddressChanged(IPAddress careOf, DateTimeOffset now)
+    // RFC 6275 11.7.2: a new care-of address needs a new binding with every correspondent route optimization was used
+    // with; it starts "when the mobile node is assured that its home address is valid", i.e. once the home
+    // registration of the new care-of address is acknowledged. The old binding stops being used at once.
+    private void OnCareOfAddressChanged(IPAddress careOf)
     {
         if (!AtHome && careOf.Equals(CareOfAddress))
         {
@@ -558,26 +559,17 @@ public sealed class CorrespondentRegistration
         AtHome = false;
         EnterStart();
         WaitingForHomeRegistration = false;
-        if (!active)
-        {
-            return;
-        }
-
-        if (HasValidToken(_homeToken, HomeAddress, now))
-        {
-            BeginReturnRoutability(now);
-        }
-        else
-        {
-            WaitingForHomeRegistration = true;
-        }
+        WaitingForHomeRegistration = active;
     }
 
+    // The home registration is acknowledged: return routability for the new care-of address: a new care-of keygen
+    // token always, a new home keygen token only when the one in hand is too old (RFC 6275 5.2.5; the HoTI needs the
+    // tunnel that is now up).
     private void OnHomeRegistrationBound(HomeRegistrationBound bound, DateTimeOffset now)
     {
         if (AtHome || !bound.CareOfAddress.Equals(CareOfAddress))
         {
-            OnCareOfAddressChanged(bound.CareOfAddress, now);
+            OnCareOfAddressChanged(bound.CareOfAddress);
         }
 
         if (WaitingForHomeRegistration && State == CorrespondentRegistrationState.Start)

@@ -359,13 +359,20 @@ public sealed class CorrespondentRegistrationTests
     }
 
     [Test]
-    public void Moving_with_a_valid_home_token_sends_only_a_CoTI_from_the_new_care_of_address()
+    public void Moving_with_a_valid_home_token_sends_only_a_CoTI_from_the_new_care_of_address_once_registered()
     {
         ToBound();
+        var entry = _machine.PublishedEntry!;
         var actions = After(30, new CareOfAddressChanged(Ro.CareOf2));
         Assert.Multiple(() =>
         {
-            Assert.That(actions.OfType<PublishBindingUpdateList>().Single().Message, Is.InstanceOf<BindingUpdateListRemove>());
+            Assert.That(actions.Single(), Is.EqualTo(new PublishBindingUpdateList(new BindingUpdateListRemove(entry))));
+            Assert.That(_machine.State, Is.EqualTo(State.Start));
+            Assert.That(_machine.WaitingForHomeRegistration, Is.True, "RFC 6275 11.7.2: once the home address is valid again");
+        });
+        actions = After(0.5, new HomeRegistrationBound(Ro.CareOf2));
+        Assert.Multiple(() =>
+        {
             Assert.That(actions.OfType<SendHomeTestInit>(), Is.Empty, "RFC 6275 5.2.5: the home keygen token is reused");
             Assert.That(actions.OfType<SendCareOfTestInit>().Single().Source, Is.EqualTo(Ro.CareOf2));
             Assert.That(_machine.State, Is.EqualTo(State.WaitCareOfTest));
@@ -409,6 +416,8 @@ public sealed class CorrespondentRegistrationTests
             Assert.That(_machine.WaitingForHomeRegistration, Is.True);
         });
         After(10, new CareOfAddressChanged(Ro.CareOf2));
+        Assert.That(_machine.WaitingForHomeRegistration, Is.True);
+        After(0.5, new HomeRegistrationBound(Ro.CareOf2));
         Assert.That(_machine.State, Is.EqualTo(State.WaitCareOfTest));
     }
 

@@ -67,6 +67,9 @@ public sealed class RouteOptimizationExchangeTests
         net.Advance(TimeSpan.FromSeconds(30));
 
         net.HomeChange(new CareOfAddressChanged(Ro.CareOf2));
+        Assert.That(net.FromMn, Is.Empty, "RFC 6275 11.7.2: not before the home registration of the new care-of address");
+        Assert.That(net.MnPublished.Single(), Is.InstanceOf<BindingUpdateListRemove>(), "the old care-of address is not used any more");
+        net.Registered(Ro.CareOf2);
         Assert.Multiple(() =>
         {
             Assert.That(Types(net.FromMn), Is.EqualTo(new[] { MobilityHeaderType.CareOfTestInit, MobilityHeaderType.BindingUpdate }));
@@ -79,7 +82,7 @@ public sealed class RouteOptimizationExchangeTests
             Assert.That(net.CnPublished.OfType<BindingCacheAdd>().Last().Entry.CareOfAddress, Is.EqualTo(Ro.CareOf2));
         });
 
-        // The home registration of the new care-of address being bound later changes nothing more.
+        // A second acknowledgement of the same home registration changes nothing more.
         net.Registered(Ro.CareOf2);
         Assert.That(net.FromMn, Has.Count.EqualTo(2));
     }
