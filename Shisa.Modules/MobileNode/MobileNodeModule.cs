@@ -72,9 +72,6 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters
     /// <summary>Correspondents never to route-optimize with (SHISA's noro list); proposed profile key <c>no_route_optimization</c>.</summary>
     internal EquatableArray<IPAddress> NoRouteOptimization { get; init; }
 
-    /// <summary>For tests: scripted init cookies instead of random ones.</summary>
-    internal Func<ulong>? RouteOptimizationCookies { get; init; }
-
     /// <summary>Adds the mobile node to <paramref name="catalog"/> as the provider of <see cref="Role.MobileNode"/>.</summary>
     public static ModuleCatalog Register(ModuleCatalog catalog)
     {
@@ -101,7 +98,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters
             // RFC 6275 11.6, 11.7.2: bindings with correspondents, started by RrHints; see ReturnRoutability/.
             var manager = new RouteOptimizationManager(
                 RouteOptimizationDriver.OptionsFor(section.HomeAddress, section.Lifetime, NoRouteOptimization),
-                context.PacketSender, m => context.Publish(m), context.Logger, RouteOptimizationCookies);
+                context.PacketSender, m => context.Publish(m), context.Logger);
             _routeOptimization = new RouteOptimizationDriver(manager, context.TimeProvider, _gate, context.Logger);
         }
 
