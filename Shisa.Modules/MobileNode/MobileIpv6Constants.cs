@@ -39,4 +39,16 @@ public static class MobileIpv6Constants
 
     /// <summary>How long a clean stop waits for the deregistration's acknowledgement.</summary>
     public static readonly TimeSpan StopDeregistrationWait = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>MAX_RR_BINDING_LIFETIME: the longest binding return routability may authorize (RFC 6275 5.2.6, 12).</summary>
+    public static readonly TimeSpan MaxRrBindingLifetime = TimeSpan.FromSeconds(420);
+
+    /// <summary>MAX_RO_FAILURE: failed route optimization attempts after which a correspondent is given up (RFC 6275 11.8, 12).</summary>
+    public const int MaxRouteOptimizationFailures = 3;
+
+    /// <summary>MAX_TOKEN_LIFETIME: how long a mobile node uses a keygen token after receiving it (RFC 6275 5.2.7, 12).</summary>
+    public static readonly TimeSpan MaxTokenLifetime = TimeSpan.FromSeconds(210);
+
+    /// <summary>MAX_NONCE_LIFETIME: how long a correspondent accepts a nonce after making it (RFC 6275 5.2.7, 12).</summary>
+    public static readonly TimeSpan MaxNonceLifetime = TimeSpan.FromSeconds(240);
 }

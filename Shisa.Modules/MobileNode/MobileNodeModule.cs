@@ -9,6 +9,7 @@ using Shisa.DataPlane.Wire.Mobility;
 using Shisa.Modules.Common;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.Hosting;
+using Shisa.Modules.MobileNode.ReturnRoutability;
 
 namespace Shisa.Modules.MobileNode;
 
@@ -18,7 +19,7 @@ namespace Shisa.Modules.MobileNode;
 /// data plane tunnels. The registration itself is the pure <see cref="HomeRegistration"/> machine; this module
 /// feeds it bus messages, received signalling and timer expiries one at a time, and carries out its actions.
 /// </summary>
-public sealed class MobileNodeModule : IRoleModule
+public sealed class MobileNodeModule : IRoleModule, IModuleCounters
 {
     public const string ModuleName = "mobile_node";
 
@@ -46,6 +47,7 @@ public sealed class MobileNodeModule : IRoleModule
     private SignallingSubscription? _signalling;
     private CancellationTokenSource? _stop;
     private Task _loops = Task.CompletedTask;
+    private RouteOptimizationDriver? _routeOptimization;
 
     private long _buSent;
     private long _retransmissions;
@@ -66,6 +68,9 @@ public sealed class MobileNodeModule : IRoleModule
     internal MobileNodeModule(ushort initialSequence) => _initialSequence = initialSequence;
 
     public string Name => ModuleName;
+
+    /// <summary>Correspondents never to route-optimize with (SHISA's noro list); proposed profile key <c>no_route_optimization</c>.</summary>
+    internal EquatableArray<IPAddress> NoRouteOptimization { get; init; }
 
     /// <summary>Adds the mobile node to <paramref name="catalog"/> as the provider of <see cref="Role.MobileNode"/>.</summary>
     public static ModuleCatalog Register(ModuleCatalog catalog)
@@ -88,9 +93,19 @@ public sealed class MobileNodeModule : IRoleModule
         MobileNodeLog.Started(context.Logger, section.HomeAddress, section.HomeAgent?.ToString() ?? "discover", section.Lifetime.TotalSeconds,
             _credentials is null ? "none" : $"RFC 4285 SPI {_credentials.Spi}");
 
+        if (section.RouteOptimization)
+        {
+            // RFC 6275 11.6, 11.7.2: bindings with correspondents, started by RrHints; see ReturnRoutability/.
+            var manager = new RouteOptimizationManager(
+                RouteOptimizationDriver.OptionsFor(section.HomeAddress, section.Lifetime, NoRouteOptimization),
+                context.PacketSender, m => context.Publish(m), context.Logger);
+            _routeOptimization = new RouteOptimizationDriver(manager, context.TimeProvider, _gate, context.Logger);
+        }
+
         _stop = new CancellationTokenSource();
-        _bus = context.Subscribe(MessageKinds.MovementInfo | MessageKinds.HomeHint);
-        _signalling = context.Signalling.Subscribe(ModuleName, SignallingKinds.MobilityHeader | SignallingKinds.HomeAgentDiscovery | SignallingKinds.MobilePrefix);
+        _bus = context.Subscribe(MessageKinds.MovementInfo | MessageKinds.HomeHint | (section.RouteOptimization ? MessageKinds.RrHint : MessageKinds.None));
+        _signalling = context.Signalling.Subscribe(ModuleName, SignallingKinds.MobilityHeader | SignallingKinds.HomeAgentDiscovery | SignallingKinds.MobilePrefix
+            | (section.RouteOptimization ? SignallingKinds.ParameterProblem : SignallingKinds.None));
         _loops = Task.WhenAll(
             Task.Run(() => ReadBusAsync(_bus, _stop.Token), CancellationToken.None),
             Task.Run(() => ReadSignallingAsync(_signalling, _stop.Token), CancellationToken.None));
@@ -143,6 +158,8 @@ public sealed class MobileNodeModule : IRoleModule
             _prefixTimerGeneration++;
         }
 
+        _routeOptimization?.Dispose();
+
         _stop.Dispose();
     }
 
@@ -180,6 +197,18 @@ public sealed class MobileNodeModule : IRoleModule
         }
     }
 
+    /// <summary>Route optimization's correspondents, given-up peers and counters; null when route_optimization is off.</summary>
+    public RouteOptimizationStatus? GetRouteOptimizationStatus()
+    {
+        lock (_gate)
+        {
+            return _routeOptimization?.GetStatus(_context!.TimeProvider.GetUtcNow());
+        }
+    }
+
+    /// <summary>Route optimization's counters (ro_*); empty when it is off.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> GetCounters() => _routeOptimization?.GetCounters() ?? [];
+
     private static TaskCompletionSource NewIdleSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private async Task ReadBusAsync(MobilitySubscription subscription, CancellationToken cancellationToken)
@@ -188,6 +217,16 @@ public sealed class MobileNodeModule : IRoleModule
         {
             await foreach (var envelope in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (envelope.Message is RrHint hint)
+                {
+                    lock (_gate)
+                    {
+                        _routeOptimization?.OnRrHint(hint, _context!.TimeProvider.GetUtcNow());
+                    }
+
+                    continue;
+                }
+
                 var @event = ToEvent(envelope.Message);
                 if (@event is not null)
                 {
@@ -265,6 +304,14 @@ public sealed class MobileNodeModule : IRoleModule
                 return;
             }
 
+            if (_routeOptimization is not null && !received.Source.Equals(_machine!.HomeAgent)
+                && received.Message is HomeTest or CareOfTest or BindingAcknowledgement or BindingError or BindingRefreshRequest)
+            {
+                // Signalling from a correspondent, not from the home agent: return routability's.
+                _routeOptimization.Receive(received, now);
+                return;
+            }
+
             switch (received.Message)
             {
                 case BindingAcknowledgement ack:
@@ -287,6 +334,12 @@ public sealed class MobileNodeModule : IRoleModule
                     break;
             }
 
+            return;
+        }
+
+        if ((packet.Kind & SignallingKinds.ParameterProblem) != 0)
+        {
+            _routeOptimization?.OnParameterProblem(packet, now);
             return;
         }
 
@@ -393,6 +446,8 @@ public sealed class MobileNodeModule : IRoleModule
         {
             Execute(action, @event, now);
         }
+
+        _routeOptimization?.OnHomeRegistration(@event, actions, machine, now);
 
         if (machine.State != before)
         {
