@@ -63,7 +63,9 @@ public sealed class MobileNodeModule : IRoleModule
     {
     }
 
-    /// <summary>With the extension (at most one) that shapes the home registration, e.g. the mobile router's.</summary>
+    /// <summary>With the extension (at most one) that shapes the home registration, e.g. the mobile router's; the
+    /// constructor dependency injection uses (an empty list when no extension is registered).</summary>
+    [Microsoft.Extensions.DependencyInjection.ActivatorUtilitiesConstructor]
     public MobileNodeModule(IEnumerable<IHomeRegistrationExtension> extensions)
     {
         ArgumentNullException.ThrowIfNull(extensions);
