@@ -23,7 +23,8 @@ public sealed record HomeRegistrationOptions(
     MobileRouterRegistration? MobileRouter = null);
 
 /// <summary>
-/// The mobile node's home registration (SHISA mnd's registration FSM): IDLE, DHAAD, WAITA, WAITAR, BOUND, WAITD.
+/// The mobile node's home registration (SHISA mnd's registration FSM): IDLE, DHAAD, WAITA, WAITAR, BOUND, WAITD, and for a
+/// mobile router LEAVING (deregistering from a home agent that does not support mobile routers, RFC 3963 5.3).
 /// A pure machine: <see cref="Handle"/> is its one entry point; it takes an event and the time it happened, and
 /// returns what to do (send, publish, arm the timer). It never reads a clock, sends or publishes itself.
 /// </summary>
