@@ -266,7 +266,7 @@ public sealed class HomeAgentCore
             }
         }
 
-        var mobileRouter = _mobileRouterPolicy.Authorize(update, node, out var prefixes);
+        var mobileRouter = _mobileRouterPolicy.Authorize(update, node, _section.Prefix, out var prefixes);
         if (!IsAccepted(mobileRouter))
         {
             Refuse(route, update, careOf, mobileRouter, update.Sequence, now);
@@ -298,6 +298,14 @@ public sealed class HomeAgentCore
         {
             StopDetection(superseded);
             Deregister(route, update, careOf, existing, now);
+            return;
+        }
+
+        if ((update.Flags & WireFlags.R) != 0 && _mobileRouterPolicy.CheckForwarding(node, prefixes) is var forwarding && !IsAccepted(forwarding))
+        {
+            // RFC 3963 4.2, 6.2: 143 when the mobile network cannot be forwarded to the router.
+            StopDetection(superseded);
+            Refuse(route, update, careOf, forwarding, update.Sequence, now);
             return;
         }
 
@@ -334,7 +342,11 @@ public sealed class HomeAgentCore
         _publish(new BindingCacheRemove(existing.ToEntry(Address)));
         _counters.Outcome(BindingAcknowledgementStatus.Accepted);
         HomeAgentLog.Deregistered(_logger, existing.HomeAddress, update.Sequence);
-        SendAcknowledgement(route, BindingAcknowledgementStatus.Accepted, BindingAcknowledgementFlags.None, update.Sequence, 0, now);
+
+        // RFC 3963 4.2: R answers a mobile router's Binding Update (the policy accepted R) from a home agent that
+        // supports mobile routers, a deregistration's too.
+        var flags = (update.Flags & WireFlags.R) != 0 ? BindingAcknowledgementFlags.R : BindingAcknowledgementFlags.None;
+        SendAcknowledgement(route, BindingAcknowledgementStatus.Accepted, flags, update.Sequence, 0, now);
     }
 
     private void Commit(HomeBinding binding, BindingUpdate update, AckRoute route, DateTimeOffset now)

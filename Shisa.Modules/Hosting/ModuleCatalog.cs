@@ -30,6 +30,7 @@ public sealed class ModuleCatalog
         var catalog = new ModuleCatalog();
         HomeAgent.HomeAgentModule.Register(catalog);
         MobileNode.MobileNodeModule.Register(catalog);
+        MobileRouter.MobileRouterModule.Register(catalog);
         MovementDetection.MovementDetectorModule.Register(catalog);
         Correspondent.CorrespondentModule.Register(catalog);
         return catalog;

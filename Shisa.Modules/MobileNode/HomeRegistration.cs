@@ -12,25 +12,33 @@ namespace Shisa.Modules.MobileNode;
 /// <param name="IncludeAlternateCareOfAddress">Add the Alternate Care-of Address option to registrations
 /// (RFC 6275 11.7.1 asks for it when IPsec ESP protects the BU; the RFC 4285 authenticator covers the care-of
 /// address itself, so it is off by default).</param>
+/// <param name="MobileRouter">Set for a mobile router (RFC 3963): how its registrations differ; null for a mobile host.</param>
 public sealed record HomeRegistrationOptions(
     IPAddress HomeAddress,
     int HomePrefixLength,
     IPAddress? HomeAgent,
     TimeSpan Lifetime,
     ushort InitialSequence,
-    bool IncludeAlternateCareOfAddress = false);
+    bool IncludeAlternateCareOfAddress = false,
+    MobileRouterRegistration? MobileRouter = null);
 
 /// <summary>
-/// The mobile node's home registration (SHISA mnd's registration FSM): IDLE, DHAAD, WAITA, WAITAR, BOUND, WAITD.
+/// The mobile node's home registration (SHISA mnd's registration FSM): IDLE, DHAAD, WAITA, WAITAR, BOUND, WAITD, and for a
+/// mobile router LEAVING (deregistering from a home agent that does not support mobile routers, RFC 3963 5.3).
 /// A pure machine: <see cref="Handle"/> is its one entry point; it takes an event and the time it happened, and
 /// returns what to do (send, publish, arm the timer). It never reads a clock, sends or publishes itself.
 /// </summary>
 /// <remarks>Not thread-safe: its module feeds it one event at a time.</remarks>
 public sealed class HomeRegistration
 {
-    private const BusFlags RegistrationFlags = BusFlags.Acknowledge | BusFlags.HomeRegistration;
+    private const BusFlags HostRegistrationFlags = BusFlags.Acknowledge | BusFlags.HomeRegistration;
+
+    // Home agents found not to support mobile routers, oldest first; bounded, a DHAAD reply is bounded too.
+    private const int MaxUnsuitableHomeAgents = 8;
 
     private readonly HomeRegistrationOptions _options;
+    private readonly BusFlags _registrationFlags;
+    private readonly List<IPAddress> _unsuitable = [];
     private readonly List<HomeRegistrationAction> _actions = [];
     private ushort _sequence;
     private BindingUpdateRequest? _lastSent;
@@ -50,6 +58,9 @@ public sealed class HomeRegistration
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.Lifetime, TimeSpan.Zero);
         _options = options;
+
+        // RFC 3963 4.1, 5.2: a mobile router sets R in its Binding Updates; its binding carries R for the data plane.
+        _registrationFlags = options.MobileRouter is null ? HostRegistrationFlags : HostRegistrationFlags | BusFlags.MobileRouter;
         _sequence = options.InitialSequence;
         _haadIdentifier = options.InitialSequence;
         HomeAgent = options.HomeAgent;
@@ -77,6 +88,9 @@ public sealed class HomeRegistration
 
     /// <summary>When the binding the home agent granted runs out; null when none.</summary>
     public DateTimeOffset? BindingExpires { get; private set; }
+
+    /// <summary>Home agents that accepted a mobile router's registration without R (RFC 3963 5.3); not chosen again.</summary>
+    public IReadOnlyList<IPAddress> UnsuitableHomeAgents => _unsuitable;
 
     /// <summary>The one entry point: feeds <paramref name="event"/>, which happened at <paramref name="now"/>.</summary>
     public IReadOnlyList<HomeRegistrationAction> Handle(HomeRegistrationEvent @event, DateTimeOffset now)
@@ -138,7 +152,7 @@ public sealed class HomeRegistration
         InterfaceName = moved.InterfaceName;
         AtHome = false;
         _movedAt = now;
-        if (HomeAgent is null)
+        if (HomeAgent is null || _unsuitable.Contains(HomeAgent))
         {
             StartDiscovery();
         }
@@ -155,7 +169,7 @@ public sealed class HomeRegistration
         _haadIdentifier++;
         _backoff = MobileIpv6Constants.InitialDhaadTimeout;
         _attempts = 0;
-        _actions.Add(new SendHaadRequest(_haadIdentifier, CareOfAddress!, HomeAgentsAnycast.For(HomeAddress, _options.HomePrefixLength), false));
+        _actions.Add(new SendHaadRequest(_haadIdentifier, CareOfAddress!, HomeAgentsAnycast.For(HomeAddress, _options.HomePrefixLength), false, IsMobileRouter));
         _actions.Add(new ArmTimer(_backoff));
     }
 
@@ -173,10 +187,14 @@ public sealed class HomeRegistration
         {
             Ignore("no home agent in the reply");
         }
+        else if (reply.Reply.HomeAgents.FirstOrDefault(a => !_unsuitable.Contains(a)) is not { } agent)
+        {
+            Ignore("every home agent in the reply is known not to support mobile routers");
+        }
         else
         {
-            // The list is in order of preference (RFC 6275 10.5.1): take the first.
-            HomeAgent = reply.Reply.HomeAgents[0];
+            // The list is in order of preference (RFC 6275 10.5.1): take the first (that may serve a mobile router).
+            HomeAgent = agent;
             _registeredWithHomeAgent = false;
             StartRegistration(now);
         }
@@ -222,20 +240,21 @@ public sealed class HomeRegistration
 
         Send(new BindingUpdateRequest(
             NextSequence(),
-            (WireFlags)RegistrationFlags,
+            (WireFlags)_registrationFlags,
             lifetime,
             CareOfAddress!,
             HomeAgent!,
             HomeAddress,
-            _options.IncludeAlternateCareOfAddress ? CareOfAddress : null), retransmission);
+            _options.IncludeAlternateCareOfAddress ? CareOfAddress : null,
+            _options.MobileRouter?.AdvertisedPrefixes ?? default), retransmission);
     }
 
     // RFC 6275 11.5.5 (from the home address, no HAO) at home; from the care-of address with a HAO when leaving.
     private void SendDeregistration(bool retransmission)
     {
         var request = AtHome || CareOfAddress is null
-            ? new BindingUpdateRequest(NextSequence(), (WireFlags)RegistrationFlags, TimeSpan.Zero, HomeAddress, HomeAgent!, null)
-            : new BindingUpdateRequest(NextSequence(), (WireFlags)RegistrationFlags, TimeSpan.Zero, CareOfAddress, HomeAgent!, HomeAddress);
+            ? new BindingUpdateRequest(NextSequence(), (WireFlags)_registrationFlags, TimeSpan.Zero, HomeAddress, HomeAgent!, null)
+            : new BindingUpdateRequest(NextSequence(), (WireFlags)_registrationFlags, TimeSpan.Zero, CareOfAddress, HomeAgent!, HomeAddress);
         Send(request, retransmission);
     }
 
@@ -255,7 +274,7 @@ public sealed class HomeRegistration
             case HomeRegistrationState.Discovering:
                 _attempts++;
                 _backoff = Doubled(_backoff);
-                _actions.Add(new SendHaadRequest(_haadIdentifier, CareOfAddress!, HomeAgentsAnycast.For(HomeAddress, _options.HomePrefixLength), true));
+                _actions.Add(new SendHaadRequest(_haadIdentifier, CareOfAddress!, HomeAgentsAnycast.For(HomeAddress, _options.HomePrefixLength), true, IsMobileRouter));
                 _actions.Add(new ArmTimer(_backoff));
                 break;
 
@@ -278,10 +297,11 @@ public sealed class HomeRegistration
                 StartRefresh(now);
                 break;
 
-            case HomeRegistrationState.WaitDereg:
+            case HomeRegistrationState.WaitDereg or HomeRegistrationState.LeavingHomeAgent:
                 if (++_attempts > MobileIpv6Constants.MaxDeregistrationRetries)
                 {
-                    GoIdle();
+                    // Given up: the binding there expires on its own.
+                    FinishDeregistration();
                     break;
                 }
 
@@ -300,7 +320,8 @@ public sealed class HomeRegistration
     private void OnBindingAcknowledgement(BaReceived received, DateTimeOffset now)
     {
         var ba = received.Ack;
-        if (State is not (HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.WaitDereg) || _lastSent is null)
+        if (State is not (HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.WaitDereg
+            or HomeRegistrationState.LeavingHomeAgent) || _lastSent is null)
         {
             Ignore($"no Binding Update outstanding in {State.Name()}");
             return;
@@ -341,9 +362,9 @@ public sealed class HomeRegistration
             return;
         }
 
-        if (State == HomeRegistrationState.WaitDereg)
+        if (State is HomeRegistrationState.WaitDereg or HomeRegistrationState.LeavingHomeAgent)
         {
-            GoIdle();
+            FinishDeregistration();
             return;
         }
 
@@ -351,6 +372,12 @@ public sealed class HomeRegistration
         {
             // Accepted with no lifetime: nothing is bound; treat it as a refusal and retry later.
             OnRefused(ba.Status);
+            return;
+        }
+
+        if (IsMobileRouter && (ba.Flags & BindingAcknowledgementFlags.R) == 0)
+        {
+            LeaveHomeAgent();
             return;
         }
 
@@ -365,7 +392,8 @@ public sealed class HomeRegistration
         _registeredWithHomeAgent = true;
         BindingExpires = now + granted;
         PublishedEntry = new BindingUpdateListEntry(
-            HomeAgent!, HomeAddress, CareOfAddress!, RegistrationFlags, granted, ba.Sequence, BindingUpdateListState.Bound);
+            HomeAgent!, HomeAddress, CareOfAddress!, _registrationFlags, granted, ba.Sequence, BindingUpdateListState.Bound,
+            _options.MobileRouter?.MobileNetworkPrefixes ?? default);
         _actions.Add(new PublishMessage(new BindingUpdateListAdd(PublishedEntry)));
 
         // RFC 6275 11.7.3: refresh before the lifetime ends, or at the Binding Refresh Advice's interval.
@@ -395,7 +423,7 @@ public sealed class HomeRegistration
         }
 
         _sequence = ba.Sequence;
-        if (State == HomeRegistrationState.WaitDereg)
+        if (State is HomeRegistrationState.WaitDereg or HomeRegistrationState.LeavingHomeAgent)
         {
             SendDeregistration(retransmission: false);
         }
@@ -409,10 +437,10 @@ public sealed class HomeRegistration
 
     private void OnRefused(BindingAcknowledgementStatus status)
     {
-        if (State == HomeRegistrationState.WaitDereg)
+        if (State is HomeRegistrationState.WaitDereg or HomeRegistrationState.LeavingHomeAgent)
         {
             _actions.Add(new Refused(status, GaveUp: true));
-            GoIdle();
+            FinishDeregistration();
             return;
         }
 
@@ -450,7 +478,8 @@ public sealed class HomeRegistration
     private void OnReturnedHome(ReturnedHome home)
     {
         bool registered = PublishedEntry is not null
-            || State is HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.Bound;
+            || State is HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.Bound
+                or HomeRegistrationState.LeavingHomeAgent;
         AtHome = true;
         InterfaceName = home.InterfaceName;
         CareOfAddress = null;
@@ -494,7 +523,8 @@ public sealed class HomeRegistration
         }
 
         if (!AtHome && CareOfAddress is not null && HomeAgent is not null
-            && State is HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.Bound)
+            && State is HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.Bound
+                or HomeRegistrationState.LeavingHomeAgent)
         {
             State = HomeRegistrationState.WaitDereg;
             _attempts = 0;
@@ -505,6 +535,48 @@ public sealed class HomeRegistration
         }
 
         GoIdle();
+    }
+
+    private bool IsMobileRouter => _options.MobileRouter is not null;
+
+    // RFC 3963 4.2, 5.3: a home agent that accepts a mobile router's Binding Update without R does not support
+    // mobile routers and would not forward the mobile network's traffic. Nothing is published for it (a refresh's
+    // entry is withdrawn), its binding is deregistered, and DHAAD with R (RFC 3963 7.1) looks for another one.
+    private void LeaveHomeAgent()
+    {
+        var agent = HomeAgent!;
+        RemovePublished();
+        if (!_unsuitable.Contains(agent))
+        {
+            if (_unsuitable.Count >= MaxUnsuitableHomeAgents)
+            {
+                _unsuitable.RemoveAt(0);
+            }
+
+            _unsuitable.Add(agent);
+        }
+
+        _actions.Add(new HomeAgentUnsuitable(agent));
+        State = HomeRegistrationState.LeavingHomeAgent;
+        _attempts = 0;
+        _backoff = MobileIpv6Constants.InitialBindAckTimeout;
+        SendDeregistration(retransmission: false);
+        _actions.Add(new ArmTimer(_backoff));
+    }
+
+    // A deregistration ended (acknowledged, refused or given up): idle, or, when leaving a home agent that cannot
+    // serve a mobile router, on to discovering another.
+    private void FinishDeregistration()
+    {
+        if (State != HomeRegistrationState.LeavingHomeAgent || AtHome || CareOfAddress is null)
+        {
+            GoIdle();
+            return;
+        }
+
+        HomeAgent = null;
+        _registeredWithHomeAgent = false;
+        StartDiscovery();
     }
 
     private void GoIdle()

@@ -12,6 +12,8 @@ public abstract record HomeRegistrationAction;
 /// option for <paramref name="HomeAddressOption"/> when away from home (RFC 6275 11.7.1), none when sent from the home
 /// address (11.5.5).
 /// </summary>
+/// <param name="MobileNetworkPrefixes">A mobile router's prefixes in explicit mode: one Mobile Network Prefix option
+/// each (RFC 3963 4.3, 5.2); empty otherwise.</param>
 public sealed record BindingUpdateRequest(
     ushort Sequence,
     WireFlags Flags,
@@ -19,7 +21,8 @@ public sealed record BindingUpdateRequest(
     IPAddress Source,
     IPAddress Destination,
     IPAddress? HomeAddressOption,
-    IPAddress? AlternateCareOfAddress = null)
+    IPAddress? AlternateCareOfAddress = null,
+    EquatableArray<Prefix> MobileNetworkPrefixes = default)
 {
     public bool IsDeregistration => Lifetime == TimeSpan.Zero;
 }
@@ -28,7 +31,8 @@ public sealed record BindingUpdateRequest(
 public sealed record SendBindingUpdate(BindingUpdateRequest Request, bool Retransmission) : HomeRegistrationAction;
 
 /// <summary>A Home Agent Address Discovery Request to the home agents' anycast address (RFC 6275 11.4.1).</summary>
-public sealed record SendHaadRequest(ushort Identifier, IPAddress Source, IPAddress Destination, bool Retransmission) : HomeRegistrationAction;
+/// <param name="MobileRouterSupport">Ask only for home agents that support mobile routers (the R bit, RFC 3963 7.1).</param>
+public sealed record SendHaadRequest(ushort Identifier, IPAddress Source, IPAddress Destination, bool Retransmission, bool MobileRouterSupport = false) : HomeRegistrationAction;
 
 /// <summary>Ask the home agent for the home prefixes (RFC 6275 11.4.2).</summary>
 public sealed record SolicitPrefixes(IPAddress CareOfAddress, IPAddress HomeAgent) : HomeRegistrationAction;
@@ -60,6 +64,12 @@ public sealed record Registered(
 
 /// <summary>The home agent refused (status &gt;= 128); <paramref name="GaveUp"/> when no more retries follow.</summary>
 public sealed record Refused(Shisa.DataPlane.Wire.Mobility.BindingAcknowledgementStatus Status, bool GaveUp) : HomeRegistrationAction;
+
+/// <summary>
+/// The home agent accepted a mobile router's registration without the R flag: it does not support mobile routers
+/// (RFC 3963 4.2, 5.3). The binding there is deregistered and another home agent looked for with DHAAD (RFC 3963 7).
+/// </summary>
+public sealed record HomeAgentUnsuitable(IPAddress HomeAgent) : HomeRegistrationAction;
 
 /// <summary>An event that changed nothing, and why (logged and counted).</summary>
 public sealed record Ignored(string Reason) : HomeRegistrationAction;

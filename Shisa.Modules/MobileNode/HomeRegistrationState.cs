@@ -20,6 +20,10 @@ public enum HomeRegistrationState
 
     /// <summary>A deregistration sent; waiting for its acknowledgement.</summary>
     WaitDereg,
+
+    /// <summary>A mobile router deregisters from a home agent that does not support mobile routers, then looks for
+    /// one that does (RFC 3963 5.3, 7).</summary>
+    LeavingHomeAgent,
 }
 
 public static class HomeRegistrationStateNames
@@ -33,6 +37,7 @@ public static class HomeRegistrationStateNames
         HomeRegistrationState.WaitAckRefresh => "WAITAR",
         HomeRegistrationState.Bound => "BOUND",
         HomeRegistrationState.WaitDereg => "WAITD",
+        HomeRegistrationState.LeavingHomeAgent => "LEAVING",
         _ => state.ToString(),
     };
 
@@ -42,7 +47,7 @@ public static class HomeRegistrationStateNames
         HomeRegistrationState.Discovering => Shisa.DataPlane.Bus.BindingUpdateListState.Discovering,
         HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh => Shisa.DataPlane.Bus.BindingUpdateListState.WaitingAck,
         HomeRegistrationState.Bound => Shisa.DataPlane.Bus.BindingUpdateListState.Bound,
-        HomeRegistrationState.WaitDereg => Shisa.DataPlane.Bus.BindingUpdateListState.Deregistering,
+        HomeRegistrationState.WaitDereg or HomeRegistrationState.LeavingHomeAgent => Shisa.DataPlane.Bus.BindingUpdateListState.Deregistering,
         _ => Shisa.DataPlane.Bus.BindingUpdateListState.Idle,
     };
 }

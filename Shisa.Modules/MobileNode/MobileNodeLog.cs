@@ -53,4 +53,7 @@ internal static partial class MobileNodeLog
 
     [LoggerMessage(EventId = 2415, Level = LogLevel.Error, Message = "Mobile node loop failed")]
     public static partial void LoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2416, Level = LogLevel.Error, Message = "The home registration extension failed to observe an action")]
+    public static partial void ExtensionFailed(ILogger logger, Exception exception);
 }

@@ -28,6 +28,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters
 
     private readonly Lock _gate = new();
     private readonly ushort? _initialSequence;
+    private readonly IHomeRegistrationExtension? _extension;
     private readonly Dictionary<BindingAcknowledgementStatus, long> _acksByStatus = [];
     private readonly Queue<HandoverRecord> _handovers = new();
     private readonly Dictionary<Prefix, HomePrefixStatus> _prefixes = [];
@@ -64,8 +65,27 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters
     {
     }
 
+    /// <summary>With the extension (at most one) that shapes the home registration, e.g. the mobile router's; the
+    /// constructor dependency injection uses (an empty list when no extension is registered).</summary>
+    [Microsoft.Extensions.DependencyInjection.ActivatorUtilitiesConstructor]
+    public MobileNodeModule(IEnumerable<IHomeRegistrationExtension> extensions)
+    {
+        ArgumentNullException.ThrowIfNull(extensions);
+        var list = extensions.Distinct().ToList();
+        if (list.Count > 1)
+        {
+            throw new ArgumentException($"the mobile node takes one home registration extension, not {list.Count}", nameof(extensions));
+        }
+
+        _extension = list.SingleOrDefault();
+    }
+
     /// <summary>For tests: a fixed first sequence number instead of a random one.</summary>
-    internal MobileNodeModule(ushort initialSequence) => _initialSequence = initialSequence;
+    internal MobileNodeModule(ushort initialSequence, IHomeRegistrationExtension? extension = null)
+    {
+        _initialSequence = initialSequence;
+        _extension = extension;
+    }
 
     public string Name => ModuleName;
 
@@ -88,7 +108,9 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters
         _context = context;
         _credentials = section.Spi is { } spi && section.Key.Count > 0 ? new MnHaCredentials(spi, section.Key.Items.ToArray()) : null;
         ushort initial = _initialSequence ?? (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
-        _machine = new HomeRegistration(new HomeRegistrationOptions(section.HomeAddress, section.HomePrefixLength, section.HomeAgent, section.Lifetime, initial));
+        var mobileRouter = _extension?.Attach(context);
+        _machine = new HomeRegistration(new HomeRegistrationOptions(section.HomeAddress, section.HomePrefixLength, section.HomeAgent, section.Lifetime, initial,
+            MobileRouter: mobileRouter));
         _prefixSolicitation = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
         MobileNodeLog.Started(context.Logger, section.HomeAddress, section.HomeAgent?.ToString() ?? "discover", section.Lifetime.TotalSeconds,
             _credentials is null ? "none" : $"RFC 4285 SPI {_credentials.Spi}");
@@ -490,7 +512,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters
             case SendHaadRequest haad:
                 _haadSent++;
                 MobileNodeLog.HaadRequestSent(logger, haad.Identifier, haad.Destination, haad.Retransmission ? ", retransmission" : string.Empty);
-                if (!MobileNodePackets.SendHaadRequest(context.PacketSender, haad))
+                if (!MobileNodePackets.SendHaadRequest(context.PacketSender, haad, haad.MobileRouterSupport))
                 {
                     _sendFailures++;
                 }
@@ -539,6 +561,19 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters
 
                 MobileNodeLog.Ignored(logger, cause.GetType().Name, ignored.Reason);
                 break;
+        }
+
+        if (_extension is not null)
+        {
+            try
+            {
+                _extension.Observe(action);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The extension's trouble must not stop the registration.
+                MobileNodeLog.ExtensionFailed(logger, e);
+            }
         }
     }
 

@@ -22,10 +22,16 @@ public static class MobileNodePackets
     public static BindingUpdate CreateBindingUpdate(BindingUpdateRequest request, MnHaCredentials? credentials, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var options = new List<MobilityOption>(3);
+        var options = new List<MobilityOption>(3 + request.MobileNetworkPrefixes.Count);
         if (request.AlternateCareOfAddress is { } alternate)
         {
             options.Add(new AlternateCareOfAddressOption(alternate));
+        }
+
+        foreach (var prefix in request.MobileNetworkPrefixes)
+        {
+            // RFC 3963 4.3, 5.2: explicit mode, one option per mobile network prefix.
+            options.Add(new MobileNetworkPrefixOption((byte)prefix.Length, prefix.Network));
         }
 
         if (credentials is not null)

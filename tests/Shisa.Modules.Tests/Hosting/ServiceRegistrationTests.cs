@@ -50,13 +50,10 @@ public class ServiceRegistrationTests
     }
 
     [Test]
-    public void The_built_in_catalog_provides_every_role_but_the_mobile_router()
+    public void The_built_in_catalog_provides_every_role()
     {
         var catalog = ModuleCatalog.CreateBuiltIn();
-        Assert.That(catalog.ProvidedRoles, Is.EquivalentTo(new[] { Role.HomeAgent, Role.MobileNode, Role.MovementDetector, Role.CorrespondentNode }));
-        Assert.That(
-            () => new ServiceCollection().AddShisaModules(TestProfiles.WithRoles(Role.MobileRouter)),
-            Throws.TypeOf<ModuleConfigurationException>().With.Message.EqualTo("role 'mobile_router' is not provided by any loaded module"));
+        Assert.That(catalog.ProvidedRoles, Is.EquivalentTo(new[] { Role.HomeAgent, Role.MobileNode, Role.MobileRouter, Role.MovementDetector, Role.CorrespondentNode }));
     }
 
     [Test]

@@ -49,7 +49,7 @@ public class HomeRegistrationTests
     [Test]
     public void State_names_are_shisas()
     {
-        Assert.That(Enum.GetValues<HomeRegistrationState>().Select(s => s.Name()), Is.EqualTo(new[] { "IDLE", "DHAAD", "WAITA", "WAITAR", "BOUND", "WAITD" }));
+        Assert.That(Enum.GetValues<HomeRegistrationState>().Select(s => s.Name()), Is.EqualTo(new[] { "IDLE", "DHAAD", "WAITA", "WAITAR", "BOUND", "WAITD", "LEAVING" }));
     }
 
     [Test]
