@@ -18,7 +18,7 @@ namespace Shisa.Modules.MobileNode;
 /// data plane tunnels. The registration itself is the pure <see cref="HomeRegistration"/> machine; this module
 /// feeds it bus messages, received signalling and timer expiries one at a time, and carries out its actions.
 /// </summary>
-public sealed class MobileNodeModule : IRoleModule
+public sealed class MobileNodeModule : IRoleModule, IHandoverSource
 {
     public const string ModuleName = "mobile_node";
 
@@ -177,6 +177,15 @@ public sealed class MobileNodeModule : IRoleModule
                 counters,
                 new EquatableArray<HandoverRecord>(_handovers),
                 new EquatableArray<HomePrefixStatus>(_prefixes.Values.OrderBy(p => p.Prefix.ToString(), StringComparer.Ordinal)));
+        }
+    }
+
+    /// <summary>The recent handovers (at most 32), oldest first, for the status page's timeline.</summary>
+    public IReadOnlyList<Handover> GetHandovers()
+    {
+        lock (_gate)
+        {
+            return [.. _handovers.Select(h => new Handover(h.PreviousCareOfAddress, h.CareOfAddress, h.InterfaceName, h.MovedAt, h.BoundAt))];
         }
     }
 
