@@ -4,7 +4,9 @@ using System.Runtime.CompilerServices;
 using Shisa.Appliance.Web;
 using Shisa.DataPlane.Bus;
 using Shisa.Modules.Configuration;
+using Shisa.Modules.HomeAgent;
 using Shisa.Modules.Hosting;
+using Shisa.Modules.MobileNode;
 
 namespace Shisa.Appliance.Hosting;
 
@@ -22,6 +24,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     private readonly MobilitySubscription _subscription;
     private readonly Task _pump;
     private readonly List<Func<IEnumerable<KeyValuePair<string, long>>>> _extraCounters = [];
+    private readonly HandoverLog _handovers = new();
 
     public ApplianceStatus(Profile profile, MobilityBus bus, TimeProvider time, int capacity = 100_000)
     {
@@ -43,11 +46,87 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
         }
     }
 
+    /// <summary>A moving module whose handovers the timeline and the duration histogram show.</summary>
+    public void AddHandovers(IHandoverSource source) => _handovers.Add(source);
+
+    /// <summary>
+    /// What the status shows of the started modules beyond <see cref="IModuleCounters"/>: handovers, and the
+    /// counters of the home agent and mobile node, whose snapshots carry them under their own records.
+    /// </summary>
+    public void AddModules(IEnumerable<IRoleModule> modules)
+    {
+        foreach (var module in modules)
+        {
+            if (module is IHandoverSource moving)
+            {
+                AddHandovers(moving);
+            }
+
+            if (module is HomeAgentModule homeAgent)
+            {
+                // Same names as its ToDictionary: should the module come to implement IModuleCounters, the values coincide.
+                AddCounters(() => HomeAgentCounters(homeAgent));
+            }
+
+            if (module is MobileNodeModule mobileNode)
+            {
+                AddCounters(() => MobileNodeCounters(mobileNode.GetStatus().Counters));
+            }
+        }
+    }
+
+    private static IEnumerable<KeyValuePair<string, long>> HomeAgentCounters(HomeAgentModule homeAgent)
+    {
+        try
+        {
+            return homeAgent.GetSnapshot().Counters.ToDictionary();
+        }
+        catch (InvalidOperationException)
+        {
+            return []; // not started yet
+        }
+    }
+
+    /// <summary>The mobile node's counters under mn_* names; BAs by status as <c>mn_binding_acks_received_status_N</c>.</summary>
+    internal static IEnumerable<KeyValuePair<string, long>> MobileNodeCounters(MobileNodeCounters c)
+    {
+        yield return new("mn_binding_updates_sent", c.BindingUpdatesSent);
+        yield return new("mn_retransmissions", c.Retransmissions);
+        yield return new("mn_send_failures", c.SendFailures);
+        yield return new("mn_acks_ignored", c.AcknowledgementsIgnored);
+        yield return new("mn_authentication_failures", c.AuthenticationFailures);
+        yield return new("mn_binding_refresh_requests", c.BindingRefreshRequests);
+        yield return new("mn_handovers", c.Handovers);
+        yield return new("mn_haad_requests_sent", c.HaadRequestsSent);
+        yield return new("mn_prefix_solicitations_sent", c.PrefixSolicitationsSent);
+        yield return new("mn_prefix_advertisements_received", c.PrefixAdvertisementsReceived);
+        foreach (var (key, value) in c.BindingAcknowledgementsByStatus)
+        {
+            // Keys read "0 Accepted", "128 ReasonUnspecified": the number is the status.
+            var number = key.AsSpan();
+            int space = number.IndexOf(' ');
+            if (space > 0)
+            {
+                number = number[..space];
+            }
+
+            if (byte.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var status))
+            {
+                yield return new($"mn_binding_acks_received_status_{status}", value);
+            }
+        }
+    }
+
     private async Task PumpAsync()
     {
         await foreach (var envelope in _subscription.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             _bindings.Apply(envelope);
+            if (envelope.Message is BindingUpdateListAdd)
+            {
+                // A registration just completed: take its handover before the source's window rolls on.
+                _handovers.Collect();
+            }
         }
     }
 
@@ -55,6 +134,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     {
         var now = _time.GetUtcNow();
         var (cache, list) = _bindings.Copy();
+        _handovers.Collect();
         return new StatusSnapshot(
             _profile.Node.Name,
             [.. _profile.Node.Roles.Select(RoleNames.ToProfileName)],
@@ -76,7 +156,9 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
                 l.Entry.State.ToString(),
                 l.Entry.Sequence,
                 Remaining(l.Since, l.Entry.Lifetime, now)))],
-            Counters());
+            Counters(),
+            _handovers.Recent(),
+            _handovers.Histogram());
     }
 
     private static long Remaining(DateTimeOffset since, TimeSpan lifetime, DateTimeOffset now) =>
