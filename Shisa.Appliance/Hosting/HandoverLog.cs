@@ -87,12 +87,12 @@ internal sealed class HandoverLog(int capacity = HandoverLog.DefaultCapacity)
         _count++;
     }
 
-    /// <summary>The timeline, newest first.</summary>
+    /// <summary>The timeline, the latest registration first.</summary>
     public List<HandoverStatus> Recent()
     {
         lock (_gate)
         {
-            return [.. _recent.OrderByDescending(h => h.MovedAt).Select(h => new HandoverStatus(
+            return [.. _recent.OrderByDescending(h => h.BoundAt).Select(h => new HandoverStatus(
                 h.MovedAt,
                 h.From?.ToString(),
                 h.To.ToString(),
