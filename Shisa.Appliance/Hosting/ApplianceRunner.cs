@@ -108,6 +108,8 @@ internal static class ApplianceRunner
             status.AddCounters(counted.GetCounters);
         }
 
+        status.AddModules(host.StartOrder);
+
         using var systemd = SystemdNotifier.FromEnvironment();
 
         StatusServer? server = null;

@@ -4,7 +4,9 @@ using System.Runtime.CompilerServices;
 using Shisa.Appliance.Web;
 using Shisa.DataPlane.Bus;
 using Shisa.Modules.Configuration;
+using Shisa.Modules.HomeAgent;
 using Shisa.Modules.Hosting;
+using Shisa.Modules.MobileNode;
 
 namespace Shisa.Appliance.Hosting;
 
@@ -22,6 +24,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     private readonly MobilitySubscription _subscription;
     private readonly Task _pump;
     private readonly List<Func<IEnumerable<KeyValuePair<string, long>>>> _extraCounters = [];
+    private readonly HandoverLog _handovers = new();
 
     public ApplianceStatus(Profile profile, MobilityBus bus, TimeProvider time, int capacity = 100_000)
     {
@@ -43,11 +46,34 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
         }
     }
 
+    /// <summary>A moving module whose handovers the timeline and the duration histogram show.</summary>
+    public void AddHandovers(IHandoverSource source) => _handovers.Add(source);
+
+    /// <summary>
+    /// What the status shows of the started modules beyond <see cref="IModuleCounters"/>: their handovers.
+    /// </summary>
+    public void AddModules(IEnumerable<IRoleModule> modules)
+    {
+        foreach (var module in modules)
+        {
+            if (module is IHandoverSource moving)
+            {
+                AddHandovers(moving);
+            }
+
+        }
+    }
+
     private async Task PumpAsync()
     {
         await foreach (var envelope in _subscription.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             _bindings.Apply(envelope);
+            if (envelope.Message is BindingUpdateListAdd)
+            {
+                // A registration just completed: take its handover before the source's window rolls on.
+                _handovers.Collect();
+            }
         }
     }
 
@@ -55,6 +81,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     {
         var now = _time.GetUtcNow();
         var (cache, list) = _bindings.Copy();
+        _handovers.Collect();
         return new StatusSnapshot(
             _profile.Node.Name,
             [.. _profile.Node.Roles.Select(RoleNames.ToProfileName)],
@@ -76,7 +103,9 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
                 l.Entry.State.ToString(),
                 l.Entry.Sequence,
                 Remaining(l.Since, l.Entry.Lifetime, now)))],
-            Counters());
+            Counters(),
+            _handovers.Recent(),
+            _handovers.Histogram());
     }
 
     private static long Remaining(DateTimeOffset since, TimeSpan lifetime, DateTimeOffset now) =>

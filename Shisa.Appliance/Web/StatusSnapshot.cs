@@ -11,7 +11,9 @@ public sealed record StatusSnapshot(
     IReadOnlyList<InterfaceStatus> Interfaces,
     IReadOnlyList<BindingCacheStatus> BindingCache,
     IReadOnlyList<BindingUpdateListStatus> BindingUpdateList,
-    IReadOnlyDictionary<string, long> Counters);
+    IReadOnlyDictionary<string, long> Counters,
+    IReadOnlyList<HandoverStatus> Handovers,
+    [property: JsonIgnore] DurationHistogram? HandoverDurations = null);
 
 public sealed record InterfaceStatus(string Name, string Link, bool Up, IReadOnlyList<string> Addresses);
 
@@ -32,6 +34,19 @@ public sealed record BindingUpdateListStatus(
     string State,
     int Sequence,
     long LifetimeRemainingS);
+
+/// <summary>
+/// One handover for the timeline, newest first in <see cref="StatusSnapshot.Handovers"/>: <c>when</c> the move was
+/// reported, <c>from</c> the previous care-of address (null for the first one away from home) <c>to</c> the new
+/// one, and <c>duration_ms</c> until the Binding Acknowledgement accepted it.
+/// </summary>
+public sealed record HandoverStatus(DateTimeOffset When, string? From, string To, string? Interface, long DurationMs);
+
+/// <summary>
+/// A Prometheus histogram at one instant: <see cref="CumulativeCounts"/>[i] observations were at most
+/// <see cref="UpperBounds"/>[i] seconds; <see cref="Count"/> is the +Inf bucket. Shown on /metrics only.
+/// </summary>
+public sealed record DurationHistogram(IReadOnlyList<double> UpperBounds, IReadOnlyList<long> CumulativeCounts, double SumSeconds, long Count);
 
 /// <summary>One bus message as the event feed and <c>shisa monitor</c> show it.</summary>
 public sealed record BusEvent(long Sequence, DateTimeOffset Time, string Type, string Summary);

@@ -13,7 +13,7 @@ namespace Shisa.Modules.HomeAgent;
 /// bus's DAD answers into one <see cref="HomeAgentCore"/>, and arms one <see cref="TimeProvider"/> timer for the
 /// core's next deadline. Every event goes through the core under one lock, so the core sees one event at a time.
 /// </summary>
-public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IAsyncDisposable
+public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCounters, IAsyncDisposable
 {
     public const string ModuleName = "home_agent";
 
@@ -122,6 +122,19 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IAsyncDispos
     }
 
     /// <summary>Applies a reloaded profile section (new prefix: unsolicited Mobile Prefix Advertisements, RFC 6275 10.6.3).</summary>
+    /// <summary>BUs by status, BAs sent, drops by reason (snake_case names); empty before the module started.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> GetCounters()
+    {
+        try
+        {
+            return [.. GetSnapshot().Counters.ToDictionary()];
+        }
+        catch (InvalidOperationException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>SIGHUP: the new [home_agent] section (the mobile node list, lifetimes, prefix).</summary>
     public void Reconfigure(Profile profile) =>
         Reconfigure(profile.HomeAgent ?? throw new InvalidOperationException("the new profile has no [home_agent] section"));

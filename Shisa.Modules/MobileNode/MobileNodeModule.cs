@@ -19,7 +19,7 @@ namespace Shisa.Modules.MobileNode;
 /// data plane tunnels. The registration itself is the pure <see cref="HomeRegistration"/> machine; this module
 /// feeds it bus messages, received signalling and timer expiries one at a time, and carries out its actions.
 /// </summary>
-public sealed class MobileNodeModule : IRoleModule, IModuleCounters
+public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSource
 {
     public const string ModuleName = "mobile_node";
 
@@ -228,8 +228,18 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters
         }
     }
 
-    /// <summary>Route optimization's counters (ro_*); empty when it is off.</summary>
-    public IReadOnlyList<KeyValuePair<string, long>> GetCounters() => _routeOptimization?.GetCounters() ?? [];
+    /// <summary>The home registration's counters (mn_*) and route optimization's (ro_*, when it is on).</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> GetCounters() =>
+        [.. GetStatus().Counters.ToNamedCounters(), .. _routeOptimization?.GetCounters() ?? []];
+
+    /// <summary>The recent handovers (at most 32), oldest first, for the status page's timeline.</summary>
+    public IReadOnlyList<Handover> GetHandovers()
+    {
+        lock (_gate)
+        {
+            return [.. _handovers.Select(h => new Handover(h.PreviousCareOfAddress, h.CareOfAddress, h.InterfaceName, h.MovedAt, h.BoundAt))];
+        }
+    }
 
     private static TaskCompletionSource NewIdleSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

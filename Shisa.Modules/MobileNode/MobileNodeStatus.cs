@@ -29,7 +29,38 @@ public sealed record MobileNodeCounters(
     long Handovers,
     long HaadRequestsSent,
     long PrefixSolicitationsSent,
-    long PrefixAdvertisementsReceived);
+    long PrefixAdvertisementsReceived)
+{
+    /// <summary>The counters under mn_* names; BAs by status as <c>mn_binding_acks_received_status_N</c>.</summary>
+    public IEnumerable<KeyValuePair<string, long>> ToNamedCounters()
+    {
+        yield return new("mn_binding_updates_sent", BindingUpdatesSent);
+        yield return new("mn_retransmissions", Retransmissions);
+        yield return new("mn_send_failures", SendFailures);
+        yield return new("mn_acks_ignored", AcknowledgementsIgnored);
+        yield return new("mn_authentication_failures", AuthenticationFailures);
+        yield return new("mn_binding_refresh_requests", BindingRefreshRequests);
+        yield return new("mn_handovers", Handovers);
+        yield return new("mn_haad_requests_sent", HaadRequestsSent);
+        yield return new("mn_prefix_solicitations_sent", PrefixSolicitationsSent);
+        yield return new("mn_prefix_advertisements_received", PrefixAdvertisementsReceived);
+        foreach (var (key, value) in BindingAcknowledgementsByStatus)
+        {
+            // Keys read "0 Accepted", "128 ReasonUnspecified": the number is the status.
+            var number = key.AsSpan();
+            int space = number.IndexOf(' ');
+            if (space > 0)
+            {
+                number = number[..space];
+            }
+
+            if (byte.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var status))
+            {
+                yield return new($"mn_binding_acks_received_status_{status}", value);
+            }
+        }
+    }
+}
 
 /// <summary>The mobile node at one instant, for the status page (a snapshot, never the live machine).</summary>
 public sealed record MobileNodeStatus(

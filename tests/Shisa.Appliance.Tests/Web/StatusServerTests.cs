@@ -21,7 +21,8 @@ public class StatusServerTests
             [new InterfaceStatus("eth0", "home", true, ["2001:db8:1::1/64"])],
             [new BindingCacheStatus("2001:db8:1::100", "2001:db8:a1::10", "2001:db8:1::1", "AH", ["2001:db8:1:100::/56"], 0, 1000, 117)],
             [new BindingUpdateListStatus("2001:db8:1::1", "2001:db8:1::100", "2001:db8:a1::10", "Bound", 1000, 117)],
-            new Dictionary<string, long> { ["bu_received"] = 3, ["drops.bad-checksum"] = 1 });
+            new Dictionary<string, long> { ["bu_received"] = 3, ["drops.bad-checksum"] = 1 },
+            [new HandoverStatus(DateTimeOffset.UnixEpoch, "2001:db8:a1::10", "2001:db8:a2::10", "wlan0", 340)]);
 
         public async IAsyncEnumerable<BusEvent> FollowEvents([EnumeratorCancellation] CancellationToken cancellationToken)
         {
@@ -66,6 +67,13 @@ public class StatusServerTests
         }
 
         Assert.That(root.GetProperty("counters").GetProperty("bu_received").GetInt64(), Is.EqualTo(3));
+        var handover = root.GetProperty("handovers")[0];
+        Assert.That(handover.GetProperty("when").GetDateTimeOffset(), Is.EqualTo(DateTimeOffset.UnixEpoch));
+        Assert.That(handover.GetProperty("from").GetString(), Is.EqualTo("2001:db8:a1::10"));
+        Assert.That(handover.GetProperty("to").GetString(), Is.EqualTo("2001:db8:a2::10"));
+        Assert.That(handover.GetProperty("interface").GetString(), Is.EqualTo("wlan0"));
+        Assert.That(handover.GetProperty("duration_ms").GetInt64(), Is.EqualTo(340));
+        Assert.That(root.TryGetProperty("handover_durations", out _), Is.False, "the histogram is for /metrics only");
     }
 
     [Test]
@@ -75,7 +83,7 @@ public class StatusServerTests
         using var response = await http.GetAsync("/metrics");
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/plain"));
-        Assert.That(text, Does.Contain("shisa_binding_cache_entries 1\n"));
+        Assert.That(text, Does.Contain("shisa_bindings{table=\"binding_cache\"} 1\n"));
         Assert.That(text, Does.Contain("shisa_drops_bad_checksum_total 1\n"));
     }
 

@@ -1,0 +1,84 @@
+using System.Net;
+using Shisa.Appliance.Hosting;
+using Shisa.Appliance.Profiles;
+using Shisa.Appliance.Web;
+using Shisa.DataPlane.Bus;
+using Shisa.Modules.Hosting;
+using Shisa.Modules.MobileNode;
+
+namespace Shisa.Appliance.Tests.Web;
+
+public class ApplianceStatusTests
+{
+    private const string Profile = "[node]\nname = \"x\"\nroles = [\"correspondent_node\"]\n[correspondent_node]\n";
+
+    private sealed class Moves : IHandoverSource
+    {
+        private readonly Lock _gate = new();
+        private readonly List<Handover> _list = [];
+
+        public void Add(Handover h)
+        {
+            lock (_gate)
+            {
+                _list.Add(h);
+            }
+        }
+
+        public IReadOnlyList<Handover> GetHandovers()
+        {
+            lock (_gate)
+            {
+                return [.. _list];
+            }
+        }
+    }
+
+    [Test]
+    public async Task Handovers_of_a_source_reach_the_snapshot_newest_first_and_the_histogram_counts_each_once()
+    {
+        using var bus = new MobilityBus(TimeProvider.System);
+        await using var status = new ApplianceStatus(ProfileLoader.Parse(Profile, "p.toml").Profile!, bus, TimeProvider.System);
+        var moves = new Moves();
+        status.AddHandovers(moves);
+        var t0 = new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero);
+        var a = IPAddress.Parse("2001:db8:a1::10");
+        var b = IPAddress.Parse("2001:db8:a2::10");
+        moves.Add(new Handover(null, a, "eth1", t0, t0.AddMilliseconds(120)));
+        moves.Add(new Handover(a, b, "wlan0", t0.AddMinutes(1), t0.AddMinutes(1).AddMilliseconds(2600)));
+
+        var first = status.Capture();
+        var second = status.Capture();
+
+        Assert.That(second.Handovers, Has.Count.EqualTo(2));
+        Assert.That(second.Handovers[0], Is.EqualTo(new HandoverStatus(t0.AddMinutes(1), a.ToString(), b.ToString(), "wlan0", 2600)));
+        Assert.That(second.Handovers[1], Is.EqualTo(new HandoverStatus(t0, null, a.ToString(), "eth1", 120)));
+        Assert.That(first.HandoverDurations!.Count, Is.EqualTo(2));
+        Assert.That(second.HandoverDurations!.Count, Is.EqualTo(2), "seen twice, counted once");
+        Assert.That(second.HandoverDurations.SumSeconds, Is.EqualTo(2.72).Within(1e-9));
+    }
+
+    [Test]
+    public void Mobile_node_counters_get_mn_names_and_acknowledgements_by_status_number()
+    {
+        var counters = new MobileNodeCounters(
+            BindingUpdatesSent: 5,
+            Retransmissions: 1,
+            SendFailures: 0,
+            BindingAcknowledgementsByStatus: new EquatableArray<KeyValuePair<string, long>>(new KeyValuePair<string, long>[] { new("0 Accepted", 3), new("129 AdministrativelyProhibited", 1) }),
+            AcknowledgementsIgnored: 0,
+            AuthenticationFailures: 0,
+            BindingRefreshRequests: 0,
+            Handovers: 2,
+            HaadRequestsSent: 0,
+            PrefixSolicitationsSent: 0,
+            PrefixAdvertisementsReceived: 0);
+
+        var named = counters.ToNamedCounters().ToDictionary();
+
+        Assert.That(named["mn_binding_updates_sent"], Is.EqualTo(5));
+        Assert.That(named["mn_handovers"], Is.EqualTo(2));
+        Assert.That(named["mn_binding_acks_received_status_0"], Is.EqualTo(3));
+        Assert.That(named["mn_binding_acks_received_status_129"], Is.EqualTo(1));
+    }
+}
