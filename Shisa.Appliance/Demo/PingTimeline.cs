@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Shisa.EndToEnd.Tests.Topology;
+namespace Shisa.Appliance.Demo;
 
 /// <summary>One echo reply: its sequence number, when it arrived (ping -D) and its round-trip time.</summary>
 public readonly record struct PingReply(int Sequence, DateTime ReceivedUtc, double RoundTripMilliseconds);
+
+/// <summary>What a ping stream saw in one window of time: its longest silence, the echoes lost, whether answers came back.</summary>
+public readonly record struct PingWindow(TimeSpan LongestGap, int Lost, bool Restored);
 
 /// <summary>
 /// The per-packet delivery timeline of a <c>ping -6 -D -O -i INTERVAL</c> run, to measure handover gaps: which
@@ -64,6 +67,39 @@ public sealed partial class PingTimeline
 
             return longest;
         }
+    }
+
+    /// <summary>
+    /// The longest silence that ended after <paramref name="fromUtc"/> and began before <paramref name="toUtc"/>
+    /// (a handover's gap, with <paramref name="fromUtc"/> the moment of the move), and how many sequence numbers
+    /// went unanswered inside those silences. <see cref="PingWindow.Restored"/> is false when no answer came
+    /// after <paramref name="fromUtc"/> at all.
+    /// </summary>
+    public PingWindow Window(DateTime fromUtc, DateTime toUtc)
+    {
+        var gap = TimeSpan.Zero;
+        int lost = 0;
+        bool restored = false;
+        for (int i = 1; i < Replies.Count; i++)
+        {
+            var before = Replies[i - 1];
+            var after = Replies[i];
+            if (after.ReceivedUtc <= fromUtc || before.ReceivedUtc >= toUtc)
+            {
+                continue;
+            }
+
+            restored = true;
+            var silence = after.ReceivedUtc - before.ReceivedUtc;
+            if (silence > gap)
+            {
+                gap = silence;
+            }
+
+            lost += Math.Max(0, after.Sequence - before.Sequence - 1);
+        }
+
+        return new PingWindow(gap, lost, restored);
     }
 
     /// <summary>Parses ping's output lines (with -D time stamps; lines without one get none and are skipped).</summary>
