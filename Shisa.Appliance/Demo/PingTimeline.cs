@@ -72,34 +72,47 @@ public sealed partial class PingTimeline
     /// <summary>
     /// The longest silence that ended after <paramref name="fromUtc"/> and began before <paramref name="toUtc"/>
     /// (a handover's gap, with <paramref name="fromUtc"/> the moment of the move), and how many sequence numbers
-    /// went unanswered inside those silences. <see cref="PingWindow.Restored"/> is false when no answer came
-    /// after <paramref name="fromUtc"/> at all.
+    /// went unanswered inside those silences. A silence still going on at <paramref name="toUtc"/> that is longer
+    /// than a second means the answers never came back: <see cref="PingWindow.Restored"/> is false and the gap is
+    /// that silence so far.
     /// </summary>
     public PingWindow Window(DateTime fromUtc, DateTime toUtc)
     {
         var gap = TimeSpan.Zero;
         int lost = 0;
-        bool restored = false;
-        for (int i = 1; i < Replies.Count; i++)
+        DateTime? last = null;
+        for (int i = 0; i < Replies.Count; i++)
         {
-            var before = Replies[i - 1];
-            var after = Replies[i];
-            if (after.ReceivedUtc <= fromUtc || before.ReceivedUtc >= toUtc)
+            var reply = Replies[i];
+            if (reply.ReceivedUtc < toUtc && (last is null || reply.ReceivedUtc > last))
+            {
+                last = reply.ReceivedUtc;
+            }
+
+            if (i == 0)
             {
                 continue;
             }
 
-            restored = true;
-            var silence = after.ReceivedUtc - before.ReceivedUtc;
+            var before = Replies[i - 1];
+            if (reply.ReceivedUtc <= fromUtc || before.ReceivedUtc >= toUtc)
+            {
+                continue;
+            }
+
+            var silence = reply.ReceivedUtc - before.ReceivedUtc;
             if (silence > gap)
             {
                 gap = silence;
             }
 
-            lost += Math.Max(0, after.Sequence - before.Sequence - 1);
+            lost += Math.Max(0, reply.Sequence - before.Sequence - 1);
         }
 
-        return new PingWindow(gap, lost, restored);
+        var trailing = last is { } l ? toUtc - l : toUtc - fromUtc;
+        return trailing > TimeSpan.FromSeconds(1) && trailing > gap
+            ? new PingWindow(trailing, lost, Restored: false)
+            : new PingWindow(gap, lost, Restored: true);
     }
 
     /// <summary>Parses ping's output lines (with -D time stamps; lines without one get none and are skipped).</summary>
