@@ -7,7 +7,7 @@ using Shisa.Modules.Hosting;
 
 namespace Shisa.Appliance.Cli;
 
-/// <summary>The command line of DESIGN 6: run, check, status, monitor.</summary>
+/// <summary>The command line of DESIGN 6: run, check, status, monitor, demo.</summary>
 internal static class ShisaCli
 {
     public const string DefaultUrl = "http://127.0.0.1:8780/";
@@ -41,7 +41,11 @@ internal static class ShisaCli
             ? Extensions.BusSocketMonitor.RunAsync(socket, parse.GetValue(jsonOption), output, error, ct)
             : MonitorCommand.RunAsync(WithSlash(parse.GetValue(urlOption)!), parse.GetValue(jsonOption), output, error, ct)));
 
-        return new RootCommand("shisa: a Mobile IPv6 / NEMO mobility appliance") { run, check, status, monitor };
+        var holdOption = new Option<bool>("--hold") { Description = "after the moves, keep the topology and instances running until Ctrl-C" };
+        var demo = new Command("demo", "build a throwaway namespace topology, run HA, CN and MN in it, move the MN, print what happened (needs root)") { holdOption };
+        demo.SetAction(parse => WithSignals(ct => Demo.DemoRunner.RunAsync(new Demo.DemoOptions { Hold = parse.GetValue(holdOption) }, output, error, ct)));
+
+        return new RootCommand("shisa: a Mobile IPv6 / NEMO mobility appliance") { run, check, status, monitor, demo };
     }
 
     private static Uri WithSlash(Uri url) => url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");

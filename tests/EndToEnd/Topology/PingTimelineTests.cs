@@ -31,4 +31,28 @@ public class PingTimelineTests
         Assert.That(timeline.Transmitted, Is.EqualTo(7));
         Assert.That(timeline.Received, Is.EqualTo(4));
     }
+
+    [Test]
+    public void A_window_gives_the_handover_gap_and_loss_and_notices_answers_that_never_came_back()
+    {
+        var start = DateTime.UnixEpoch.AddSeconds(1_700_000_000);
+        string Reply(int seq, double at) => string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"[{1_700_000_000 + at:0.000000}] 64 bytes from 2001:db8:1::100: icmp_seq={seq} ttl=62 time=0.5 ms");
+        var timeline = PingTimeline.Parse(
+        [
+            Reply(1, 0.00), Reply(2, 0.01), Reply(3, 0.02),                  // before the first move at 0.025
+            Reply(9, 0.09), Reply(10, 0.10), Reply(11, 0.11), Reply(12, 0.12), // 70 ms gap, 5 lost
+            Reply(13, 0.13),                                                  // second move at 0.125: nothing after 0.13
+        ]);
+
+        var first = timeline.Window(start.AddSeconds(0.025), start.AddSeconds(0.125));
+        Assert.That(first.Restored, Is.True);
+        Assert.That(first.LongestGap.TotalMilliseconds, Is.EqualTo(70).Within(0.01));
+        Assert.That(first.Lost, Is.EqualTo(5));
+
+        var second = timeline.Window(start.AddSeconds(0.125), start.AddSeconds(5));
+        Assert.That(second.Restored, Is.False, "a reply in flight at the move is no recovery");
+        Assert.That(second.LongestGap.TotalMilliseconds, Is.EqualTo(4870).Within(0.01));
+    }
 }

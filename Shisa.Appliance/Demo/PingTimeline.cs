@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Shisa.EndToEnd.Tests.Topology;
+namespace Shisa.Appliance.Demo;
 
 /// <summary>One echo reply: its sequence number, when it arrived (ping -D) and its round-trip time.</summary>
 public readonly record struct PingReply(int Sequence, DateTime ReceivedUtc, double RoundTripMilliseconds);
+
+/// <summary>What a ping stream saw in one window of time: its longest silence, the echoes lost, whether answers came back.</summary>
+public readonly record struct PingWindow(TimeSpan LongestGap, int Lost, bool Restored);
 
 /// <summary>
 /// The per-packet delivery timeline of a <c>ping -6 -D -O -i INTERVAL</c> run, to measure handover gaps: which
@@ -64,6 +67,52 @@ public sealed partial class PingTimeline
 
             return longest;
         }
+    }
+
+    /// <summary>
+    /// The longest silence that ended after <paramref name="fromUtc"/> and began before <paramref name="toUtc"/>
+    /// (a handover's gap, with <paramref name="fromUtc"/> the moment of the move), and how many sequence numbers
+    /// went unanswered inside those silences. A silence still going on at <paramref name="toUtc"/> that is longer
+    /// than a second means the answers never came back: <see cref="PingWindow.Restored"/> is false and the gap is
+    /// that silence so far.
+    /// </summary>
+    public PingWindow Window(DateTime fromUtc, DateTime toUtc)
+    {
+        var gap = TimeSpan.Zero;
+        int lost = 0;
+        DateTime? last = null;
+        for (int i = 0; i < Replies.Count; i++)
+        {
+            var reply = Replies[i];
+            if (reply.ReceivedUtc < toUtc && (last is null || reply.ReceivedUtc > last))
+            {
+                last = reply.ReceivedUtc;
+            }
+
+            if (i == 0)
+            {
+                continue;
+            }
+
+            var before = Replies[i - 1];
+            if (reply.ReceivedUtc <= fromUtc || before.ReceivedUtc >= toUtc)
+            {
+                continue;
+            }
+
+            var silence = reply.ReceivedUtc - before.ReceivedUtc;
+            if (silence > gap)
+            {
+                gap = silence;
+            }
+
+            lost += Math.Max(0, reply.Sequence - before.Sequence - 1);
+        }
+
+        var trailing = last is { } l ? toUtc - l : toUtc - fromUtc;
+        return trailing > TimeSpan.FromSeconds(1) && trailing > gap
+            ? new PingWindow(trailing, lost, Restored: false)
+            : new PingWindow(gap, lost, Restored: true);
     }
 
     /// <summary>Parses ping's output lines (with -D time stamps; lines without one get none and are skipped).</summary>

@@ -2,17 +2,21 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Shisa.EndToEnd.Tests.Topology;
+namespace Shisa.Appliance.Demo;
 
 /// <summary>One line a <see cref="NamespaceProcess"/> printed, with when the test saw it.</summary>
 public readonly record struct OutputLine(DateTime ReceivedUtc, bool IsError, string Text);
 
 /// <summary>
 /// A long-running program started inside a network namespace (<c>ip netns exec NS program ...</c>, which execs
-/// the program, so the pid is the program's). Output lines are collected as they come. Disposing kills it.
+/// the program, so the pid is the program's). Output lines are collected as they come (the last
+/// <see cref="MaxLines"/>). Disposing kills it.
 /// </summary>
 public sealed class NamespaceProcess : IDisposable
 {
+    /// <summary>Lines kept per process; older ones are dropped (a long <c>--hold</c> must not grow memory without bound).</summary>
+    public const int MaxLines = 50_000;
+
     private readonly Process _process;
     private readonly ConcurrentQueue<OutputLine> _lines = new();
 
@@ -55,14 +59,14 @@ public sealed class NamespaceProcess : IDisposable
         {
             if (e.Data is not null)
             {
-                result._lines.Enqueue(new OutputLine(DateTime.UtcNow, false, e.Data));
+                result.Add(new OutputLine(DateTime.UtcNow, false, e.Data));
             }
         };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
             {
-                result._lines.Enqueue(new OutputLine(DateTime.UtcNow, true, e.Data));
+                result.Add(new OutputLine(DateTime.UtcNow, true, e.Data));
             }
         };
         process.Start();
@@ -76,7 +80,7 @@ public sealed class NamespaceProcess : IDisposable
 
     /// <summary>Sends a signal by name (TERM, KILL, HUP ...) to the process.</summary>
     public bool Signal(string signal) =>
-        _process.HasExited || Host.TryRun("kill", "-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)).Succeeded;
+        _process.HasExited || NamespaceCommands.TryRun("kill", "-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)).Succeeded;
 
     /// <summary>Sends SIGINT (ping then prints its summary) and waits for the exit.</summary>
     public bool Interrupt(TimeSpan timeout)
@@ -86,7 +90,7 @@ public sealed class NamespaceProcess : IDisposable
             return true;
         }
 
-        Host.TryRun("kill", "-INT", _process.Id.ToString(CultureInfo.InvariantCulture));
+        NamespaceCommands.TryRun("kill", "-INT", _process.Id.ToString(CultureInfo.InvariantCulture));
         return WaitForExit(timeout);
     }
 
@@ -120,4 +124,12 @@ public sealed class NamespaceProcess : IDisposable
     }
 
     public override string ToString() => CommandLine;
+
+    private void Add(OutputLine line)
+    {
+        _lines.Enqueue(line);
+        while (_lines.Count > MaxLines && _lines.TryDequeue(out _))
+        {
+        }
+    }
 }

@@ -2,51 +2,11 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace Shisa.EndToEnd.Tests.Topology;
-
-/// <summary>The three access links of DESIGN 9.</summary>
-public enum AccessLink
-{
-    /// <summary>The home link, a bridge in <c>ha</c>: 2001:db8:1::/64, RAs with the H flag and a Home Agent Information option.</summary>
-    Home,
-
-    /// <summary>Foreign link 1, a bridge in <c>ar1</c>: 2001:db8:a1::/64.</summary>
-    Foreign1,
-
-    /// <summary>Foreign link 2, a bridge in <c>ar2</c>: 2001:db8:a2::/64.</summary>
-    Foreign2,
-}
-
-/// <summary>Knobs of the test topology.</summary>
-public sealed record TopologyOptions
-{
-    /// <summary>Where the mn's veth is plugged in at first.</summary>
-    public AccessLink InitialLink { get; init; } = AccessLink.Home;
-
-    /// <summary>Start radvd on the three access links.</summary>
-    public bool StartRouterAdvertisements { get; init; } = true;
-
-    /// <summary>RA interval bounds in seconds (RFC 6275 7.5 allows down to 0.03 / 0.07 with mobility support).</summary>
-    public double MinRtrAdvInterval { get; init; } = 0.1;
-
-    public double MaxRtrAdvInterval { get; init; } = 0.5;
-
-    /// <summary>Router lifetime: short, so a default router left behind after a move expires quickly.</summary>
-    public int AdvDefaultLifetime { get; init; } = 3;
-
-    public int AdvValidLifetime { get; init; } = 120;
-
-    public int AdvPreferredLifetime { get; init; } = 30;
-
-    /// <summary>
-    /// Turn on forwarding in <c>mn</c> (a mobile router). Off by default: the kernel uses optimistic DAD
-    /// (RFC 4429) only on hosts, so a forwarding mn waits a whole DAD second for each care-of address.
-    /// </summary>
-    public bool MobileNodeForwards { get; init; }
-}
+namespace Shisa.Appliance.Demo;
 
 /// <summary>
-/// The DESIGN 9 test topology in network namespaces named uniquely per run:
+/// The DESIGN 9 topology in network namespaces named uniquely per run, for <c>shisa demo</c>, the end-to-end
+/// tests (as <c>MobilityTopology</c>) and the tunnel benchmark:
 /// <code>
 ///                       cn   cn0 2001:db8:c::2/64
 ///                        |
@@ -60,9 +20,10 @@ public sealed record TopologyOptions
 ///                        |
 ///                       mnn   mnn0 2001:db8:1:100::10/64, default via ::1
 /// </code>
-/// Everything is torn down on <see cref="Dispose"/>, also after a failed test or a failed build-up.
+/// Everything is torn down on <see cref="Dispose"/>, also after a failed run or a failed build-up; what a killed
+/// run left behind is removed by the next one (<see cref="RunNames.RemoveStale"/>).
 /// </summary>
-public sealed class MobilityTopology : IDisposable
+public sealed class DemoTopology : IDisposable
 {
     public const string HomeBridge = "br-home";
     public const string ForeignBridge1 = "br-a1";
@@ -89,7 +50,7 @@ public sealed class MobilityTopology : IDisposable
     private readonly List<string> _namespaces = [];
     private bool _disposed;
 
-    private MobilityTopology(RunNames names, TopologyOptions options)
+    private DemoTopology(RunNames names, TopologyOptions options)
     {
         Names = names;
         Options = options;
@@ -126,9 +87,9 @@ public sealed class MobilityTopology : IDisposable
     /// <summary>The radvd processes, by access link.</summary>
     public IReadOnlyDictionary<AccessLink, NamespaceProcess> RouterAdvertisementDaemons { get; private set; } = new Dictionary<AccessLink, NamespaceProcess>();
 
-    public static MobilityTopology Create(TopologyOptions? options = null)
+    public static DemoTopology Create(TopologyOptions? options = null)
     {
-        var topology = new MobilityTopology(RunNames.Create(), options ?? new TopologyOptions());
+        var topology = new DemoTopology(RunNames.Create(), options ?? new TopologyOptions());
         try
         {
             topology.Build();
@@ -179,13 +140,19 @@ public sealed class MobilityTopology : IDisposable
 
         string from = NamespaceOf(CurrentLink);
         string to = NamespaceOf(link);
-        Host.Run("ip", "-n", from, "link", "set", MobilePeer, "down");
-        Host.Run("ip", "-n", from, "link", "set", MobilePeer, "netns", to);
+        NamespaceCommands.Run("ip", "-n", from, "link", "set", MobilePeer, "down");
+        NamespaceCommands.Run("ip", "-n", from, "link", "set", MobilePeer, "netns", to);
+        if (Options.ForgetLinkOnMove)
+        {
+            NamespaceCommands.TryRun("ip", "-n", Mn, "-6", "addr", "flush", "dev", MobileInterface, "scope", "global", "dynamic");
+            NamespaceCommands.TryRun("ip", "-n", Mn, "-6", "route", "flush", "dev", MobileInterface, "proto", "ra");
+        }
+
         Plug(link);
     }
 
     /// <summary>Runs a program inside one of the topology's namespaces; throws when it fails.</summary>
-    public static Shisa.DataPlane.Kernel.CommandResult Exec(string ns, string program, params string[] arguments) => Host.Exec(ns, program, arguments);
+    public static Shisa.DataPlane.Kernel.CommandResult Exec(string ns, string program, params string[] arguments) => NamespaceCommands.Exec(ns, program, arguments);
 
     /// <summary>Starts a long-running program inside a namespace; it is killed at the latest on dispose.</summary>
     public NamespaceProcess Start(string ns, string program, params string[] arguments)
@@ -236,7 +203,7 @@ public sealed class MobilityTopology : IDisposable
 
         foreach (string ns in _namespaces)
         {
-            Host.TryRun("ip", "netns", "del", ns);
+            RunNames.DeleteNamespace(ns);
         }
 
         try
@@ -254,26 +221,26 @@ public sealed class MobilityTopology : IDisposable
         string[] routers = [Core, Ha, Ar1, Ar2];
         foreach (string ns in (string[])[Cn, Core, Ha, Ar1, Ar2, Mn, Mnn])
         {
-            Host.Run("ip", "netns", "add", ns);
+            NamespaceCommands.Run("ip", "netns", "add", ns);
             _namespaces.Add(ns);
-            Host.Run("ip", "-n", ns, "link", "set", "lo", "up");
+            NamespaceCommands.Run("ip", "-n", ns, "link", "set", "lo", "up");
         }
 
         // Routers forward; a mobile router forwards too (mn0 then needs accept_ra=2 to keep doing SLAAC).
         foreach (string ns in (string[])[.. routers, .. (Options.MobileNodeForwards ? (string[])[Mn] : [])])
         {
-            Host.Sysctl(ns, "net.ipv6.conf.all.forwarding=1", "net.ipv6.conf.default.forwarding=1");
+            NamespaceCommands.Sysctl(ns, "net.ipv6.conf.all.forwarding=1", "net.ipv6.conf.default.forwarding=1");
         }
 
         // Static router addresses need no DAD (the bridges' link-local addresses then come at once, and radvd with them).
         foreach (string ns in routers)
         {
-            Host.Sysctl(ns, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0");
+            NamespaceCommands.Sysctl(ns, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0");
         }
 
         // The mn: optimistic DAD (RFC 4429) and no delay before the first router solicitation, so a care-of
         // address is usable as soon as an RA is heard. Set on "default" before mn0 exists, so mn0 inherits it.
-        Host.Sysctl(
+        NamespaceCommands.Sysctl(
             Mn,
             "net.ipv6.conf.default.accept_ra=2",
             "net.ipv6.conf.default.optimistic_dad=1",
@@ -302,14 +269,14 @@ public sealed class MobilityTopology : IDisposable
         Bridge(Ar1, ForeignBridge1, "2001:db8:a1::1/64");
         Bridge(Ar2, ForeignBridge2, "2001:db8:a2::1/64");
 
-        Host.Run("ip", "-n", Core, "-6", "route", "add", "2001:db8:1::/48", "via", "2001:db8:f0:1::2");
-        Host.Run("ip", "-n", Core, "-6", "route", "add", "2001:db8:a1::/64", "via", "2001:db8:f0:a1::2");
-        Host.Run("ip", "-n", Core, "-6", "route", "add", "2001:db8:a2::/64", "via", "2001:db8:f0:a2::2");
-        Host.Run("ip", "-n", Cn, "-6", "route", "add", "default", "via", "2001:db8:c::1");
-        Host.Run("ip", "-n", Ha, "-6", "route", "add", "default", "via", "2001:db8:f0:1::1");
-        Host.Run("ip", "-n", Ar1, "-6", "route", "add", "default", "via", "2001:db8:f0:a1::1");
-        Host.Run("ip", "-n", Ar2, "-6", "route", "add", "default", "via", "2001:db8:f0:a2::1");
-        Host.Run("ip", "-n", Mnn, "-6", "route", "add", "default", "via", "2001:db8:1:100::1");
+        NamespaceCommands.Run("ip", "-n", Core, "-6", "route", "add", "2001:db8:1::/48", "via", "2001:db8:f0:1::2");
+        NamespaceCommands.Run("ip", "-n", Core, "-6", "route", "add", "2001:db8:a1::/64", "via", "2001:db8:f0:a1::2");
+        NamespaceCommands.Run("ip", "-n", Core, "-6", "route", "add", "2001:db8:a2::/64", "via", "2001:db8:f0:a2::2");
+        NamespaceCommands.Run("ip", "-n", Cn, "-6", "route", "add", "default", "via", "2001:db8:c::1");
+        NamespaceCommands.Run("ip", "-n", Ha, "-6", "route", "add", "default", "via", "2001:db8:f0:1::1");
+        NamespaceCommands.Run("ip", "-n", Ar1, "-6", "route", "add", "default", "via", "2001:db8:f0:a1::1");
+        NamespaceCommands.Run("ip", "-n", Ar2, "-6", "route", "add", "default", "via", "2001:db8:f0:a2::1");
+        NamespaceCommands.Run("ip", "-n", Mnn, "-6", "route", "add", "default", "via", "2001:db8:1:100::1");
 
         if (Options.StartRouterAdvertisements)
         {
@@ -323,44 +290,44 @@ public sealed class MobilityTopology : IDisposable
         }
 
         // The mn's link: mn0 in mn, its peer plugged into the first access link's bridge.
-        Host.Run("ip", "link", "add", MobileInterface, "netns", Mn, "type", "veth", "peer", "name", MobilePeer, "netns", NamespaceOf(Options.InitialLink));
-        Host.Sysctl(Mn, $"net.ipv6.conf.{MobileInterface}.accept_ra=2");
-        Host.Run("ip", "-n", Mn, "link", "set", MobileInterface, "up");
+        NamespaceCommands.Run("ip", "link", "add", MobileInterface, "netns", Mn, "type", "veth", "peer", "name", MobilePeer, "netns", NamespaceOf(Options.InitialLink));
+        NamespaceCommands.Sysctl(Mn, $"net.ipv6.conf.{MobileInterface}.accept_ra=2");
+        NamespaceCommands.Run("ip", "-n", Mn, "link", "set", MobileInterface, "up");
         Plug(Options.InitialLink);
     }
 
     private void Plug(AccessLink link)
     {
         string ns = NamespaceOf(link);
-        Host.Run("ip", "-n", ns, "link", "set", MobilePeer, "master", BridgeOf(link));
-        Host.Run("ip", "-n", ns, "link", "set", MobilePeer, "up");
+        NamespaceCommands.Run("ip", "-n", ns, "link", "set", MobilePeer, "master", BridgeOf(link));
+        NamespaceCommands.Run("ip", "-n", ns, "link", "set", MobilePeer, "up");
         CurrentLink = link;
     }
 
     private static void Veth(string ns1, string name1, string ns2, string name2)
     {
-        Host.Run("ip", "link", "add", name1, "netns", ns1, "type", "veth", "peer", "name", name2, "netns", ns2);
-        Host.Run("ip", "-n", ns1, "link", "set", name1, "up");
-        Host.Run("ip", "-n", ns2, "link", "set", name2, "up");
+        NamespaceCommands.Run("ip", "link", "add", name1, "netns", ns1, "type", "veth", "peer", "name", name2, "netns", ns2);
+        NamespaceCommands.Run("ip", "-n", ns1, "link", "set", name1, "up");
+        NamespaceCommands.Run("ip", "-n", ns2, "link", "set", name2, "up");
     }
 
     private static void Address(string ns, string device, string prefix)
-        => Host.Run("ip", "-n", ns, "addr", "add", prefix, "dev", device, "nodad");
+        => NamespaceCommands.Run("ip", "-n", ns, "addr", "add", prefix, "dev", device, "nodad");
 
     private static void Bridge(string ns, string name, string prefix)
     {
         // No STP (ports forward at once) and no multicast snooping (ND multicast is flooded, never filtered).
-        Host.Run("ip", "-n", ns, "link", "add", name, "type", "bridge", "stp_state", "0", "mcast_snooping", "0");
-        Host.Run("ip", "-n", ns, "link", "set", name, "up");
+        NamespaceCommands.Run("ip", "-n", ns, "link", "add", name, "type", "bridge", "stp_state", "0", "mcast_snooping", "0");
+        NamespaceCommands.Run("ip", "-n", ns, "link", "set", name, "up");
         Address(ns, name, prefix);
 
         // A bridge without a port that has carrier has no carrier itself, so no link-local address and no RAs
         // until the mn plugs in (then a further DAD second). A stub port keeps every access link alive.
-        Host.Run("ip", "-n", ns, "link", "add", "stub0", "type", "veth", "peer", "name", "stub1");
-        Host.Sysctl(ns, "net.ipv6.conf.stub0.disable_ipv6=1", "net.ipv6.conf.stub1.disable_ipv6=1");
-        Host.Run("ip", "-n", ns, "link", "set", "stub0", "master", name);
-        Host.Run("ip", "-n", ns, "link", "set", "stub0", "up");
-        Host.Run("ip", "-n", ns, "link", "set", "stub1", "up");
+        NamespaceCommands.Run("ip", "-n", ns, "link", "add", "stub0", "type", "veth", "peer", "name", "stub1");
+        NamespaceCommands.Sysctl(ns, "net.ipv6.conf.stub0.disable_ipv6=1", "net.ipv6.conf.stub1.disable_ipv6=1");
+        NamespaceCommands.Run("ip", "-n", ns, "link", "set", "stub0", "master", name);
+        NamespaceCommands.Run("ip", "-n", ns, "link", "set", "stub0", "up");
+        NamespaceCommands.Run("ip", "-n", ns, "link", "set", "stub1", "up");
     }
 
     private NamespaceProcess StartRadvd(AccessLink link)

@@ -1,11 +1,15 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Shisa.DataPlane.Kernel;
 
-namespace Shisa.EndToEnd.Tests.Topology;
+namespace Shisa.Appliance.Demo;
 
-/// <summary>Running configuration commands, in the test's own namespace or inside a named one, with argument lists.</summary>
-public static class Host
+/// <summary>
+/// Running configuration commands (ip, sysctl, ping) here or inside a named network namespace, with argument lists,
+/// never through a shell. The tests know it as <c>Host</c>.
+/// </summary>
+public static class NamespaceCommands
 {
     private static readonly ProcessCommandRunner Local = new();
 
@@ -67,7 +71,7 @@ public static class Host
     /// <summary>Waits until the interface has a usable address inside <paramref name="prefix"/>; null on timeout.</summary>
     public static async Task<IPAddress?> WaitForAddressAsync(string ns, string device, IPNetwork prefix, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var clock = Stopwatch.StartNew();
         while (true)
         {
             foreach (var (address, _) in GlobalAddresses(ns, device))
@@ -78,7 +82,7 @@ public static class Host
                 }
             }
 
-            if (DateTime.UtcNow > deadline)
+            if (clock.Elapsed > timeout)
             {
                 return null;
             }
@@ -114,7 +118,7 @@ public static class Host
     /// <summary>Pings until one answer comes or <paramref name="timeout"/> passes.</summary>
     public static async Task<bool> PingUntilAsync(string ns, IPAddress destination, TimeSpan timeout, IPAddress? source = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var clock = Stopwatch.StartNew();
         do
         {
             if (Ping(ns, destination, 1, 0.5, source))
@@ -124,7 +128,7 @@ public static class Host
 
             await Task.Delay(50).ConfigureAwait(false);
         }
-        while (DateTime.UtcNow < deadline);
+        while (clock.Elapsed < timeout);
         return false;
     }
 }
