@@ -25,7 +25,10 @@ public partial class RouteOptimizationTests
     public async Task Traffic_with_a_correspondent_appliance_goes_direct_after_return_routability_and_again_after_a_move(CancellationToken cancellationToken)
     {
         Assume.That(Host.IsRoot, "namespaces need root");
-        using var topology = MobilityTopology.Create(new TopologyOptions { InitialLink = AccessLink.Foreign1 });
+
+        // Short prefix lifetimes: after the move the ar1 care-of address expires within seconds. With the default 120 s
+        // the movement detector (method "link") keeps choosing that stale address on the new link, never ar2's.
+        using var topology = MobilityTopology.Create(new TopologyOptions { InitialLink = AccessLink.Foreign1, AdvValidLifetime = 5, AdvPreferredLifetime = 3 });
         using var ha = ApplianceInstance.Start(topology, topology.Ha, "ha", Profiles.HomeAgent(), Profiles.HomeAgentStatusPort);
         using var cn = ApplianceInstance.Start(topology, topology.Cn, "cn", RouteOptimizationProfiles.Correspondent(), Profiles.CorrespondentStatusPort);
         await ha.WaitForStatusAsync(_ => true, Registration, "the home agent's status page", cancellationToken);
