@@ -49,10 +49,21 @@ public sealed partial class DataPlaneEngine
                 }
 
                 break;
-            case BindingCacheFlush when _bindingCache is not null:
-                foreach (var binding in _bindingCache.Clear())
+            case BindingCacheAdd add when _correspondentCache is not null && !add.Entry.IsHomeRegistration:
+                AddCorrespondentCacheEntry(add.Entry);
+                break;
+            case BindingCacheRemove remove when _correspondentCache is not null && !remove.Entry.IsHomeRegistration:
+                RemoveCorrespondentCacheEntry(new CorrespondentKey(AddressKey.From(remove.Entry.Peer), AddressKey.From(remove.Entry.HomeAddress)));
+                break;
+            case BindingCacheFlush when _bindingCache is not null || _correspondentCache is not null:
+                foreach (var binding in _bindingCache?.Clear() ?? [])
                 {
                     UninstallHomeAgentBinding(binding, null);
+                }
+
+                foreach (var homeAddress in (_correspondentCache?.Clear() ?? []).Select(b => b.HomeAddress).Distinct())
+                {
+                    UninstallCorrespondentRoute(homeAddress);
                 }
 
                 break;
@@ -67,7 +78,18 @@ public sealed partial class DataPlaneEngine
                 }
 
                 break;
+            case BindingUpdateListAdd add when _correspondentList is not null && !add.Entry.IsHomeRegistration:
+                SetCorrespondentListEntry(add.Entry);
+                break;
+            case BindingUpdateListRemove remove when _correspondentList is not null && !remove.Entry.IsHomeRegistration:
+                if (_correspondentList.Remove(new CorrespondentKey(AddressKey.From(remove.Entry.Peer), AddressKey.From(remove.Entry.HomeAddress)), out var unbound))
+                {
+                    Log.BindingRemoved(_logger, "correspondent list", AddressKey.ToAddress(unbound.Correspondent));
+                }
+
+                break;
             case BindingUpdateListFlush when _updateList is not null:
+                _correspondentList?.Clear();
                 foreach (var binding in _updateList.Clear())
                 {
                     UninstallMobileNodeBinding(binding);
@@ -91,7 +113,7 @@ public sealed partial class DataPlaneEngine
                 RefreshInterfaceAddresses();
                 break;
             default:
-                // Route optimization entries (no H flag), results of DAD, roles this engine does not run.
+                // Results of DAD, entries of roles this engine does not run.
                 Interlocked.Increment(ref _ignored);
                 break;
         }
@@ -255,6 +277,63 @@ public sealed partial class DataPlaneEngine
         }
 
         Log.BindingRemoved(_logger, "binding update list", homeAddress);
+    }
+
+    /// <summary>
+    /// Mobile node: a Bound entry with a correspondent sends its traffic from the care-of address with a Home Address
+    /// option (RFC 6275 11.3.1); any other state sends it through the tunnel again.
+    /// </summary>
+    private void SetCorrespondentListEntry(BindingUpdateListEntry entry)
+    {
+        var key = new CorrespondentKey(AddressKey.From(entry.Peer), AddressKey.From(entry.HomeAddress));
+        if (entry.State != BindingUpdateListState.Bound)
+        {
+            _correspondentList!.Remove(key, out _);
+            return;
+        }
+
+        var binding = new CorrespondentBinding(entry.HomeAddress, entry.CareOfAddress, entry.Peer);
+        if (_correspondentList!.Set(binding, out _) == BindingSetResult.Full)
+        {
+            Log.TableFull(_logger, "correspondent list", entry.HomeAddress, _correspondentList.Capacity);
+            return;
+        }
+
+        Log.BindingSet(_logger, "correspondent list", binding.ToString());
+    }
+
+    /// <summary>Correspondent (RFC 6275 9.3.2): what the kernel sends to the home address goes into the TUN, and out to the care-of address.</summary>
+    private void AddCorrespondentCacheEntry(BindingCacheEntry entry)
+    {
+        var binding = new CorrespondentBinding(entry.HomeAddress, entry.CareOfAddress, entry.Peer);
+        bool routed = _correspondentCache!.HasHomeAddress(binding.HomeAddress);
+        if (_correspondentCache.Set(binding, out _) == BindingSetResult.Full)
+        {
+            Log.TableFull(_logger, "correspondent cache", entry.HomeAddress, _correspondentCache.Capacity);
+            return;
+        }
+
+        if (!routed)
+        {
+            _kernel!.AddRoute(new IPNetwork(entry.HomeAddress, 128), _tun!.Name, _options.CorrespondentTable);
+        }
+
+        Log.BindingSet(_logger, "correspondent cache", binding.ToString());
+    }
+
+    private void RemoveCorrespondentCacheEntry(CorrespondentKey key)
+    {
+        if (_correspondentCache!.Remove(key, out var removed) && !_correspondentCache.HasHomeAddress(removed.HomeAddress))
+        {
+            UninstallCorrespondentRoute(removed.HomeAddress);
+        }
+    }
+
+    private void UninstallCorrespondentRoute(UInt128 homeAddress)
+    {
+        var address = AddressKey.ToAddress(homeAddress);
+        TryUndo(() => _kernel!.RemoveRoute(new IPNetwork(address, 128), _tun!.Name, _options.CorrespondentTable));
+        Log.BindingRemoved(_logger, "correspondent cache", address);
     }
 
     private void TryUndo(Action undo)

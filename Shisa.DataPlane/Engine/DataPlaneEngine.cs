@@ -55,6 +55,9 @@ public sealed partial class DataPlaneEngine : IDisposable
     private readonly Lock _lifecycle = new();
     private BindingTable? _bindingCache;
     private BindingTable? _updateList;
+    private CorrespondentBindingTable? _correspondentList;
+    private CorrespondentBindingTable? _correspondentCache;
+    private PolicyRules? _correspondentRules;
     private KernelCooperation? _kernel;
     private PolicyRules? _rules;
     private TunDevice? _tun;
@@ -115,6 +118,12 @@ public sealed partial class DataPlaneEngine : IDisposable
     /// <summary>The mobile node's tunnels (binding update list), or null.</summary>
     public BindingTable? BindingUpdateList => _updateList;
 
+    /// <summary>The mobile node's route optimization bindings with correspondents, or null.</summary>
+    public CorrespondentBindingTable? CorrespondentList => _correspondentList;
+
+    /// <summary>The correspondent's bindings of mobile nodes, or null.</summary>
+    public CorrespondentBindingTable? CorrespondentCache => _correspondentCache;
+
     /// <summary>Bus messages applied so far (tests wait on it).</summary>
     public long MessagesApplied => Interlocked.Read(ref _applied);
 
@@ -171,7 +180,18 @@ public sealed partial class DataPlaneEngine : IDisposable
         var counters = _counters.Snapshot();
         counters["dataplane_bindings_cache"] = _bindingCache?.Count ?? 0;
         counters["dataplane_bindings_update_list"] = _updateList?.Count ?? 0;
-        counters["dataplane_bindings_rejected"] = (_bindingCache?.Rejected ?? 0) + (_updateList?.Rejected ?? 0);
+        counters["dataplane_bindings_correspondent_list"] = _correspondentList?.Count ?? 0;
+        counters["dataplane_bindings_correspondent_cache"] = _correspondentCache?.Count ?? 0;
+        counters["dataplane_bindings_rejected"] = (_bindingCache?.Rejected ?? 0) + (_updateList?.Rejected ?? 0)
+            + (_correspondentList?.Rejected ?? 0) + (_correspondentCache?.Rejected ?? 0);
+        if (_forwarder is { } forwarder)
+        {
+            counters["dataplane_rr_hints_suppressed"] = forwarder.RrHints.Suppressed;
+            counters["dataplane_rr_hints_refused"] = forwarder.RrHints.Refused;
+            counters["dataplane_be_hints_suppressed"] = forwarder.BeHints.Suppressed;
+            counters["dataplane_be_hints_refused"] = forwarder.BeHints.Refused;
+        }
+
         counters["dataplane_bus_applied"] = MessagesApplied;
         counters["dataplane_bus_ignored"] = Interlocked.Read(ref _ignored);
         counters["dataplane_kernel_errors"] = Interlocked.Read(ref _kernelErrors);
@@ -221,6 +241,12 @@ public sealed partial class DataPlaneEngine : IDisposable
         if (o.IsMobileNode)
         {
             _updateList = new BindingTable(o.MaxBindings);
+            _correspondentList = new CorrespondentBindingTable(o.MaxBindings);
+        }
+
+        if (o.IsCorrespondent)
+        {
+            _correspondentCache = new CorrespondentBindingTable(o.MaxBindings);
         }
 
         // Subscribe first: whatever is published from now on is applied once the engine runs.
@@ -229,6 +255,12 @@ public sealed partial class DataPlaneEngine : IDisposable
         _kernel = new KernelCooperation(_runner, o.NftTableName, _loggerFactory.CreateLogger<KernelCooperation>());
         _kernel.Start(new MobilityFilter());
         _rules = new PolicyRules(_runner, o.PolicyTable, o.PolicyPriority);
+        if (o.IsCorrespondent)
+        {
+            // Bound home addresses are routed into the TUN in a table of their own, for every packet but ours.
+            _correspondentRules = new PolicyRules(_runner, o.CorrespondentTable, o.CorrespondentPriority);
+            _correspondentRules.AddUnmarked(o.OwnPacketMark);
+        }
 
         var filter = ClassicBpfProgram.Compile(CaptureFilter);
         string? scope = o.IsHomeAgent ? o.ResolvedHomeInterface : o.PortInterfaces()[0];
@@ -252,14 +284,20 @@ public sealed partial class DataPlaneEngine : IDisposable
                 _tun.SetTxQueueLength(TunDevice.DefaultTxQueueLength);
                 _tun.SetUp();
             }
+
+            if (o.IsCorrespondent)
+            {
+                _signallingSender.SetMark(o.OwnPacketMark);
+                _tunnelSender?.SetMark(o.OwnPacketMark);
+            }
         });
 
         SetStaticAddresses();
         RefreshInterfaceAddresses();
 
         _dad = new DuplicateAddressDetector(_time, SendDadProbe, result => _bus.Publish(result, Origin), o.DadRetransTimer, o.DadTransmits);
-        var classifier = new PacketClassifier(_local, _bindingCache, _updateList);
-        _forwarder = new TunnelForwarder(classifier, _counters, _hub, _time, _dad);
+        var classifier = new PacketClassifier(_local, _bindingCache, _updateList, _correspondentList, _correspondentCache);
+        _forwarder = new TunnelForwarder(classifier, _counters, _hub, _time, _dad, m => _bus.Publish(m, Origin));
 
         foreach (var port in _ports.Values)
         {
@@ -309,6 +347,15 @@ public sealed partial class DataPlaneEngine : IDisposable
 
         try
         {
+            _correspondentRules?.RemoveAll();
+        }
+        catch (AggregateException exception)
+        {
+            Log.CleanupFailed(_logger, "correspondent policy rules", exception.InnerExceptions.Count);
+        }
+
+        try
+        {
             _kernel?.Stop();
         }
         catch (AggregateException exception)
@@ -349,6 +396,7 @@ public sealed partial class DataPlaneEngine : IDisposable
 
         _kernel = null;
         _rules = null;
+        _correspondentRules = null;
         _tun = null;
         _tunnelSender = null;
         _signallingSender = null;

@@ -57,6 +57,18 @@ public sealed record DataPlaneEngineOptions
     /// <summary>Mobile node: the priority of the <c>from HoA lookup TABLE</c> rules.</summary>
     public int PolicyPriority { get; init; } = 1000;
 
+    /// <summary>Correspondent: the routing table holding the routes of bound home addresses into the TUN.</summary>
+    public int CorrespondentTable { get; init; } = 1911;
+
+    /// <summary>Correspondent: the priority of the <c>not fwmark MARK lookup TABLE</c> rule.</summary>
+    public int CorrespondentPriority { get; init; } = 1001;
+
+    /// <summary>
+    /// Correspondent: the mark (SO_MARK) on the appliance's own packets, which bypass the correspondent table: the
+    /// Home Test must reach the home address through the home agent, not the TUN (RFC 6275 5.2.5).
+    /// </summary>
+    public int OwnPacketMark { get; init; } = 0x5348;
+
     /// <summary>The network namespace to open sockets and the TUN in (tests, <c>shisa demo</c>); null: the process's own.</summary>
     public string? NetworkNamespace { get; init; }
 
@@ -73,7 +85,10 @@ public sealed record DataPlaneEngineOptions
 
     public bool IsMobileNode => (NodeTypes & (NodeType.MobileNode | NodeType.MobileRouter)) != 0;
 
-    public bool NeedsTunnel => IsHomeAgent || IsMobileNode;
+    public bool IsCorrespondent => (NodeTypes & NodeType.CorrespondentNode) != 0;
+
+    /// <summary>A correspondent needs the TUN too: route-optimized packets to home addresses are read from it.</summary>
+    public bool NeedsTunnel => IsHomeAgent || IsMobileNode || IsCorrespondent;
 
     /// <summary>The home link's interface of a home agent.</summary>
     public string? ResolvedHomeInterface =>

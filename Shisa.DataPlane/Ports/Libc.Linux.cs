@@ -22,6 +22,7 @@ internal static unsafe partial class Libc
     public const int SO_SNDBUF = 7;
     public const int SO_RCVBUF = 8;
     public const int SO_ATTACH_FILTER = 26;
+    public const int SO_MARK = 36;
     public const int SO_RCVBUFFORCE = 33;
     public const int SO_SNDBUFFORCE = 32;
 

@@ -77,6 +77,19 @@ public sealed unsafe class RawIpv6Sender : IPacketSender, IDisposable
         }
     }
 
+    /// <summary>
+    /// Marks everything this socket sends (SO_MARK, needs CAP_NET_ADMIN), so policy rules can tell the appliance's own
+    /// packets from the kernel's (a correspondent routes home addresses into its TUN for every packet but these).
+    /// </summary>
+    public void SetMark(int mark)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Libc.SetInt(_fd, Libc.SOL_SOCKET, Libc.SO_MARK, mark, "setsockopt(SO_MARK)");
+        }
+    }
+
     /// <summary>Failures seen with one errno value (e.g. 71 EPROTO, 101 ENETUNREACH, 90 EMSGSIZE).</summary>
     public long FailuresWith(int errno) => (uint)errno <= MaxErrno ? Volatile.Read(ref _failuresByErrno[errno]) : 0;
 

@@ -21,6 +21,12 @@ public sealed class DataPlaneCounters
     private long _tunWriteErrors;
     private long _tunnelSent;
     private long _tunnelSendFailed;
+    private long _haoSent;
+    private long _haoReceived;
+    private long _rh2Sent;
+    private long _rh2Received;
+    private long _rrHints;
+    private long _beHints;
 
     public long Encapsulated => Interlocked.Read(ref _encapsulated);
 
@@ -35,6 +41,24 @@ public sealed class DataPlaneCounters
     public long TunWritten => Interlocked.Read(ref _tunWritten);
 
     public long TunWriteErrors => Interlocked.Read(ref _tunWriteErrors);
+
+    /// <summary>Mobile node: packets sent from the care-of address with a Home Address option.</summary>
+    public long HomeAddressOptionsSent => Interlocked.Read(ref _haoSent);
+
+    /// <summary>Correspondent: packets with a Home Address option accepted and written into the TUN.</summary>
+    public long HomeAddressOptionsReceived => Interlocked.Read(ref _haoReceived);
+
+    /// <summary>Correspondent: packets sent to a care-of address with a type 2 routing header.</summary>
+    public long RoutingHeadersSent => Interlocked.Read(ref _rh2Sent);
+
+    /// <summary>Mobile node: packets with a type 2 routing header accepted and written into the TUN.</summary>
+    public long RoutingHeadersReceived => Interlocked.Read(ref _rh2Received);
+
+    /// <summary>RrHints published.</summary>
+    public long RrHints => Interlocked.Read(ref _rrHints);
+
+    /// <summary>BeHints published.</summary>
+    public long BeHints => Interlocked.Read(ref _beHints);
 
     public long Drops(DropReason reason) => Interlocked.Read(ref _drops[(int)reason]);
 
@@ -80,6 +104,34 @@ public sealed class DataPlaneCounters
         }
     }
 
+    internal void RouteOptimized(OutboundRouteOptimization kind)
+    {
+        if (kind == OutboundRouteOptimization.HomeAddressOption)
+        {
+            Interlocked.Increment(ref _haoSent);
+        }
+        else if (kind == OutboundRouteOptimization.RoutingHeader)
+        {
+            Interlocked.Increment(ref _rh2Sent);
+        }
+    }
+
+    internal void RouteOptimizedReceived(InboundAction action)
+    {
+        if (action == InboundAction.RouteOptimizedFromHomeAddress)
+        {
+            Interlocked.Increment(ref _haoReceived);
+        }
+        else if (action == InboundAction.RouteOptimizedToHomeAddress)
+        {
+            Interlocked.Increment(ref _rh2Received);
+        }
+    }
+
+    internal void RrHint() => Interlocked.Increment(ref _rrHints);
+
+    internal void BeHint() => Interlocked.Increment(ref _beHints);
+
     internal void NeighborMessage() => Interlocked.Increment(ref _neighborMessages);
 
     internal void TunWrite(int written, int failed)
@@ -117,6 +169,12 @@ public sealed class DataPlaneCounters
             ["dataplane_signalling_tunnelled"] = Interlocked.Read(ref _signallingTunnelled),
             ["dataplane_signalling_unclaimed"] = Interlocked.Read(ref _signallingUnclaimed),
             ["dataplane_neighbor_messages"] = Interlocked.Read(ref _neighborMessages),
+            ["dataplane_ro_hao_sent"] = HomeAddressOptionsSent,
+            ["dataplane_ro_hao_received"] = HomeAddressOptionsReceived,
+            ["dataplane_ro_rh2_sent"] = RoutingHeadersSent,
+            ["dataplane_ro_rh2_received"] = RoutingHeadersReceived,
+            ["dataplane_rr_hints"] = RrHints,
+            ["dataplane_be_hints"] = BeHints,
         };
         for (int i = 0; i < DropNames.Length; i++)
         {

@@ -24,9 +24,15 @@ public enum DropReason : byte
     /// <summary>Does not fit with the outer header (the TUN's MTU normally prevents it).</summary>
     TooBig,
 
-    /// <summary>A Home Address option or type 2 routing header: route optimization is not forwarded yet.</summary>
+    /// <summary>A Home Address option or type 2 routing header this node has no role for (or a type 2 routing header naming no home address of ours).</summary>
     RouteOptimization,
 
     /// <summary>More decapsulated packets in one batch than the TUN batch holds.</summary>
     BatchFull,
+
+    /// <summary>Correspondent: a Home Address option without a binding for it (or from another care-of address), RFC 6275 9.3.1.</summary>
+    HomeAddressWithoutBinding,
+
+    /// <summary>Correspondent: a packet to a bound home address that could not take the type 2 routing header.</summary>
+    RouteOptimizationFailed,
 }

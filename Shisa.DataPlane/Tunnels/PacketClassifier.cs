@@ -26,6 +26,40 @@ public enum InboundAction : byte
 
     /// <summary>Dropped; see the reason.</summary>
     Drop,
+
+    /// <summary>
+    /// Mobile node: route-optimized traffic from a correspondent, to a care-of address with a type 2 routing header
+    /// naming our home address (RFC 6275 11.3.3): process the header and write the packet into the TUN.
+    /// </summary>
+    RouteOptimizedToHomeAddress,
+
+    /// <summary>
+    /// Correspondent: a packet with a Home Address option whose binding names its source as the care-of address (RFC
+    /// 6275 9.3.1): swap the addresses back and write the packet into the TUN.
+    /// </summary>
+    RouteOptimizedFromHomeAddress,
+
+    /// <summary>
+    /// Correspondent: a Home Address option without a binding for it: dropped, and a Binding Error with status 1 is
+    /// asked for (RFC 6275 9.3.1, 9.3.3).
+    /// </summary>
+    BindingError,
+}
+
+/// <summary>What <see cref="PacketClassifier.TryRouteOptimize"/> did with a packet read from the TUN.</summary>
+public enum OutboundRouteOptimization : byte
+{
+    /// <summary>No route optimization binding applies: the packet takes the tunnel (or is dropped) as before.</summary>
+    None,
+
+    /// <summary>Mobile node: sent from the care-of address with a Home Address option (RFC 6275 11.3.1).</summary>
+    HomeAddressOption,
+
+    /// <summary>Correspondent: sent to the care-of address with a type 2 routing header (RFC 6275 9.3.2).</summary>
+    RoutingHeader,
+
+    /// <summary>A binding applies but the packet could not be rewritten (it does not parse, or does not fit): dropped.</summary>
+    Failed,
 }
 
 /// <summary>The verdict on one received packet; offsets are relative to the packet given.</summary>
@@ -54,16 +88,27 @@ public sealed class PacketClassifier
     private readonly LocalAddressSet _local;
     private readonly BindingTable? _cache;
     private readonly BindingTable? _updateList;
+    private readonly CorrespondentBindingTable? _correspondentList;
+    private readonly CorrespondentBindingTable? _correspondentCache;
 
     /// <param name="local">This node's addresses.</param>
     /// <param name="bindingCache">The home agent's tunnels (null when not a home agent).</param>
     /// <param name="bindingUpdateList">The mobile node's or router's tunnels (null when neither).</param>
-    public PacketClassifier(LocalAddressSet local, BindingTable? bindingCache, BindingTable? bindingUpdateList)
+    /// <param name="correspondentList">Mobile node: its route optimization bindings with correspondents (null: none).</param>
+    /// <param name="correspondentCache">Correspondent: the bindings mobile nodes made with it (null when not a correspondent).</param>
+    public PacketClassifier(
+        LocalAddressSet local,
+        BindingTable? bindingCache,
+        BindingTable? bindingUpdateList,
+        CorrespondentBindingTable? correspondentList = null,
+        CorrespondentBindingTable? correspondentCache = null)
     {
         ArgumentNullException.ThrowIfNull(local);
         _local = local;
         _cache = bindingCache;
         _updateList = bindingUpdateList;
+        _correspondentList = correspondentList;
+        _correspondentCache = correspondentCache;
     }
 
     /// <summary>Classifies an IPv6 packet (no link-layer header) received on a physical interface.</summary>
@@ -97,14 +142,75 @@ public sealed class PacketClassifier
                     return new InboundVerdict(InboundAction.Neighbor, SignallingKinds.None, 0, parsed.Bytes.Length, default);
                 }
 
-                return HasRouteOptimization(parsed) ? InboundVerdict.Dropped(DropReason.RouteOptimization) : InboundVerdict.Ignore;
+                return ClassifyRouteOptimized(parsed);
 
             case IpProtocol.Ipv6:
                 return ClassifyTunnelled(parsed);
 
             default:
-                return HasRouteOptimization(parsed) ? InboundVerdict.Dropped(DropReason.RouteOptimization) : InboundVerdict.Ignore;
+                return ClassifyRouteOptimized(parsed);
         }
+    }
+
+    /// <summary>
+    /// The outbound side of route optimization, for a packet read from the TUN: a mobile node's packet from its home
+    /// address to a correspondent it is bound with leaves from the care-of address with a Home Address option (but
+    /// never a Mobility Header message: the HoTI must take the tunnel, RFC 6275 5.2.5); a correspondent's packet to a
+    /// home address bound with it leaves to the care-of address with a type 2 routing header. Written into
+    /// <paramref name="destination"/> (24 octets more); <see cref="OutboundRouteOptimization.None"/> when no binding applies.
+    /// </summary>
+    public OutboundRouteOptimization TryRouteOptimize(ReadOnlySpan<byte> packet, Span<byte> destination, out int bytesWritten)
+    {
+        bytesWritten = 0;
+        if (packet.Length < Ipv6Header.Length || (packet[0] >> 4) != Ipv6Header.Version6)
+        {
+            return OutboundRouteOptimization.None;
+        }
+
+        var source = AddressKey.From(packet.Slice(Ipv6Header.SourceOffset, 16));
+        var target = AddressKey.From(packet.Slice(Ipv6Header.DestinationOffset, 16));
+        if (_correspondentList is { Count: > 0 } list && list.TryFind(target, source, out var bound))
+        {
+            if (!Ipv6Packet.TryParse(packet, out var parsed) || parsed.UpperLayerProtocol == IpProtocol.Mobility)
+            {
+                return OutboundRouteOptimization.None;
+            }
+
+            return HomeAddressOption.TryInsert(packet, bound.CareOfAddressBytes, destination, out bytesWritten)
+                ? OutboundRouteOptimization.HomeAddressOption
+                : OutboundRouteOptimization.None; // the tunnel still works
+        }
+
+        if (_correspondentCache is { Count: > 0 } cache && cache.TryFind(source, target, out var binding))
+        {
+            return RouteOptimizationRewriter.TryInsertType2RoutingHeader(packet, binding.CareOfAddressBytes, destination, out bytesWritten)
+                ? OutboundRouteOptimization.RoutingHeader
+                : OutboundRouteOptimization.Failed;
+        }
+
+        return OutboundRouteOptimization.None;
+    }
+
+    /// <summary>
+    /// Mobile node: true when <paramref name="inner"/>, just decapsulated, is a correspondent's packet to one of our home
+    /// addresses with no route optimization binding yet (SHISA's RR hint): the peer is its source. Not for the home
+    /// agent's own packets, nor for a mobile network's nodes (they have no binding of their own to make).
+    /// </summary>
+    public bool ShouldHintReturnRoutability(ReadOnlySpan<byte> inner, out UInt128 peer)
+    {
+        peer = default;
+        if (_updateList is null || _correspondentList is null || inner.Length < Ipv6Header.Length)
+        {
+            return false;
+        }
+
+        var source = inner.Slice(Ipv6Header.SourceOffset, 16);
+        var home = AddressKey.From(inner.Slice(Ipv6Header.DestinationOffset, 16));
+        peer = AddressKey.From(source);
+        return _updateList.TryGetByHomeAddress(home, out var registration)
+            && registration.RemoteEndpoint != peer
+            && Ipv6Address.IsRoutableUnicast(source)
+            && !_correspondentList.TryFind(peer, home, out _);
     }
 
     /// <summary>
@@ -174,6 +280,34 @@ public sealed class PacketClassifier
     private const byte RouterAdvertisement = 134;
 
     private static bool HasRouteOptimization(in Ipv6Packet packet) => packet.HasHomeAddress || packet.HasType2RoutingHeader;
+
+    /// <summary>A data packet for us: route-optimized (RFC 6275 9.3.1, 11.3.3), else the kernel's.</summary>
+    private InboundVerdict ClassifyRouteOptimized(in Ipv6Packet packet)
+    {
+        if (packet.HasType2RoutingHeader)
+        {
+            // 11.3.3: the routing header's address must be one of our home addresses.
+            return _updateList is not null && _updateList.TryGetByHomeAddress(AddressKey.From(packet.RoutingHomeAddress), out _)
+                ? new InboundVerdict(InboundAction.RouteOptimizedToHomeAddress, SignallingKinds.None, 0, packet.Bytes.Length, default)
+                : InboundVerdict.Dropped(DropReason.RouteOptimization);
+        }
+
+        if (packet.HasHomeAddress)
+        {
+            if (_correspondentCache is null)
+            {
+                return InboundVerdict.Dropped(DropReason.RouteOptimization);
+            }
+
+            // 9.3.1: accepted only with a binding of that home address to this very care-of address.
+            return _correspondentCache.TryFind(AddressKey.From(packet.Header.Destination), AddressKey.From(packet.HomeAddress), out var binding)
+                && binding.CareOfAddress == AddressKey.From(packet.Header.Source)
+                ? new InboundVerdict(InboundAction.RouteOptimizedFromHomeAddress, SignallingKinds.None, 0, packet.Bytes.Length, default)
+                : new InboundVerdict(InboundAction.BindingError, SignallingKinds.None, 0, packet.Bytes.Length, DropReason.HomeAddressWithoutBinding);
+        }
+
+        return InboundVerdict.Ignore;
+    }
 
     private InboundVerdict ClassifyTunnelled(in Ipv6Packet outer)
     {

@@ -41,9 +41,22 @@ public sealed class PolicyRules
         }
     }
 
-    public void Add(Prefix from)
+    public void Add(Prefix from) => Add(Selector(from));
+
+    /// <summary>
+    /// <c>ip -6 rule add not fwmark MARK lookup TABLE priority P</c>: everything but what the appliance marks itself
+    /// takes the table (a correspondent's routes of bound home addresses into the TUN); what the table has no route
+    /// for goes on to the next rules.
+    /// </summary>
+    public void AddUnmarked(int mark) => Add(
+    [
+        "not", "fwmark", mark.ToString(CultureInfo.InvariantCulture),
+        "lookup", Table.ToString(CultureInfo.InvariantCulture),
+        "priority", Priority.ToString(CultureInfo.InvariantCulture),
+    ]);
+
+    private void Add(string[] selector)
     {
-        var selector = Selector(from);
         lock (_lock)
         {
             if (_installed.Any(s => s.SequenceEqual(selector)))

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
+using Shisa.DataPlane.Bindings;
+using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Neighbors;
 using Shisa.DataPlane.Ports;
 using Shisa.DataPlane.Signalling;
@@ -13,6 +15,9 @@ namespace Shisa.DataPlane.Tunnels;
 /// neighbor messages for duplicate address detection, and decapsulated packets for the TUN; packets the kernel
 /// routed into the TUN are encapsulated into a send batch. Nothing is allocated per data packet: batches are
 /// the caller's and reused, lookups use <see cref="UInt128"/> keys. Signalling is copied (it outlives the batch).
+/// Route optimization (RFC 6275 9.3, 11.3) takes the same two paths: packets with a type 2 routing header or Home
+/// Address option are rewritten into the TUN batch, the TUN's packets of a bound correspondent into the send batch;
+/// and a few hints go to the bus (RrHint, BeHint), rate-limited per peer so a flood allocates nothing.
 /// </summary>
 public sealed class TunnelForwarder
 {
@@ -24,8 +29,25 @@ public sealed class TunnelForwarder
     private readonly SignallingHub _hub;
     private readonly TimeProvider _time;
     private readonly DuplicateAddressDetector? _dad;
+    private readonly Action<MobilityMessage>? _publish;
 
-    public TunnelForwarder(PacketClassifier classifier, DataPlaneCounters counters, SignallingHub hub, TimeProvider time, DuplicateAddressDetector? dad = null)
+    /// <summary>Seconds between two RrHints about one correspondent.</summary>
+    public static readonly TimeSpan RrHintInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>Seconds between two BeHints about one source (RFC 6275 9.3.3: Binding Errors are rate-limited).</summary>
+    public static readonly TimeSpan BeHintInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Peers the hint limiters remember at most.</summary>
+    public const int HintPeers = 1024;
+
+    /// <param name="publish">Where the hints go (the mobility bus); null: none are published.</param>
+    public TunnelForwarder(
+        PacketClassifier classifier,
+        DataPlaneCounters counters,
+        SignallingHub hub,
+        TimeProvider time,
+        DuplicateAddressDetector? dad = null,
+        Action<MobilityMessage>? publish = null)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentNullException.ThrowIfNull(counters);
@@ -36,9 +58,18 @@ public sealed class TunnelForwarder
         _hub = hub;
         _time = time;
         _dad = dad;
+        _publish = publish;
+        RrHints = new HintRateLimiter(time, RrHintInterval, HintPeers);
+        BeHints = new HintRateLimiter(time, BeHintInterval, HintPeers);
     }
 
     public DataPlaneCounters Counters => _counters;
+
+    /// <summary>The RrHint limiter (its counters go to the status page).</summary>
+    public HintRateLimiter RrHints { get; }
+
+    /// <summary>The BeHint limiter.</summary>
+    public HintRateLimiter BeHints { get; }
 
     /// <summary>
     /// Handles the frames <paramref name="received"/> on <paramref name="port"/>; decapsulated inner packets are
@@ -71,7 +102,7 @@ public sealed class TunnelForwarder
 
     /// <summary>
     /// Encapsulates the packets read from the TUN (<paramref name="fromTun"/>) into <paramref name="toTunnel"/>,
-    /// which the caller sends and clears. Returns how many were added.
+    /// which the caller sends and clears, or rewrites them for route optimization. Returns how many were added.
     /// </summary>
     public int ProcessFromTun(PacketBatch fromTun, PacketBatch toTunnel)
     {
@@ -84,6 +115,21 @@ public sealed class TunnelForwarder
             if (slot.IsEmpty)
             {
                 _counters.Drop(DropReason.BatchFull);
+                continue;
+            }
+
+            var optimized = _classifier.TryRouteOptimize(fromTun[i], slot, out int length);
+            if (optimized is OutboundRouteOptimization.HomeAddressOption or OutboundRouteOptimization.RoutingHeader)
+            {
+                toTunnel.Commit(length);
+                _counters.RouteOptimized(optimized);
+                added++;
+                continue;
+            }
+
+            if (optimized == OutboundRouteOptimization.Failed)
+            {
+                _counters.Drop(DropReason.RouteOptimizationFailed);
                 continue;
             }
 
@@ -137,9 +183,17 @@ public sealed class TunnelForwarder
                 return;
 
             case InboundAction.Decapsulate:
-                if (toTun.TryAdd(packet.Slice(verdict.InnerOffset, verdict.InnerLength)))
+                var inner = packet.Slice(verdict.InnerOffset, verdict.InnerLength);
+                if (toTun.TryAdd(inner))
                 {
                     _counters.Decapsulation(verdict.InnerLength);
+                    if (_publish is not null && _classifier.ShouldHintReturnRoutability(inner, out var peer) && RrHints.TryAcquire(peer))
+                    {
+                        _publish(new RrHint(
+                            new IPAddress(inner.Slice(Ipv6Header.DestinationOffset, 16)),
+                            AddressKey.ToAddress(peer)));
+                        _counters.RrHint();
+                    }
                 }
                 else
                 {
@@ -147,7 +201,50 @@ public sealed class TunnelForwarder
                 }
 
                 return;
+
+            case InboundAction.RouteOptimizedToHomeAddress or InboundAction.RouteOptimizedFromHomeAddress:
+                AcceptRouteOptimized(verdict.Action, packet, toTun);
+                return;
+
+            case InboundAction.BindingError:
+                _counters.Drop(verdict.Reason);
+                if (_publish is not null && Ipv6Packet.TryParse(packet, out var offending)
+                    && BeHints.TryAcquire(AddressKey.From(offending.Header.Source)))
+                {
+                    _publish(new BeHint(
+                        BindingErrorStatus.UnknownBindingForHomeAddressOption,
+                        new IPAddress(offending.Header.Source),
+                        new IPAddress(offending.Header.Destination),
+                        new IPAddress(offending.HomeAddress)));
+                    _counters.BeHint();
+                }
+
+                return;
         }
+    }
+
+    /// <summary>RFC 6275 9.3.1 (correspondent) and 11.3.3 (mobile node): the rewritten packet into the TUN.</summary>
+    private void AcceptRouteOptimized(InboundAction action, ReadOnlySpan<byte> packet, PacketBatch toTun)
+    {
+        var slot = toTun.GetNextSlot();
+        if (slot.IsEmpty)
+        {
+            _counters.Drop(DropReason.BatchFull);
+            return;
+        }
+
+        int written = 0;
+        bool ok = Ipv6Packet.TryParse(packet, out var parsed) && (action == InboundAction.RouteOptimizedToHomeAddress
+            ? RouteOptimizationRewriter.TryProcessType2RoutingHeader(parsed, slot, out written)
+            : RouteOptimizationRewriter.TryProcessHomeAddressOption(parsed, slot, out written));
+        if (!ok)
+        {
+            _counters.Drop(DropReason.Malformed);
+            return;
+        }
+
+        toTun.Commit(written);
+        _counters.RouteOptimizedReceived(action);
     }
 
     private void Deliver(IPacketPort port, ReadOnlySpan<byte> packet, SignallingKinds kind, IPAddress? tunnelSource, IPAddress? tunnelDestination)

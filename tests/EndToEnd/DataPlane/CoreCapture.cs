@@ -4,8 +4,12 @@ using Shisa.DataPlane.Ports;
 
 namespace Shisa.EndToEnd.Tests.DataPlane;
 
-/// <summary>An IPv6 packet seen on a link: its outer addresses, next header and (for ICMPv6) type.</summary>
-internal sealed record CapturedPacket(IPAddress Source, IPAddress Destination, byte NextHeader, byte IcmpType);
+/// <summary>
+/// An IPv6 packet seen on a link: its outer addresses, next header (the first extension header's type when there is
+/// one, e.g. 60 for a Home Address option, 43 for a type 2 routing header) and (for ICMPv6) type; for IPv6-in-IPv6,
+/// the inner packet's next header and destination.
+/// </summary>
+internal sealed record CapturedPacket(IPAddress Source, IPAddress Destination, byte NextHeader, byte IcmpType, byte InnerNextHeader = 0, IPAddress? InnerDestination = null);
 
 /// <summary>Captures both directions of one interface in a namespace on a thread of its own, until stopped.</summary>
 internal sealed class CoreCapture : IDisposable
@@ -58,11 +62,14 @@ internal sealed class CoreCapture : IDisposable
                     continue;
                 }
 
+                bool tunnelled = frame[20] == 41 && frame.Length >= 94;
                 var packet = new CapturedPacket(
                     new IPAddress(frame.Slice(22, 16)),
                     new IPAddress(frame.Slice(38, 16)),
                     frame[20],
-                    frame.Length > 54 ? frame[54] : (byte)0);
+                    frame.Length > 54 ? frame[54] : (byte)0,
+                    tunnelled ? frame[60] : (byte)0,
+                    tunnelled ? new IPAddress(frame.Slice(78, 16)) : null);
                 lock (_packets)
                 {
                     _packets.Add(packet);
