@@ -68,6 +68,11 @@ internal static class ShisaCli
             .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
             .AddFilter("Microsoft.Hosting", LogLevel.Warning)
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
+        if (SignalIgnoredAtStart(1))
+        {
+            error.WriteLine("shisa: SIGHUP was ignored when this process started (nohup?): a profile reload by SIGHUP will not work");
+        }
+
         Action? reload = null;
         using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
@@ -76,6 +81,28 @@ internal static class ShisaCli
         });
         return WithSignals(ct => ApplianceRunner.RunAsync(profile, ModuleCatalog.CreateBuiltIn(), Hosting.DataPlaneFactory.CreateSender, loggerFactory, error, ct,
             dataPlane: Hosting.DataPlaneFactory.CreateEngine, profilePath: profileFile.ToString(), onReloadRequest: request => reload = request));
+    }
+
+    /// <summary>True when the process started with <paramref name="signal"/> ignored (SigIgn of /proc/self/status).</summary>
+    internal static bool SignalIgnoredAtStart(int signal)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("SigIgn:", StringComparison.Ordinal)
+                    && ulong.TryParse(line.AsSpan(7).Trim(), System.Globalization.NumberStyles.HexNumber, null, out ulong mask))
+                {
+                    return (mask & (1UL << (signal - 1))) != 0;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Not Linux, or /proc not mounted: assume the default disposition.
+        }
+
+        return false;
     }
 
     /// <summary>Runs until the work ends or SIGINT/SIGTERM asks it to stop.</summary>

@@ -202,6 +202,7 @@ public static class PluginLoader
 
     // Everything is checked before the catalog changes, so a refused plugin leaves it as it was.
     [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Plugin types are never trimmed: they come from assemblies loaded at run time.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2062", Justification = "Plugin module types come from assemblies loaded at run time, which trimming never sees; the loader refuses plugins where dynamic code is unsupported, and a plugin module must have a public parameterless constructor (checked when it is found).")]
     private static List<(LoadedPlugin Plugin, PluginModule Module, Action<IServiceCollection, Profile> Register)> PlanEntries(ModuleCatalog catalog, List<LoadedPlugin> plugins)
     {
         var entries = new List<(LoadedPlugin, PluginModule, Action<IServiceCollection, Profile>)>();

@@ -57,7 +57,9 @@ public sealed class ApplianceInstance : IDisposable
         var path = Path.Combine(topology.Names.ScratchDirectory, name + ".toml");
         File.WriteAllText(path, profile);
         var shisa = Path.Combine(AppContext.BaseDirectory, "shisa.dll");
-        var process = topology.Start(ns, "dotnet", shisa, "run", "--profile", path);
+        // As systemd would: SIGHUP at its default disposition even when the test run itself ignores it (nohup),
+        // since .NET never delivers a signal the process was started ignoring.
+        var process = topology.Start(ns, "env", "--default-signal=HUP", "dotnet", shisa, "run", "--profile", path);
         return new ApplianceInstance(ns, path, process, statusPort);
     }
 

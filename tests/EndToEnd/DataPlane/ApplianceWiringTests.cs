@@ -60,8 +60,10 @@ public class ApplianceWiringTests
         Assert.That(probe.EngineRunningAtStart, Is.True, "the engine runs before the modules start");
         Assert.That(probe.GotEngineHub && probe.GotEngineSender, Is.True, "the modules get the engine's hub and sender");
 
-        await DataPlaneEngineTests.WaitUntilAsync(() => engine!.BindingCache!.Count == 1, TimeSpan.FromSeconds(10));
-        Assert.That(Host.Run("ip", "-n", topology.Ha, "-6", "route", "show", "2001:db8:1::100").StandardOutput, Does.Contain("dev shisa0"));
+        // The engine fills its table first and installs the route right after: wait for the route itself.
+        static bool Routed(string ns) => Host.Run("ip", "-n", ns, "-6", "route", "show", "2001:db8:1::100").StandardOutput.Contains("dev shisa0", StringComparison.Ordinal);
+        await DataPlaneEngineTests.WaitUntilAsync(() => engine!.BindingCache!.Count == 1 && Routed(topology.Ha), TimeSpan.FromSeconds(10));
+        Assert.That(Routed(topology.Ha), Is.True, "route of the home address into the TUN");
 
         using (var http = new HttpClient())
         {
