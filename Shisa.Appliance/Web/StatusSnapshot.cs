@@ -31,7 +31,8 @@ public sealed record BindingUpdateListStatus(
     string CareOfAddress,
     string State,
     int Sequence,
-    long LifetimeRemainingS);
+    long LifetimeRemainingS,
+    IReadOnlyList<string> Prefixes);
 
 /// <summary>One bus message as the event feed and <c>shisa monitor</c> show it.</summary>
 public sealed record BusEvent(long Sequence, DateTimeOffset Time, string Type, string Summary);
