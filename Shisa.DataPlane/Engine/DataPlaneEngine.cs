@@ -65,6 +65,7 @@ public sealed partial class DataPlaneEngine : IDisposable
     private MobilitySubscription? _subscription;
     private Task? _consumer;
     private ITimer? _refreshTimer;
+    private string? _homeLinkInterface;
     private long _applied;
     private long _ignored;
     private long _kernelErrors;
@@ -337,6 +338,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         _tunnelSender?.Dispose();
         _signallingSender?.Dispose();
         _installedHomeAddresses.Clear();
+        _homeLinkInterface = null;
         lock (_ports)
         {
             _ports.Clear();

@@ -116,6 +116,54 @@ public sealed partial class KernelCooperation : IDisposable
         Undo($"proxy {address} dev {device}");
     }
 
+    /// <summary>
+    /// <c>ip -6 addr replace ADDRESS/LENGTH dev DEVICE nodad</c> (a mobile node's home address on the interface
+    /// attached to the home link, which the home agent defended until now: no DAD), removed again on stop.
+    /// </summary>
+    public void AddAddress(IPAddress address, int prefixLength, string device)
+    {
+        CheckIpv6(address);
+        CheckName(device, nameof(device));
+        ArgumentOutOfRangeException.ThrowIfNegative(prefixLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, 128);
+        string text = $"{address}/{prefixLength.ToString(CultureInfo.InvariantCulture)}";
+        lock (_lock)
+        {
+            _runner.RunChecked("ip", ["-6", "addr", "replace", text, "dev", device, "nodad"]);
+            Record($"address {text} dev {device}", () => _runner.RunChecked("ip", ["-6", "addr", "del", text, "dev", device]));
+        }
+    }
+
+    public void RemoveAddress(IPAddress address, int prefixLength, string device)
+    {
+        CheckIpv6(address);
+        Undo($"address {address}/{prefixLength.ToString(CultureInfo.InvariantCulture)} dev {device}");
+    }
+
+    /// <summary>Whether <see cref="AddAddress"/> put this address on this device and it is there still.</summary>
+    public bool HasAddress(IPAddress address, int prefixLength, string device)
+    {
+        string description = $"address {address}/{prefixLength.ToString(CultureInfo.InvariantCulture)} dev {device}";
+        lock (_lock)
+        {
+            return _installed.Any(i => i.Description == description);
+        }
+    }
+
+    /// <summary>
+    /// Forgets what router advertisements taught the kernel on a link that is gone: the autoconfigured (dynamic)
+    /// global addresses and the routes learnt from them (<c>proto ra</c>: default routers, on-link prefixes).
+    /// Left alone, the kernel keeps them for their lifetimes and goes on using the old default router and care-of
+    /// address on the next link. The next link's advertisements install its own. Nothing to undo on stop.
+    /// </summary>
+    public void ForgetLink(string device)
+    {
+        CheckName(device, nameof(device));
+        _runner.RunChecked("ip", ["-6", "route", "flush", "dev", device, "proto", "ra"]);
+        _runner.RunChecked("ip", ["-6", "addr", "flush", "dev", device, "scope", "global", "dynamic"]);
+        LogLinkForgotten(_logger, device);
+    }
+
     /// <summary>Sets a sysctl (slash or dot form); the old value is restored on stop.</summary>
     public void SetSysctl(string key, string value)
     {
@@ -289,6 +337,9 @@ public sealed partial class KernelCooperation : IDisposable
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Could not remove {Item}: {Error}")]
     private static partial void LogRemoveFailed(ILogger logger, string item, string error);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Link of {Device} gone: flushed its autoconfigured addresses and router advertisement routes")]
+    private static partial void LogLinkForgotten(ILogger logger, string device);
 
     private sealed record Installed(string Description, Action Undo);
 }
