@@ -32,6 +32,7 @@ public sealed partial class DataPlaneEngine
             }
 
             Interlocked.Increment(ref _applied);
+            SignalApplied();
         }
     }
 
