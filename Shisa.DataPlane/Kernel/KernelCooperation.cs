@@ -152,15 +152,30 @@ public sealed partial class KernelCooperation : IDisposable
 
     /// <summary>
     /// Forgets what router advertisements taught the kernel on a link that is gone: the autoconfigured (dynamic)
-    /// global addresses and the routes learnt from them (<c>proto ra</c>: default routers, on-link prefixes).
-    /// Left alone, the kernel keeps them for their lifetimes and goes on using the old default router and care-of
-    /// address on the next link. The next link's advertisements install its own. Nothing to undo on stop.
+    /// global addresses and the routes learnt from them, which all carry an expiry (default routers,
+    /// <c>proto ra</c>; on-link prefixes, <c>proto kernel</c> with <c>expires</c>). Left alone, the kernel keeps
+    /// them for their lifetimes and goes on using the old default router, care-of address and on-link prefix (the
+    /// home prefix, after a visit home: the home agent then looks on-link) on the next link. The next link's
+    /// advertisements install their own. Nothing to undo on stop.
     /// </summary>
     public void ForgetLink(string device)
     {
         CheckName(device, nameof(device));
-        _runner.RunChecked("ip", ["-6", "route", "flush", "dev", device, "proto", "ra"]);
         _runner.RunChecked("ip", ["-6", "addr", "flush", "dev", device, "scope", "global", "dynamic"]);
+        string routes = _runner.RunChecked("ip", ["-6", "route", "show", "dev", device]).StandardOutput;
+        foreach (string line in routes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (!(words.Contains("expires") || line.Contains("proto ra", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            // "default via fe80::1 proto ra metric 1024 expires 2sec ..." or "2001:db8:a1::/64 proto kernel ... expires 119sec"
+            string[] selector = words.Length > 2 && words[1] == "via" ? [words[0], "via", words[2]] : [words[0]];
+            _ = _runner.Run("ip", ["-6", "route", "del", .. selector, "dev", device]); // gone already: fine
+        }
+
         LogLinkForgotten(_logger, device);
     }
 
