@@ -121,6 +121,25 @@ internal sealed class MobilitySession : IDisposable
         return outbound && inbound;
     }
 
+    /// <summary>Kernel state and appliance output of ha and mn, for failure messages.</summary>
+    public string Diagnostics()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (name, ns, instance) in (ValueTuple<string, string, ApplianceInstance?>[])[("ha", Topology.Ha, HomeAgent), ("mn", Topology.Mn, MobileNode)])
+        {
+            text.AppendLine($"==== {name}");
+            foreach (string[] command in (string[][])[["ip", "-6", "addr"], ["ip", "-6", "route", "show", "table", "all"], ["ip", "-6", "rule"], ["ip", "-6", "neigh"], ["ip", "-6", "neigh", "show", "proxy"], ["nft", "list", "ruleset"]])
+            {
+                var result = Host.TryExec(ns, command[0], command[1..]);
+                text.AppendLine($"# {string.Join(' ', command)}\n{result.StandardOutput}{result.StandardError}");
+            }
+
+            text.AppendLine(instance?.Output);
+        }
+
+        return text.ToString();
+    }
+
     public void Dispose()
     {
         try
