@@ -32,6 +32,7 @@ public sealed partial class DataPlaneEngine
             }
 
             Interlocked.Increment(ref _applied);
+            SignalApplied();
         }
     }
 
@@ -79,15 +80,7 @@ public sealed partial class DataPlaneEngine
                 _dad?.Handle(dad);
                 break;
             case MovementInfo movement:
-                if (movement.CareOfAddress is { } coa && movement.Command == MovementCommand.NewCareOfAddress)
-                {
-                    _local.Add("movement", coa);
-                }
-                else if (movement.CareOfAddress is { } old && movement.Command == MovementCommand.CareOfAddressRemoved)
-                {
-                    _local.Remove("movement", old);
-                }
-
+                OnMovement(movement);
                 RefreshInterfaceAddresses();
                 break;
             default:
@@ -96,6 +89,62 @@ public sealed partial class DataPlaneEngine
                 break;
         }
     }
+
+    private void OnMovement(MovementInfo movement)
+    {
+        switch (movement.Command)
+        {
+            case MovementCommand.NewCareOfAddress when movement.CareOfAddress is { } careOf:
+                _local.Add("movement", careOf);
+                LeaveHomeLink();
+                break;
+            case MovementCommand.CareOfAddressRemoved when movement.CareOfAddress is { } old:
+                _local.Remove("movement", old);
+                break;
+            case MovementCommand.ReturnedHome:
+                ArriveOnHomeLink(movement.InterfaceName);
+                break;
+            case MovementCommand.Scan when IsEgress(movement.InterfaceName):
+                // The link is gone: the home address leaves it, and so does what its advertisements taught the kernel.
+                LeaveHomeLink();
+                _kernel!.ForgetLink(movement.InterfaceName);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// RFC 6275 11.5.5: back on the home link the mobile node uses its home address there again (no DAD: the home
+    /// agent defended it until the deregistration). The binding update list's removal takes it off the TUN.
+    /// </summary>
+    private void ArriveOnHomeLink(string interfaceName)
+    {
+        if (_options.HomeAddress is not { } homeAddress || !IsEgress(interfaceName))
+        {
+            return;
+        }
+
+        if (_homeLinkInterface is { } previous && previous != interfaceName)
+        {
+            LeaveHomeLink();
+        }
+
+        _kernel!.AddAddress(homeAddress, 128, interfaceName);
+        _homeLinkInterface = interfaceName;
+        Log.HomeAddressAtHome(_logger, homeAddress, interfaceName);
+    }
+
+    private void LeaveHomeLink()
+    {
+        if (_homeLinkInterface is not { } interfaceName || _options.HomeAddress is not { } homeAddress)
+        {
+            return;
+        }
+
+        _homeLinkInterface = null;
+        TryUndo(() => _kernel!.RemoveAddress(homeAddress, 128, interfaceName));
+    }
+
+    private bool IsEgress(string interfaceName) => _options.IsMobileNode && _options.PortInterfaces().Contains(interfaceName);
 
     private void AddCacheEntry(BindingCacheEntry entry)
     {
