@@ -167,7 +167,19 @@ public sealed partial class DataPlaneEngine
         Log.BindingSet(_logger, "binding cache", binding.ToString());
     }
 
-    /// <summary>RFC 6275 10.4.1: route the home address and prefixes into the TUN, defend the home address on the home link.</summary>
+    /// <summary>
+    /// The metric of a mobile network prefix's route via the mobile router's home address on the home link, behind
+    /// the tunnel route (the kernel's default metric, 1024): RFC 3963 leaves the routing of a mobile network whose
+    /// router is at home to ordinary routing (a static route or a routing protocol, section 8), and the prefix table
+    /// (6.1.2) names the router's home address. So once a prefix was granted, the home agent keeps routing it to the
+    /// home address on the home link; while the router is away, its binding's tunnel route wins.
+    /// </summary>
+    private const int HomeLinkPrefixMetric = 2048;
+
+    /// <summary>
+    /// RFC 6275 10.4.1: route the home address and prefixes into the TUN, defend the home address on the home link;
+    /// RFC 3963: the prefixes also via the home address on the home link, behind the tunnel (<see cref="HomeLinkPrefixMetric"/>).
+    /// </summary>
     private void InstallHomeAgentBinding(TunnelBinding binding, TunnelBinding? previous)
     {
         var kernel = _kernel!;
@@ -183,6 +195,10 @@ public sealed partial class DataPlaneEngine
             if (previous is null || !previous.MobileNetworkPrefixes.Contains(prefix))
             {
                 kernel.AddRoute(Network(prefix), tun);
+                if (_options.ResolvedHomeInterface is { } homeLink)
+                {
+                    kernel.AddRoute(Network(prefix), homeLink, metric: HomeLinkPrefixMetric, via: homeAddress);
+                }
             }
         }
 
@@ -203,6 +219,13 @@ public sealed partial class DataPlaneEngine
             if (next is null || !next.MobileNetworkPrefixes.Contains(prefix))
             {
                 TryUndo(() => kernel.RemoveRoute(Network(prefix), tun));
+            }
+
+            // The route via the home address on the home link stays when the binding goes: the router is back home
+            // (or gone, and neighbor discovery says so). Only a prefix the next binding no longer carries loses it.
+            if (next is not null && !next.MobileNetworkPrefixes.Contains(prefix) && _options.ResolvedHomeInterface is { } homeLink)
+            {
+                TryUndo(() => kernel.RemoveRoute(Network(prefix), homeLink, metric: HomeLinkPrefixMetric, via: AddressKey.ToAddress(binding.HomeAddress)));
             }
         }
 

@@ -70,11 +70,11 @@ public sealed partial class KernelCooperation : IDisposable
 
     public void RemoveIntercepted(IPNetwork destination) => ChangeIntercepted("delete", destination);
 
-    /// <summary><c>ip -6 route replace PREFIX dev DEVICE [table T] [metric M]</c>, removed again on stop.</summary>
-    public void AddRoute(IPNetwork prefix, string device, int? table = null, int? metric = null)
+    /// <summary><c>ip -6 route replace PREFIX [via GATEWAY] dev DEVICE [table T] [metric M]</c>, removed again on stop.</summary>
+    public void AddRoute(IPNetwork prefix, string device, int? table = null, int? metric = null, IPAddress? via = null)
     {
         CheckName(device, nameof(device));
-        var selector = RouteSelector(prefix, device, table, metric);
+        var selector = RouteSelector(prefix, device, table, metric, via);
         string description = $"route {string.Join(' ', selector)}";
         lock (_lock)
         {
@@ -83,10 +83,10 @@ public sealed partial class KernelCooperation : IDisposable
         }
     }
 
-    public void RemoveRoute(IPNetwork prefix, string device, int? table = null, int? metric = null)
+    public void RemoveRoute(IPNetwork prefix, string device, int? table = null, int? metric = null, IPAddress? via = null)
     {
         CheckName(device, nameof(device));
-        var selector = RouteSelector(prefix, device, table, metric);
+        var selector = RouteSelector(prefix, device, table, metric, via);
         Undo($"route {string.Join(' ', selector)}");
     }
 
@@ -282,9 +282,18 @@ public sealed partial class KernelCooperation : IDisposable
         }
     }
 
-    private static string[] RouteSelector(IPNetwork prefix, string device, int? table, int? metric)
+    private static string[] RouteSelector(IPNetwork prefix, string device, int? table, int? metric, IPAddress? via)
     {
-        List<string> selector = [MobilityFilter.Format(prefix), "dev", device];
+        List<string> selector = [MobilityFilter.Format(prefix)];
+        if (via is not null)
+        {
+            CheckIpv6(via);
+            selector.Add("via");
+            selector.Add(via.ToString());
+        }
+
+        selector.Add("dev");
+        selector.Add(device);
         if (table is { } t)
         {
             selector.Add("table");
