@@ -56,7 +56,8 @@ public class NemoRegistrationTests
         using var haStatus = await session.Ha.WaitForStatusAsync(_ => true, NemoSession.Registration, "the home agent's status", cancellationToken);
         Assert.That(NemoSession.Cache(haStatus.RootElement), Is.Empty, "the home agent has no binding");
 
-        // A node of the refused prefix gets nowhere: no reply, and no tunnel carries it.
+        // A node of the refused prefix gets nowhere: no tunnel carries it (the kernel forwards it natively, with a
+        // source no router routes back to the foreign link) and no reply comes.
         Host.Exec(topology.Mnn, "ip", "-6", "addr", "add", "2001:db8:1:200::10/64", "dev", MobilityTopology.MobileNetworkNodeInterface, "nodad");
         using var capture = CoreCapture.Start(topology.Core, "core-ar1");
         Assert.That(Host.Ping(topology.Mnn, MobilityTopology.CorrespondentAddress, count: 3, source: UngrantedSource), Is.False,
