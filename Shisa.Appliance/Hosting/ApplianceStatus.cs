@@ -102,7 +102,8 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
                 l.Entry.CareOfAddress.ToString(),
                 l.Entry.State.ToString(),
                 l.Entry.Sequence,
-                Remaining(l.Since, l.Entry.Lifetime, now)))],
+                Remaining(l.Since, l.Entry.Lifetime, now),
+                [.. l.Entry.MobileNetworkPrefixes.Select(p => p.ToString())]))],
             Counters(),
             _handovers.Recent(),
             _handovers.Histogram());

@@ -33,7 +33,8 @@ public sealed record BindingUpdateListStatus(
     string CareOfAddress,
     string State,
     int Sequence,
-    long LifetimeRemainingS);
+    long LifetimeRemainingS,
+    IReadOnlyList<string> Prefixes);
 
 /// <summary>
 /// One handover for the timeline, newest first in <see cref="StatusSnapshot.Handovers"/>: <c>when</c> the move was

@@ -14,7 +14,11 @@ public enum MovementCommand : byte
     /// <summary>MIPM_MD_DEREGFOREIGN: a care-of address went away; deregister it.</summary>
     CareOfAddressRemoved = 0x03,
 
-    /// <summary>MIPM_MD_SCAN: look again (e.g. after a link change with no address yet).</summary>
+    /// <summary>
+    /// MIPM_MD_SCAN: look again (e.g. after a link change with no address yet). The movement detector publishes it
+    /// when the interface the node was attached through loses its link: what that link's router advertisements
+    /// taught the kernel is stale from then on.
+    /// </summary>
     Scan = 0x04,
 }
 

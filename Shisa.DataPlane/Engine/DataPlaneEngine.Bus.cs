@@ -32,6 +32,7 @@ public sealed partial class DataPlaneEngine
             }
 
             Interlocked.Increment(ref _applied);
+            SignalApplied();
         }
     }
 
@@ -101,15 +102,7 @@ public sealed partial class DataPlaneEngine
                 _dad?.Handle(dad);
                 break;
             case MovementInfo movement:
-                if (movement.CareOfAddress is { } coa && movement.Command == MovementCommand.NewCareOfAddress)
-                {
-                    _local.Add("movement", coa);
-                }
-                else if (movement.CareOfAddress is { } old && movement.Command == MovementCommand.CareOfAddressRemoved)
-                {
-                    _local.Remove("movement", old);
-                }
-
+                OnMovement(movement);
                 RefreshInterfaceAddresses();
                 break;
             default:
@@ -118,6 +111,62 @@ public sealed partial class DataPlaneEngine
                 break;
         }
     }
+
+    private void OnMovement(MovementInfo movement)
+    {
+        switch (movement.Command)
+        {
+            case MovementCommand.NewCareOfAddress when movement.CareOfAddress is { } careOf:
+                _local.Add("movement", careOf);
+                LeaveHomeLink();
+                break;
+            case MovementCommand.CareOfAddressRemoved when movement.CareOfAddress is { } old:
+                _local.Remove("movement", old);
+                break;
+            case MovementCommand.ReturnedHome:
+                ArriveOnHomeLink(movement.InterfaceName);
+                break;
+            case MovementCommand.Scan when IsEgress(movement.InterfaceName):
+                // The link is gone: the home address leaves it, and so does what its advertisements taught the kernel.
+                LeaveHomeLink();
+                _kernel!.ForgetLink(movement.InterfaceName);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// RFC 6275 11.5.5: back on the home link the mobile node uses its home address there again (no DAD: the home
+    /// agent defended it until the deregistration). The binding update list's removal takes it off the TUN.
+    /// </summary>
+    private void ArriveOnHomeLink(string interfaceName)
+    {
+        if (_options.HomeAddress is not { } homeAddress || !IsEgress(interfaceName))
+        {
+            return;
+        }
+
+        if (_homeLinkInterface is { } previous && previous != interfaceName)
+        {
+            LeaveHomeLink();
+        }
+
+        _kernel!.AddAddress(homeAddress, 128, interfaceName);
+        _homeLinkInterface = interfaceName;
+        Log.HomeAddressAtHome(_logger, homeAddress, interfaceName);
+    }
+
+    private void LeaveHomeLink()
+    {
+        if (_homeLinkInterface is not { } interfaceName || _options.HomeAddress is not { } homeAddress)
+        {
+            return;
+        }
+
+        _homeLinkInterface = null;
+        TryUndo(() => _kernel!.RemoveAddress(homeAddress, 128, interfaceName));
+    }
+
+    private bool IsEgress(string interfaceName) => _options.IsMobileNode && _options.PortInterfaces().Contains(interfaceName);
 
     private void AddCacheEntry(BindingCacheEntry entry)
     {
@@ -140,7 +189,19 @@ public sealed partial class DataPlaneEngine
         Log.BindingSet(_logger, "binding cache", binding.ToString());
     }
 
-    /// <summary>RFC 6275 10.4.1: route the home address and prefixes into the TUN, defend the home address on the home link.</summary>
+    /// <summary>
+    /// The metric of a mobile network prefix's route via the mobile router's home address on the home link, behind
+    /// the tunnel route (the kernel's default metric, 1024): RFC 3963 leaves the routing of a mobile network whose
+    /// router is at home to ordinary routing (a static route or a routing protocol, section 8), and the prefix table
+    /// (6.1.2) names the router's home address. So once a prefix was granted, the home agent keeps routing it to the
+    /// home address on the home link; while the router is away, its binding's tunnel route wins.
+    /// </summary>
+    private const int HomeLinkPrefixMetric = 2048;
+
+    /// <summary>
+    /// RFC 6275 10.4.1: route the home address and prefixes into the TUN, defend the home address on the home link;
+    /// RFC 3963: the prefixes also via the home address on the home link, behind the tunnel (<see cref="HomeLinkPrefixMetric"/>).
+    /// </summary>
     private void InstallHomeAgentBinding(TunnelBinding binding, TunnelBinding? previous)
     {
         var kernel = _kernel!;
@@ -156,6 +217,10 @@ public sealed partial class DataPlaneEngine
             if (previous is null || !previous.MobileNetworkPrefixes.Contains(prefix))
             {
                 kernel.AddRoute(Network(prefix), tun);
+                if (_options.ResolvedHomeInterface is { } homeLink)
+                {
+                    kernel.AddRoute(Network(prefix), homeLink, metric: HomeLinkPrefixMetric, via: homeAddress);
+                }
             }
         }
 
@@ -176,6 +241,13 @@ public sealed partial class DataPlaneEngine
             if (next is null || !next.MobileNetworkPrefixes.Contains(prefix))
             {
                 TryUndo(() => kernel.RemoveRoute(Network(prefix), tun));
+            }
+
+            // The route via the home address on the home link stays when the binding goes: the router is back home
+            // (or gone, and neighbor discovery says so). Only a prefix the next binding no longer carries loses it.
+            if (next is not null && !next.MobileNetworkPrefixes.Contains(prefix) && _options.ResolvedHomeInterface is { } homeLink)
+            {
+                TryUndo(() => kernel.RemoveRoute(Network(prefix), homeLink, metric: HomeLinkPrefixMetric, via: AddressKey.ToAddress(binding.HomeAddress)));
             }
         }
 

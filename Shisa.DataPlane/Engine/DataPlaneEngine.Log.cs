@@ -48,5 +48,8 @@ public sealed partial class DataPlaneEngine
 
         [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "reading interface addresses failed: {Error}")]
         public static partial void AddressRefreshFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 2014, Level = LogLevel.Information, Message = "home address {HomeAddress} on {Interface}: on the home link")]
+        public static partial void HomeAddressAtHome(ILogger logger, IPAddress homeAddress, string @interface);
     }
 }

@@ -53,6 +53,8 @@ public sealed partial class DataPlaneEngine : IDisposable
     private readonly List<Thread> _threads = [];
     private readonly HashSet<UInt128> _installedHomeAddresses = [];
     private readonly Lock _lifecycle = new();
+    private readonly object _appliedSignal = new();
+    private readonly OrderedSender _orderedSender;
     private BindingTable? _bindingCache;
     private BindingTable? _updateList;
     private CorrespondentBindingTable? _correspondentList;
@@ -68,6 +70,8 @@ public sealed partial class DataPlaneEngine : IDisposable
     private MobilitySubscription? _subscription;
     private Task? _consumer;
     private ITimer? _refreshTimer;
+    private string? _homeLinkInterface;
+    private long _orderTimeouts;
     private long _applied;
     private long _ignored;
     private long _kernelErrors;
@@ -96,6 +100,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<DataPlaneEngine>();
         _runner = runner;
+        _orderedSender = new OrderedSender(this);
     }
 
     public DataPlaneEngineOptions Options => _options;
@@ -103,8 +108,13 @@ public sealed partial class DataPlaneEngine : IDisposable
     /// <summary>The hub received signalling goes to (the modules subscribe to it).</summary>
     public SignallingHub Signalling => _hub;
 
-    /// <summary>The modules' send API: a raw IPv6 socket in the engine's namespace. Valid once started.</summary>
-    public IPacketSender SignallingSender => _signallingSender ?? throw new InvalidOperationException("The engine is not started.");
+    /// <summary>
+    /// The modules' send API: a raw IPv6 socket in the engine's namespace. Valid once started. A packet goes out
+    /// only once the engine has applied what was published to it before (as SHISA's synchronous mipsock writes
+    /// were in place before its daemons sent anything): a home agent's deregistration BA finds the home address's
+    /// route and proxy entry gone, a mobile node's BU from home finds its home address out of the tunnel.
+    /// </summary>
+    public IPacketSender SignallingSender => _signallingSender is null ? throw new InvalidOperationException("The engine is not started.") : _orderedSender;
 
     /// <summary>The TUN device's actual name; null before start or without a tunnel role.</summary>
     public string? TunnelName => _tun?.Name;
@@ -195,6 +205,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         counters["dataplane_bus_applied"] = MessagesApplied;
         counters["dataplane_bus_ignored"] = Interlocked.Read(ref _ignored);
         counters["dataplane_kernel_errors"] = Interlocked.Read(ref _kernelErrors);
+        counters["dataplane_signalling_order_timeouts"] = Interlocked.Read(ref _orderTimeouts);
         if (_dad is { } dad)
         {
             counters["dataplane_dad_started"] = dad.Started;
@@ -318,6 +329,7 @@ public sealed partial class DataPlaneEngine : IDisposable
     private void StopCore()
     {
         _stopping = true;
+        SignalApplied();
         _refreshTimer?.Dispose();
         _refreshTimer = null;
         _subscription?.Dispose();
@@ -384,6 +396,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         _tunnelSender?.Dispose();
         _signallingSender?.Dispose();
         _installedHomeAddresses.Clear();
+        _homeLinkInterface = null;
         lock (_ports)
         {
             _ports.Clear();
@@ -400,6 +413,49 @@ public sealed partial class DataPlaneEngine : IDisposable
         _tun = null;
         _tunnelSender = null;
         _signallingSender = null;
+    }
+
+    /// <summary>How long a signalling send waits at most for the bus messages published before it.</summary>
+    private static readonly TimeSpan OrderWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>Waits (bounded) until every message delivered to the engine's subscription so far is applied.</summary>
+    private void AwaitApplied()
+    {
+        var subscription = _subscription;
+        if (subscription is null || _stopping)
+        {
+            return;
+        }
+
+        long target = subscription.Delivered;
+        if (MessagesApplied + subscription.Dropped >= target)
+        {
+            return;
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        lock (_appliedSignal)
+        {
+            while (MessagesApplied + subscription.Dropped < target && !_stopping)
+            {
+                var left = OrderWait - clock.Elapsed;
+                if (left <= TimeSpan.Zero)
+                {
+                    Interlocked.Increment(ref _orderTimeouts);
+                    return;
+                }
+
+                Monitor.Wait(_appliedSignal, left);
+            }
+        }
+    }
+
+    private void SignalApplied()
+    {
+        lock (_appliedSignal)
+        {
+            Monitor.PulseAll(_appliedSignal);
+        }
     }
 
     private void StartThread(string name, Action loop)
@@ -561,6 +617,16 @@ public sealed partial class DataPlaneEngine : IDisposable
         catch (Exception exception) when (exception is IOException or NetworkInformationException or UnauthorizedAccessException)
         {
             Log.AddressRefreshFailed(_logger, exception.Message);
+        }
+    }
+
+    /// <summary>The modules' send API (<see cref="SignallingSender"/>): the raw socket, after the bus's messages.</summary>
+    private sealed class OrderedSender(DataPlaneEngine engine) : IPacketSender
+    {
+        public bool TrySend(ReadOnlySpan<byte> ipv6Packet)
+        {
+            engine.AwaitApplied();
+            return engine._signallingSender is { } sender && sender.TrySend(ipv6Packet);
         }
     }
 }

@@ -70,11 +70,11 @@ public sealed partial class KernelCooperation : IDisposable
 
     public void RemoveIntercepted(IPNetwork destination) => ChangeIntercepted("delete", destination);
 
-    /// <summary><c>ip -6 route replace PREFIX dev DEVICE [table T] [metric M]</c>, removed again on stop.</summary>
-    public void AddRoute(IPNetwork prefix, string device, int? table = null, int? metric = null)
+    /// <summary><c>ip -6 route replace PREFIX [via GATEWAY] dev DEVICE [table T] [metric M]</c>, removed again on stop.</summary>
+    public void AddRoute(IPNetwork prefix, string device, int? table = null, int? metric = null, IPAddress? via = null)
     {
         CheckName(device, nameof(device));
-        var selector = RouteSelector(prefix, device, table, metric);
+        var selector = RouteSelector(prefix, device, table, metric, via);
         string description = $"route {string.Join(' ', selector)}";
         lock (_lock)
         {
@@ -83,10 +83,10 @@ public sealed partial class KernelCooperation : IDisposable
         }
     }
 
-    public void RemoveRoute(IPNetwork prefix, string device, int? table = null, int? metric = null)
+    public void RemoveRoute(IPNetwork prefix, string device, int? table = null, int? metric = null, IPAddress? via = null)
     {
         CheckName(device, nameof(device));
-        var selector = RouteSelector(prefix, device, table, metric);
+        var selector = RouteSelector(prefix, device, table, metric, via);
         Undo($"route {string.Join(' ', selector)}");
     }
 
@@ -114,6 +114,69 @@ public sealed partial class KernelCooperation : IDisposable
     {
         CheckIpv6(address);
         Undo($"proxy {address} dev {device}");
+    }
+
+    /// <summary>
+    /// <c>ip -6 addr replace ADDRESS/LENGTH dev DEVICE nodad</c> (a mobile node's home address on the interface
+    /// attached to the home link, which the home agent defended until now: no DAD), removed again on stop.
+    /// </summary>
+    public void AddAddress(IPAddress address, int prefixLength, string device)
+    {
+        CheckIpv6(address);
+        CheckName(device, nameof(device));
+        ArgumentOutOfRangeException.ThrowIfNegative(prefixLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, 128);
+        string text = $"{address}/{prefixLength.ToString(CultureInfo.InvariantCulture)}";
+        lock (_lock)
+        {
+            _runner.RunChecked("ip", ["-6", "addr", "replace", text, "dev", device, "nodad"]);
+            Record($"address {text} dev {device}", () => _runner.RunChecked("ip", ["-6", "addr", "del", text, "dev", device]));
+        }
+    }
+
+    public void RemoveAddress(IPAddress address, int prefixLength, string device)
+    {
+        CheckIpv6(address);
+        Undo($"address {address}/{prefixLength.ToString(CultureInfo.InvariantCulture)} dev {device}");
+    }
+
+    /// <summary>Whether <see cref="AddAddress"/> put this address on this device and it is there still.</summary>
+    public bool HasAddress(IPAddress address, int prefixLength, string device)
+    {
+        string description = $"address {address}/{prefixLength.ToString(CultureInfo.InvariantCulture)} dev {device}";
+        lock (_lock)
+        {
+            return _installed.Any(i => i.Description == description);
+        }
+    }
+
+    /// <summary>
+    /// Forgets what router advertisements taught the kernel on a link that is gone: the autoconfigured (dynamic)
+    /// global addresses and the routes learnt from them, which all carry an expiry (default routers,
+    /// <c>proto ra</c>; on-link prefixes, <c>proto kernel</c> with <c>expires</c>). Left alone, the kernel keeps
+    /// them for their lifetimes and goes on using the old default router, care-of address and on-link prefix (the
+    /// home prefix, after a visit home: the home agent then looks on-link) on the next link. The next link's
+    /// advertisements install their own. Nothing to undo on stop.
+    /// </summary>
+    public void ForgetLink(string device)
+    {
+        CheckName(device, nameof(device));
+        _runner.RunChecked("ip", ["-6", "addr", "flush", "dev", device, "scope", "global", "dynamic"]);
+        string routes = _runner.RunChecked("ip", ["-6", "route", "show", "dev", device]).StandardOutput;
+        foreach (string line in routes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (!(words.Contains("expires") || line.Contains("proto ra", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            // "default via fe80::1 proto ra metric 1024 expires 2sec ..." or "2001:db8:a1::/64 proto kernel ... expires 119sec"
+            string[] selector = words.Length > 2 && words[1] == "via" ? [words[0], "via", words[2]] : [words[0]];
+            _ = _runner.Run("ip", ["-6", "route", "del", .. selector, "dev", device]); // gone already: fine
+        }
+
+        LogLinkForgotten(_logger, device);
     }
 
     /// <summary>Sets a sysctl (slash or dot form); the old value is restored on stop.</summary>
@@ -219,9 +282,18 @@ public sealed partial class KernelCooperation : IDisposable
         }
     }
 
-    private static string[] RouteSelector(IPNetwork prefix, string device, int? table, int? metric)
+    private static string[] RouteSelector(IPNetwork prefix, string device, int? table, int? metric, IPAddress? via)
     {
-        List<string> selector = [MobilityFilter.Format(prefix), "dev", device];
+        List<string> selector = [MobilityFilter.Format(prefix)];
+        if (via is not null)
+        {
+            CheckIpv6(via);
+            selector.Add("via");
+            selector.Add(via.ToString());
+        }
+
+        selector.Add("dev");
+        selector.Add(device);
         if (table is { } t)
         {
             selector.Add("table");
@@ -289,6 +361,9 @@ public sealed partial class KernelCooperation : IDisposable
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Could not remove {Item}: {Error}")]
     private static partial void LogRemoveFailed(ILogger logger, string item, string error);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Link of {Device} gone: flushed its autoconfigured addresses and router advertisement routes")]
+    private static partial void LogLinkForgotten(ILogger logger, string device);
 
     private sealed record Installed(string Description, Action Undo);
 }

@@ -47,6 +47,7 @@ public sealed class HomeRegistration
     private int _refusals;
     private int _resyncs;
     private bool _registeredWithHomeAgent;
+    private bool _homeAgentMayHoldBinding;
     private bool _solicitedPrefixes;
     private ushort _haadIdentifier;
     private DateTimeOffset _movedAt;
@@ -232,6 +233,7 @@ public sealed class HomeRegistration
     private void SendRegistration(DateTimeOffset now, bool retransmission)
     {
         var lifetime = _options.Lifetime;
+        _homeAgentMayHoldBinding = true;
         if (_homePrefixValidUntil is { } until && until - now < lifetime && until > now)
         {
             // RFC 6275 11.7.1: the lifetime must not exceed the home address's remaining valid lifetime.
@@ -364,6 +366,7 @@ public sealed class HomeRegistration
 
         if (State is HomeRegistrationState.WaitDereg or HomeRegistrationState.LeavingHomeAgent)
         {
+            _homeAgentMayHoldBinding = false;
             FinishDeregistration();
             return;
         }
@@ -439,6 +442,8 @@ public sealed class HomeRegistration
     {
         if (State is HomeRegistrationState.WaitDereg or HomeRegistrationState.LeavingHomeAgent)
         {
+            // E.g. 133: the home agent has no binding (any more) to remove.
+            _homeAgentMayHoldBinding = false;
             _actions.Add(new Refused(status, GaveUp: true));
             FinishDeregistration();
             return;
@@ -474,10 +479,11 @@ public sealed class HomeRegistration
         }
     }
 
-    // RFC 6275 11.5.5: back home, deregister from the home address; the data plane stops tunnelling at once.
+    // RFC 6275 11.5.5: back home, deregister from the home address; the data plane stops tunnelling at once. The
+    // home agent may hold a binding also when the care-of address was lost on the way home (the machine went idle).
     private void OnReturnedHome(ReturnedHome home)
     {
-        bool registered = PublishedEntry is not null
+        bool registered = PublishedEntry is not null || _homeAgentMayHoldBinding
             || State is HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.Bound
                 or HomeRegistrationState.LeavingHomeAgent;
         AtHome = true;

@@ -26,6 +26,7 @@ public sealed class MovementDecider
     private readonly Prefix _homePrefix;
     private readonly IPAddress _homeAddress;
     private readonly IReadOnlyList<string> _interfaces;
+    private readonly HashSet<(int InterfaceIndex, IPAddress Address)> _stale = [];
 
     /// <param name="homeAddress">The mobile node's home address.</param>
     /// <param name="homePrefixLength">Its prefix length: an address inside it means the home link.</param>
@@ -54,7 +55,10 @@ public sealed class MovementDecider
                 continue;
             }
 
-            var usable = snapshot.Addresses.Where(a => a.InterfaceIndex == link.Index && a.IsUsable).ToList();
+            // The home address itself says nothing about the link: the data plane puts it on the interface at home.
+            var usable = snapshot.Addresses
+                .Where(a => a.InterfaceIndex == link.Index && a.IsUsable && !a.Address.Equals(_homeAddress) && !_stale.Contains((a.InterfaceIndex, a.Address)))
+                .ToList();
             if (usable.Count == 0)
             {
                 continue;
@@ -85,6 +89,8 @@ public sealed class MovementDecider
     /// <summary>Moves to the attachment <paramref name="snapshot"/> gives and returns what to publish about it.</summary>
     public IReadOnlyList<MovementInfo> Update(NetworkSnapshot snapshot)
     {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        MarkStale(snapshot);
         var next = Choose(snapshot);
         var previous = Current;
         if (next == previous)
@@ -93,13 +99,42 @@ public sealed class MovementDecider
         }
 
         Current = next;
-        return (previous.Kind, next.Kind) switch
+        List<MovementInfo> published = (previous.Kind, next.Kind) switch
         {
             (_, AttachmentKind.Away) => [new MovementInfo(MovementCommand.NewCareOfAddress, next.Address, next.InterfaceName!, next.InterfaceIndex, false)],
             (not AttachmentKind.Home, AttachmentKind.Home) => [new MovementInfo(MovementCommand.ReturnedHome, _homeAddress, next.InterfaceName!, next.InterfaceIndex, true)],
             (AttachmentKind.Away, AttachmentKind.None) => [new MovementInfo(MovementCommand.CareOfAddressRemoved, previous.Address, previous.InterfaceName!, previous.InterfaceIndex, false)],
             _ => [],
         };
+
+        // The link the node was attached through is gone (carrier lost): the kernel keeps the addresses and default
+        // routes its router advertisements made, and would use them on the next link. Say so (MIPM_MD_SCAN), so
+        // the data plane forgets them and the next link's advertisements decide.
+        if (previous.Kind != AttachmentKind.None && !snapshot.Links.Any(l => l.Index == previous.InterfaceIndex && l.Up))
+        {
+            published.Add(new MovementInfo(MovementCommand.Scan, null, previous.InterfaceName!, previous.InterfaceIndex, previous.Kind == AttachmentKind.Home));
+        }
+
+        return published;
+    }
+
+    /// <summary>
+    /// The kernel keeps an interface's addresses across a loss of carrier, and the next link may well be another:
+    /// an address that was there while the link was down is not chosen until it has gone once (the data plane
+    /// removes what the old link's advertisements made; the new link's advertisements make it again if it is
+    /// the same link).
+    /// </summary>
+    private void MarkStale(NetworkSnapshot snapshot)
+    {
+        foreach (var address in snapshot.Addresses)
+        {
+            if (!snapshot.Links.Any(l => l.Index == address.InterfaceIndex && l.Up) && address.Scope == AddressScope.Universe)
+            {
+                _stale.Add((address.InterfaceIndex, address.Address));
+            }
+        }
+
+        _stale.RemoveWhere(s => !snapshot.Addresses.Any(a => a.InterfaceIndex == s.InterfaceIndex && a.Address.Equals(s.Address)));
     }
 
     private IEnumerable<LinkState> OrderedLinks(NetworkSnapshot snapshot)

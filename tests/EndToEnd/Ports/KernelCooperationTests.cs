@@ -37,6 +37,7 @@ public class KernelCooperationTests
         kernel.Start(new MobilityFilter { InterceptedDestinations = [IPNetwork.Parse("2001:db8:1::100/128")] });
         kernel.AddRoute(IPNetwork.Parse("2001:db8:55::/64"), _pair.InterfaceA);
         kernel.AddRoute(IPNetwork.Parse("2001:db8:56::/64"), _pair.InterfaceA, table: 100, metric: 10);
+        kernel.AddRoute(IPNetwork.Parse("2001:db8:57::/56"), _pair.InterfaceA, metric: 2048, via: IPAddress.Parse("fe80::57"));
         kernel.SetSysctl("net/ipv6/conf/all/forwarding", "1"); // proxy ND answers only on a forwarding interface
         kernel.AddProxyNeighbor(ProxiedHomeAddress, _pair.InterfaceA);
         kernel.AddIntercepted(IPNetwork.Parse("2001:db8:1::200/128"));
@@ -44,11 +45,12 @@ public class KernelCooperationTests
         Assert.That(Tables(), Does.Contain("table ip6 shisa"));
         string table = Host.Exec(_pair.A, "nft", "list", "table", "ip6", "shisa").StandardOutput;
         Assert.That(table, Does.Contain("2001:db8:1::100").And.Contain("2001:db8:1::200").And.Contain("mobility-header"));
-        Assert.That(Routes(), Does.Contain("2001:db8:55::/64 dev va").And.Contain("2001:db8:56::/64 dev va table 100 metric 10"));
+        Assert.That(Routes(), Does.Contain("2001:db8:55::/64 dev va").And.Contain("2001:db8:56::/64 dev va table 100 metric 10")
+            .And.Contain("2001:db8:57::/56 via fe80::57 dev va metric 2048"));
         Assert.That(Host.Run("ip", "-n", _pair.A, "-6", "neigh", "show", "proxy").StandardOutput, Does.Contain("2001:db8:ab::100 dev va proxy"));
         Assert.That(Sysctl("net.ipv6.conf.va.proxy_ndp"), Is.EqualTo("1"));
         Assert.That(Sysctl("net.ipv6.neigh.va.proxy_delay"), Is.EqualTo("0"));
-        Assert.That(kernel.InstalledItems, Has.Count.EqualTo(7));
+        Assert.That(kernel.InstalledItems, Has.Count.EqualTo(8));
 
         // The proxy entry works: B resolves the home address to A's link-layer address.
         Host.TryExec(_pair.B, "ping", "-6", "-n", "-c", "1", "-W", "1", ProxiedHomeAddress.ToString());

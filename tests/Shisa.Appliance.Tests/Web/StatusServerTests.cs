@@ -20,7 +20,7 @@ public class StatusServerTests
             42,
             [new InterfaceStatus("eth0", "home", true, ["2001:db8:1::1/64"])],
             [new BindingCacheStatus("2001:db8:1::100", "2001:db8:a1::10", "2001:db8:1::1", "AH", ["2001:db8:1:100::/56"], 0, 1000, 117)],
-            [new BindingUpdateListStatus("2001:db8:1::1", "2001:db8:1::100", "2001:db8:a1::10", "Bound", 1000, 117)],
+            [new BindingUpdateListStatus("2001:db8:1::1", "2001:db8:1::100", "2001:db8:a1::10", "Bound", 1000, 117, [])],
             new Dictionary<string, long> { ["bu_received"] = 3, ["drops.bad-checksum"] = 1 },
             [new HandoverStatus(DateTimeOffset.UnixEpoch, "2001:db8:a1::10", "2001:db8:a2::10", "wlan0", 340)]);
 
@@ -61,7 +61,7 @@ public class StatusServerTests
         }
 
         var bul = root.GetProperty("binding_update_list")[0];
-        foreach (var key in new[] { "peer", "home_address", "care_of_address", "state", "sequence", "lifetime_remaining_s" })
+        foreach (var key in new[] { "peer", "home_address", "care_of_address", "state", "sequence", "lifetime_remaining_s", "prefixes" })
         {
             Assert.That(bul.TryGetProperty(key, out _), Is.True, key);
         }

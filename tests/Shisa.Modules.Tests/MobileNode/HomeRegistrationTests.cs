@@ -339,6 +339,27 @@ public class HomeRegistrationTests
     }
 
     [Test]
+    public void Returning_home_after_losing_the_care_of_address_on_the_way_still_deregisters()
+    {
+        var machine = Bound();
+        At(machine, 30, new CareOfAddressLost(CareOf)); // the foreign link's carrier went first
+        Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.Idle));
+
+        var actions = At(machine, 31, new ReturnedHome("eth0"));
+        Assert.That(OnlyBu(actions).Request, Is.EqualTo(new BindingUpdateRequest(1002, WireFlags.A | WireFlags.H, TimeSpan.Zero, Home, HomeAgentAddress, null)));
+        Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.WaitDereg));
+
+        // Refused as unknown (133): the home agent had let it expire; nothing left to remove, nothing to retry.
+        At(machine, 31.1, new BaReceived(new BindingAcknowledgement(BindingAcknowledgementStatus.NotHomeAgentForThisMobileNode, BindingAcknowledgementFlags.None, 1002, 0), HomeAgentAddress, Home, null));
+        Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.Idle));
+        At(machine, 40, new MovedTo(CareOf, "eth0"));
+        At(machine, 40.1, Ba(1003));
+        At(machine, 41, new ReturnedHome("eth0"));
+        At(machine, 41.1, new BaReceived(new BindingAcknowledgement(BindingAcknowledgementStatus.Accepted, BindingAcknowledgementFlags.None, 1004, 0), HomeAgentAddress, Home, null));
+        Assert.That(At(machine, 50, new ReturnedHome("eth0")).OfType<SendBindingUpdate>(), Is.Empty, "deregistered already");
+    }
+
+    [Test]
     public void Returning_home_without_a_registration_sends_nothing()
     {
         var machine = Machine();

@@ -83,7 +83,51 @@ public class MovementDeciderTests
 
         decider.Update(State(Address(CareOf)));
         var down = decider.Update(State([Eth0 with { Up = false }], Address(CareOf)));
-        Assert.That(down.Single().Command, Is.EqualTo(MovementCommand.CareOfAddressRemoved));
+        Assert.That(down.Select(m => m.Command), Is.EqualTo(new[] { MovementCommand.CareOfAddressRemoved, MovementCommand.Scan }));
+    }
+
+    [Test]
+    public void Losing_the_carrier_asks_to_forget_what_the_link_taught_only_then()
+    {
+        var decider = Decider();
+        decider.Update(State(Address(OnHomeLink)));
+        Assert.That(decider.Update(State([Eth0 with { Up = false }], Address(OnHomeLink))),
+            Is.EqualTo(new[] { new MovementInfo(MovementCommand.Scan, null, "eth0", 2, true) }), "left home: the link is gone");
+
+        decider.Update(State(Address(CareOf)));
+        Assert.That(decider.Update(State(Address(CareOf2))).Select(m => m.Command), Is.EqualTo(new[] { MovementCommand.NewCareOfAddress }),
+            "a new address on a link that stays up is no link change");
+    }
+
+    [Test]
+    public void An_address_the_link_had_while_it_was_down_is_not_taken_until_it_has_gone_once()
+    {
+        var decider = Decider();
+        decider.Update(State(Address(CareOf)));
+        decider.Update(State([Eth0 with { Up = false }], Address(CareOf)));
+
+        // Plugged into the next link before the data plane removed the old link's address: wait for the new one.
+        Assert.That(decider.Update(State(Address(CareOf))), Is.Empty);
+        Assert.That(decider.Update(State(Address(CareOf), Address(CareOf2, AddressFlags.Tentative | AddressFlags.Optimistic))).Single().CareOfAddress, Is.EqualTo(CareOf2));
+
+        // Gone once and made again (the same link's advertisement): usable again.
+        decider.Update(State(Address(CareOf2)));
+        Assert.That(decider.Update(State([Eth0 with { Up = false }], Address(CareOf2))).First().Command, Is.EqualTo(MovementCommand.CareOfAddressRemoved));
+        Assert.That(decider.Update(State()), Is.Empty);
+        Assert.That(decider.Update(State(Address(CareOf2))).Single().CareOfAddress, Is.EqualTo(CareOf2));
+    }
+
+    [Test]
+    public void The_home_address_on_the_interface_is_no_sign_of_the_home_link()
+    {
+        var decider = Decider();
+        decider.Update(State(Address(OnHomeLink), Address(Home)));
+        Assert.That(decider.Current.Kind, Is.EqualTo(AttachmentKind.Home));
+
+        // Plugged into a foreign link before the data plane took the home address off the interface.
+        var published = decider.Update(State(Address(Home), Address(CareOf, AddressFlags.Tentative | AddressFlags.Optimistic)));
+        Assert.That(published, Is.EqualTo(new[] { new MovementInfo(MovementCommand.NewCareOfAddress, CareOf, "eth0", 2, false) }));
+        Assert.That(decider.Update(State(Address(Home))).Single().Command, Is.EqualTo(MovementCommand.CareOfAddressRemoved), "nor a care-of address");
     }
 
     [Test]
@@ -129,7 +173,11 @@ public class MovementDeciderTests
         Assert.That(decider.Update(both).Single().CareOfAddress, Is.EqualTo(CareOf2));
 
         var eth1Down = State([Eth0, Eth1 with { Up = false }], Address(CareOf, index: 2), Address(CareOf2, index: 3));
-        Assert.That(decider.Update(eth1Down).Single(), Is.EqualTo(new MovementInfo(MovementCommand.NewCareOfAddress, CareOf, "eth0", 2, false)));
+        Assert.That(decider.Update(eth1Down), Is.EqualTo(new[]
+        {
+            new MovementInfo(MovementCommand.NewCareOfAddress, CareOf, "eth0", 2, false),
+            new MovementInfo(MovementCommand.Scan, null, "eth1", 3, false),
+        }));
     }
 
     [Test]

@@ -76,7 +76,9 @@ public class MovementDetectorModuleTests
         Assert.That(first.Origin, Is.EqualTo("movement_detector"));
         Assert.That(movements.Reader.TryRead(out var second), Is.True);
         Assert.That(((MovementInfo)second.Message).Command, Is.EqualTo(MovementCommand.ReturnedHome));
-        Assert.That(movements.Reader.TryRead(out _), Is.False, "leaving home with nowhere to go says nothing");
+        Assert.That(movements.Reader.TryRead(out var third), Is.True);
+        Assert.That(third.Message, Is.EqualTo(new MovementInfo(MovementCommand.Scan, null, "mn0", 5, true)), "the home link is gone: only look again");
+        Assert.That(movements.Reader.TryRead(out _), Is.False, "leaving home with nowhere to go says nothing more");
         await module.StopAsync(CancellationToken.None);
     }
 

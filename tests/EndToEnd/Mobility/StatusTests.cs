@@ -1,0 +1,32 @@
+using Shisa.EndToEnd.Tests.Topology;
+
+namespace Shisa.EndToEnd.Tests.Mobility;
+
+/// <summary>DESIGN 8 over a live registration: what /api/status shows of it at both ends.</summary>
+[NonParallelizable]
+public class StatusTests
+{
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task The_status_shows_the_binding_at_the_home_agent_and_the_bound_entry_at_the_mobile_node(CancellationToken cancellationToken)
+    {
+        using var session = await MobilitySession.StartAsync(cancellationToken);
+        var (entry, binding) = await session.WaitForRegistrationAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(binding.HomeAddress, Is.EqualTo(MobilityTopology.HomeAddress));
+            Assert.That(binding.CareOfAddress, Is.EqualTo(entry.CareOfAddress));
+            Assert.That(MobilityTopology.Foreign1Prefix.Contains(binding.CareOfAddress), Is.True, "the care-of address is on ar1's link");
+            Assert.That(binding.Peer, Is.EqualTo(MobilityTopology.HomeAgentAddress), "the home agent's own address as the binding's peer");
+            Assert.That(binding.Flags, Does.Contain("H"));
+            Assert.That(binding.Sequence, Is.EqualTo(entry.Sequence), "the sequence number the mobile node sent and the home agent accepted");
+            Assert.That(binding.LifetimeRemaining, Is.GreaterThan(0).And.LessThanOrEqualTo(60));
+
+            Assert.That(entry.Peer, Is.EqualTo(MobilityTopology.HomeAgentAddress));
+            Assert.That(entry.HomeAddress, Is.EqualTo(MobilityTopology.HomeAddress));
+            Assert.That(entry.State, Is.EqualTo("Bound"));
+            Assert.That(entry.LifetimeRemaining, Is.GreaterThan(0).And.LessThanOrEqualTo(60));
+        });
+    }
+}

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Shisa.EndToEnd.Tests.Topology;
+
+namespace Shisa.EndToEnd.Tests.Nemo;
+
+/// <summary>
+/// The mobile router moves between the foreign links under a 10 ms ping stream from mnn (plain Linux behind it) to
+/// cn: per move, the gap mnn sees (the longest silence around the move), the echoes lost and the time until the
+/// router's status shows the new care-of address Bound. The numbers are printed; the asserts demand that traffic
+/// resumes after every move. In both modes (RFC 3963 5.2): explicit, with Mobile Network Prefix options, and
+/// implicit, without (the home agent routes the prefixes it lists for the router).
+/// </summary>
+[NonParallelizable]
+public class NemoHandoverTests
+{
+    private static readonly TimeSpan Resumption = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Dwell = TimeSpan.FromMilliseconds(300);
+
+    [Test]
+    [CancelAfter(150_000)]
+    public async Task Explicit_mode_the_mobile_network_keeps_reaching_the_correspondent_across_ten_moves_and_back_home(CancellationToken cancellationToken)
+    {
+        using var session = await NemoSession.StartAsync(NemoProfiles.MobileRouter("explicit"), cancellationToken);
+        await MoveAroundAsync(session, 10, "explicit", cancellationToken);
+        await ReturnHomeAsync(session, cancellationToken);
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Implicit_mode_registers_the_home_agents_prefixes_and_the_mobile_network_keeps_reaching_the_correspondent_across_moves(CancellationToken cancellationToken)
+    {
+        using var session = await NemoSession.StartAsync(NemoProfiles.MobileRouter("implicit"), cancellationToken);
+
+        // No Mobile Network Prefix option on the wire: the home agent routes what its profile lists for the router.
+        var binding = await session.WaitForCachedAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+        Assert.That(binding.Prefixes, Is.EqualTo(new[] { NemoProfiles.GrantedPrefix }), "the home agent's binding cache entry");
+        Assert.That(binding.Flags, Does.Contain("R"));
+        var entry = await session.WaitForBoundAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+        Assert.That(entry.Prefixes, Is.EqualTo(new[] { NemoProfiles.GrantedPrefix }), "the mobile router's binding update list entry");
+        Assert.That(Host.Ping(session.Topology.Cn, MobilityTopology.MobileNetworkNodeAddress, count: 3), Is.True, "cn -> mnn");
+
+        await MoveAroundAsync(session, 4, "implicit", cancellationToken);
+    }
+
+    /// <summary>Moves ar1 -> ar2 -> ar1 ... <paramref name="moves"/> times under mnn's ping stream; prints the table.</summary>
+    private static async Task MoveAroundAsync(NemoSession session, int moves, string mode, CancellationToken cancellationToken)
+    {
+        var topology = session.Topology;
+        await session.WaitForBoundAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+        Assert.That(await Host.PingUntilAsync(topology.Mnn, MobilityTopology.CorrespondentAddress, Resumption), Is.True, $"mnn -> cn before moving\nmr:\n{session.Mr.Output}");
+        using var ping = topology.StartPing(topology.Mnn, MobilityTopology.CorrespondentAddress);
+        Assert.That(await RepliesAfterAsync(ping, DateTime.UtcNow, 20, Resumption, cancellationToken), Is.True, "the ping stream does not start");
+
+        List<Move> done = [];
+        for (int i = 0; i < moves; i++)
+        {
+            var target = i % 2 == 0 ? AccessLink.Foreign2 : AccessLink.Foreign1;
+            var movedAt = DateTime.UtcNow;
+            var clock = Stopwatch.StartNew();
+            topology.MoveTo(target);
+            var bound = await session.WaitForBoundAsync(MobilityTopology.PrefixOf(target), cancellationToken);
+            var boundAfter = clock.Elapsed;
+            bool resumed = await RepliesAfterAsync(ping, movedAt, 20, Resumption, cancellationToken);
+            Assert.That(resumed, Is.True, $"move {i + 1} to {target}: mnn -> cn did not resume within {Resumption.TotalSeconds} s\nmr:\n{session.Mr.Output}");
+            done.Add(new Move(i + 1, target, movedAt, bound.CareOfAddress, boundAfter));
+            await Task.Delay(Dwell, cancellationToken);
+        }
+
+        Assert.That(ping.Interrupt(TimeSpan.FromSeconds(3)), Is.True, "ping stops on SIGINT");
+        var timeline = PingTimeline.Parse(ping.StandardOutput);
+        var rows = done.Select((m, i) => (Move: m, Seen: Window(timeline, m.MovedAt, i + 1 < done.Count ? done[i + 1].MovedAt : DateTime.MaxValue))).ToList();
+
+        var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture, $"NEMO {mode} mode, {moves} moves, 10 ms pings mnn -> cn");
+        report.AppendLine("move  to        care-of address                  bound after  gap mnn->cn  lost");
+        foreach (var (move, seen) in rows)
+        {
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"{move.Number,4}  {move.Target,-8}  {move.CareOf,-31}  {Ms(move.BoundAfter),8} ms  {Ms(seen.Gap),8} ms  {seen.Lost,4}");
+        }
+
+        var gaps = rows.Select(r => r.Seen.Gap).Order().ToList();
+        var bounds = rows.Select(r => r.Move.BoundAfter).Order().ToList();
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"gap median {Ms(Median(gaps))} ms, worst {Ms(gaps[^1])} ms; bound after median {Ms(Median(bounds))} ms, worst {Ms(bounds[^1])} ms");
+        report.AppendLine(CultureInfo.InvariantCulture, $"lost {rows.Sum(r => r.Seen.Lost)} of {timeline.Transmitted} echoes");
+        TestContext.Out.WriteLine(report.ToString());
+
+        foreach (var (move, seen) in rows)
+        {
+            Assert.That(seen.Gap, Is.LessThan(Resumption), $"mnn -> cn after move {move.Number}");
+        }
+    }
+
+    /// <summary>
+    /// Back on the home link the router deregisters (RFC 6275 11.5.4, with R: RFC 3963 5.2); both tables empty, and
+    /// the mobile network stays reachable natively: the home agent routes the prefix to the router's home address on
+    /// the home link (RFC 3963 6.1.2's prefix table, as a plain route).
+    /// </summary>
+    private static async Task ReturnHomeAsync(NemoSession session, CancellationToken cancellationToken)
+    {
+        var topology = session.Topology;
+        topology.MoveTo(AccessLink.Home);
+        using var mr = await session.Mr.WaitForStatusAsync(s => !NemoSession.UpdateList(s).Any(e => e.State == "Bound"), NemoSession.Registration,
+            "the mobile router deregistered at home", cancellationToken);
+        using var ha = await session.Ha.WaitForStatusAsync(s => !NemoSession.Cache(s).Any(), NemoSession.Registration,
+            "the home agent's binding gone", cancellationToken);
+        string route = Host.Run("ip", "-n", topology.Ha, "-6", "route", "get", MobilityTopology.MobileNetworkNodeAddress.ToString()).StandardOutput;
+        Assert.That(route, Does.Contain($"via {NemoProfiles.RouterHomeAddress} dev {MobilityTopology.HomeBridge}"), "the home agent's route to the mobile network");
+        Assert.That(await Host.PingUntilAsync(topology.Mnn, MobilityTopology.CorrespondentAddress, Resumption), Is.True,
+            $"mnn -> cn at home\nmr:\n{session.Mr.Output}\nha:\n{session.Ha.Output}");
+        Assert.That(Host.Ping(topology.Cn, MobilityTopology.MobileNetworkNodeAddress, count: 3), Is.True, "cn -> mnn at home");
+    }
+
+    private static async Task<bool> RepliesAfterAsync(NamespaceProcess ping, DateTime since, int count, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (PingTimeline.Parse(ping.StandardOutput).Replies.Count(r => r.ReceivedUtc > since) >= count)
+            {
+                return true;
+            }
+
+            await Task.Delay(20, cancellationToken);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The move's gap: the longest time between consecutive replies from the last one before <paramref name="from"/>
+    /// up to <paramref name="to"/>; the loss: sequence numbers between those replies never answered.
+    /// </summary>
+    private static (TimeSpan Gap, int Lost) Window(PingTimeline timeline, DateTime from, DateTime to)
+    {
+        var replies = timeline.Replies.OrderBy(r => r.ReceivedUtc).ToList();
+        int first = Math.Max(0, replies.FindLastIndex(r => r.ReceivedUtc <= from));
+        var window = replies.Skip(first).TakeWhile(r => r.ReceivedUtc < to).ToList();
+        var gap = TimeSpan.Zero;
+        for (int i = 1; i < window.Count; i++)
+        {
+            var g = window[i].ReceivedUtc - window[i - 1].ReceivedUtc;
+            gap = g > gap ? g : gap;
+        }
+
+        var answered = window.Select(r => r.Sequence).Order().Distinct().ToList();
+        int lost = answered.Count < 2 ? 0 : answered[^1] - answered[0] + 1 - answered.Count;
+        return (gap, lost);
+    }
+
+    private static TimeSpan Median(List<TimeSpan> sorted) => sorted.Count == 0 ? TimeSpan.Zero
+        : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+
+    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture);
+
+    private sealed record Move(int Number, AccessLink Target, DateTime MovedAt, IPAddress CareOf, TimeSpan BoundAfter);
+}
