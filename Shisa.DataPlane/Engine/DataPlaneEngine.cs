@@ -286,7 +286,7 @@ public sealed partial class DataPlaneEngine : IDisposable
                 }
             }
 
-            _signallingSender = RawIpv6Sender.Open(scope);
+            _signallingSender = RawIpv6Sender.Open(scope, mark: MobilityFilter.SignallingMark);
             if (o.NeedsTunnel)
             {
                 _tunnelSender = RawIpv6Sender.Open(scope);

@@ -14,6 +14,12 @@ namespace Shisa.DataPlane.Kernel;
 /// </summary>
 public sealed class MobilityFilter
 {
+    /// <summary>
+    /// The firewall mark (SO_MARK) of the appliance's own signalling socket: its ICMPv6 Parameter Problems (a home
+    /// agent's answer to a malformed Mobility Header, RFC 6275 9.2) are not the kernel's and must go out.
+    /// </summary>
+    public const int SignallingMark = 0x5348;
+
     /// <summary>Drop Mobility Header (135) packets addressed to this node.</summary>
     public bool DropMobilityHeader { get; init; } = true;
 
@@ -86,7 +92,7 @@ public sealed class MobilityFilter
         if (SuppressParameterProblems)
         {
             // The invoking packet's next header sits 8 + 6 octets into the ICMPv6 message.
-            script.Append("    icmpv6 type parameter-problem @th,112,8 { 41, 43, 60, 135 } counter drop comment \"no kernel errors about what shisa handles\"\n");
+            script.Append(CultureInfo.InvariantCulture, $"    meta mark != 0x{SignallingMark:x} icmpv6 type parameter-problem @th,112,8 {{ 41, 43, 60, 135 }} counter drop comment \"no kernel errors about what shisa handles\"\n");
         }
 
         script.Append("  }\n");

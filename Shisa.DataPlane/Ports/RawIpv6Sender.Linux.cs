@@ -54,9 +54,10 @@ public sealed unsafe class RawIpv6Sender : IPacketSender, IDisposable
 
     /// <summary>
     /// Opens the socket in the calling thread's network namespace. <paramref name="scopeInterfaceName"/> names the
-    /// interface for link-scoped destinations (the kernel refuses them without one).
+    /// interface for link-scoped destinations (the kernel refuses them without one). A non-zero
+    /// <paramref name="mark"/> (SO_MARK, needs CAP_NET_ADMIN) lets packet filters tell these packets from the kernel's.
     /// </summary>
-    public static RawIpv6Sender Open(string? scopeInterfaceName = null, int maxBatch = PacketBatch.DefaultCapacity)
+    public static RawIpv6Sender Open(string? scopeInterfaceName = null, int maxBatch = PacketBatch.DefaultCapacity, int mark = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         int fd = Libc.socket(Libc.AF_INET6, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.IPPROTO_RAW);
@@ -68,6 +69,11 @@ public sealed unsafe class RawIpv6Sender : IPacketSender, IDisposable
         try
         {
             int scope = scopeInterfaceName is null ? 0 : LinkInfo.GetIndex(fd, scopeInterfaceName);
+            if (mark != 0)
+            {
+                Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_MARK, mark, "setsockopt(SO_MARK)");
+            }
+
             return new RawIpv6Sender(fd, scope, maxBatch);
         }
         catch

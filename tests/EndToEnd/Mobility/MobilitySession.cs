@@ -65,6 +65,7 @@ internal sealed class MobilitySession : IDisposable
     {
         Assume.That(Host.IsRoot, "namespaces need root");
         var topology = MobilityTopology.Create(new TopologyOptions { InitialLink = AccessLink.Foreign1 });
+        PinBridgeAddresses(topology);
         var session = new MobilitySession(topology, homeAgentProfile ?? Profiles.HomeAgent(), mobileNodeProfile ?? Profiles.MobileNode());
         try
         {
@@ -76,6 +77,23 @@ internal sealed class MobilitySession : IDisposable
         {
             session.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A Linux bridge takes the lowest MAC address of its ports unless given one: when the mn's veth peer (random
+    /// MAC) joins an access link's bridge with a lower one, the access router's MAC changes under it, and radvd
+    /// then sends its next advertisement only about a second later. A real access router's address does not follow
+    /// a visitor's, so each bridge keeps the one it has (the stub port's).
+    /// </summary>
+    private static void PinBridgeAddresses(MobilityTopology topology)
+    {
+        foreach (var link in (AccessLink[])[AccessLink.Home, AccessLink.Foreign1, AccessLink.Foreign2])
+        {
+            string ns = topology.NamespaceOf(link);
+            string bridge = MobilityTopology.BridgeOf(link);
+            string mac = string.Join(':', Host.LinkAddress(ns, bridge).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+            Host.Exec(ns, "ip", "link", "set", "dev", bridge, "address", mac);
         }
     }
 
