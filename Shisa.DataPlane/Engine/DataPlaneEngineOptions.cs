@@ -67,7 +67,7 @@ public sealed record DataPlaneEngineOptions
     /// Correspondent: the mark (SO_MARK) on the appliance's own packets, which bypass the correspondent table: the
     /// Home Test must reach the home address through the home agent, not the TUN (RFC 6275 5.2.5).
     /// </summary>
-    public int OwnPacketMark { get; init; } = 0x5348;
+    public int OwnPacketMark { get; init; } = Kernel.MobilityFilter.SignallingMark;
 
     /// <summary>The network namespace to open sockets and the TUN in (tests, <c>shisa demo</c>); null: the process's own.</summary>
     public string? NetworkNamespace { get; init; }

@@ -25,7 +25,6 @@ internal static unsafe partial class Libc
     public const int SO_MARK = 36;
     public const int SO_RCVBUFFORCE = 33;
     public const int SO_SNDBUFFORCE = 32;
-    public const int SO_MARK = 36;
 
     public const int SOL_PACKET = 263;
     public const int PACKET_ADD_MEMBERSHIP = 1;
