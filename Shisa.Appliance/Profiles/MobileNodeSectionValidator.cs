@@ -10,7 +10,7 @@ internal static class MobileNodeSectionValidator
     private const string Discover = "discover";
 
     private static readonly string[] Keys =
-        ["home_address", "home_prefix_length", "home_agent", "interfaces", "lifetime", "route_optimization", "spi", "key"];
+        ["home_address", "home_prefix_length", "home_agent", "interfaces", "lifetime", "route_optimization", "no_route_optimization", "spi", "key"];
 
     public static MobileNodeSection? Validate(TomlTable table, IReadOnlyList<Located<InterfaceSection>> interfaces, ProfileDiagnostics diagnostics)
     {
@@ -23,6 +23,7 @@ internal static class MobileNodeSectionValidator
             reader, "interfaces", interfaces, link => link != LinkKind.MobileNetwork, "a mobile node's egress cannot be a mobile network link");
         var lifetime = reader.Integer("lifetime", 1, ProfileLimits.MaxLifetimeSeconds, ProfileLimits.LifetimeRule);
         var routeOptimization = reader.Boolean("route_optimization");
+        var noRouteOptimization = ReadCorrespondents(reader, "no_route_optimization");
         var (spi, key) = reader.Authentication();
 
         int length = prefixLength is { } pl ? (int)pl.Value : ProfileLimits.DefaultHomePrefixLength;
@@ -52,7 +53,29 @@ internal static class MobileNodeSectionValidator
             lifetime is { } l ? TimeSpan.FromSeconds(l.Value) : ProfileLimits.DefaultLifetime,
             routeOptimization?.Value ?? false,
             spi,
-            key);
+            key)
+        {
+            NoRouteOptimization = new EquatableArray<IPAddress>(noRouteOptimization),
+        };
+    }
+
+    /// <summary>Correspondents never to optimize toward (SHISA's noro list): unicast addresses.</summary>
+    private static List<IPAddress> ReadCorrespondents(SectionReader reader, string key)
+    {
+        var addresses = new List<IPAddress>();
+        foreach (var text in reader.Strings(key) ?? [])
+        {
+            if (ProfileValues.TryParseUnicast(text.Value, out var address, out var error))
+            {
+                addresses.Add(address);
+            }
+            else
+            {
+                reader.Error(text.Position, error);
+            }
+        }
+
+        return addresses;
     }
 
     /// <summary>The home agent's address, or a null value for "discover" (DHAAD, RFC 6275 10.5).</summary>

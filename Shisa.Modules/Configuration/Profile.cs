@@ -82,7 +82,11 @@ public sealed record MobileNodeSection(
     TimeSpan Lifetime,
     bool RouteOptimization,
     uint? Spi,
-    EquatableArray<byte> Key);
+    EquatableArray<byte> Key)
+{
+    /// <summary>Correspondents never to optimize toward (SHISA's noro list), <c>no_route_optimization</c>.</summary>
+    public EquatableArray<IPAddress> NoRouteOptimization { get; init; }
+}
 
 public sealed record MobileRouterSection(
     EquatableArray<Prefix> Prefixes,

@@ -89,7 +89,10 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
 
     public string Name => ModuleName;
 
-    /// <summary>Correspondents never to route-optimize with (SHISA's noro list); proposed profile key <c>no_route_optimization</c>.</summary>
+    /// <summary>
+    /// Correspondents never to route-optimize with (SHISA's noro list), beside the profile's
+    /// <c>no_route_optimization</c>.
+    /// </summary>
     internal EquatableArray<IPAddress> NoRouteOptimization { get; init; }
 
     /// <summary>Adds the mobile node to <paramref name="catalog"/> as the provider of <see cref="Role.MobileNode"/>.</summary>
@@ -119,7 +122,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
         {
             // RFC 6275 11.6, 11.7.2: bindings with correspondents, started by RrHints; see ReturnRoutability/.
             var manager = new RouteOptimizationManager(
-                RouteOptimizationDriver.OptionsFor(section.HomeAddress, section.Lifetime, NoRouteOptimization),
+                RouteOptimizationDriver.OptionsFor(section.HomeAddress, section.Lifetime, new EquatableArray<IPAddress>([.. NoRouteOptimization, .. section.NoRouteOptimization])),
                 context.PacketSender, m => context.Publish(m), context.Logger);
             _routeOptimization = new RouteOptimizationDriver(manager, context.TimeProvider, _gate, context.Logger);
         }

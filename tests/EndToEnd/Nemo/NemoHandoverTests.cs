@@ -42,7 +42,7 @@ public class NemoHandoverTests
         Assert.That(entry.Prefixes, Is.EqualTo(new[] { NemoProfiles.GrantedPrefix }), "the mobile router's binding update list entry");
         Assert.That(Host.Ping(session.Topology.Cn, MobilityTopology.MobileNetworkNodeAddress, count: 3), Is.True, "cn -> mnn");
 
-        await MoveAroundAsync(session, 4, "implicit", cancellationToken);
+        await MoveAroundAsync(session, 10, "implicit", cancellationToken);
     }
 
     /// <summary>Moves ar1 -> ar2 -> ar1 ... <paramref name="moves"/> times under mnn's ping stream; prints the table.</summary>
