@@ -680,7 +680,7 @@ public sealed class HomeAgentCore
     {
         _section = section;
         _nodes = section.MobileNodes.ToDictionary(n => n.HomeAddress);
-        _anycast = HomeAgentAddresses.SubnetAnycast(section.Prefix);
+        _anycast = HomeAgentsAnycast.For(section.Prefix);
         _supportsMobileRouters = section.MobileNodes.Any(n => n.Prefixes.Count > 0);
     }
 

@@ -4,6 +4,8 @@ using Shisa.DataPlane.Wire.Mobility;
 using BusFlags = Shisa.DataPlane.Bus.BindingUpdateFlags;
 using WireFlags = Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags;
 
+using Shisa.Modules.Common;
+
 namespace Shisa.Modules.MobileNode;
 
 /// <summary>What the home registration machine is configured with.</summary>

@@ -16,7 +16,6 @@ public sealed record MnHaCredentials(uint Spi, ReadOnlyMemory<byte> Key);
 /// configured), DHAAD requests and Mobile Prefix Solicitations.</summary>
 public static class MobileNodePackets
 {
-    private const long NtpEpochOffsetSeconds = 2_208_988_800; // 1900-01-01 to 1970-01-01
 
     /// <summary>The Binding Update message of <paramref name="request"/>, with the RFC 4285 options last when signing.</summary>
     public static BindingUpdate CreateBindingUpdate(BindingUpdateRequest request, MnHaCredentials? credentials, DateTimeOffset now)
@@ -37,7 +36,7 @@ public static class MobileNodePackets
         if (credentials is not null)
         {
             // RFC 4285 6: a timestamp against replays; RFC 4285 5: the authentication option is the last one.
-            options.Add(new MobilityMessageReplayProtectionOption(NtpTimestamp(now)));
+            options.Add(new MobilityMessageReplayProtectionOption(NtpTimestamp.FromDateTimeOffset(now)));
             options.Add(MobilityMessageAuthenticationOption.MnHaPlaceholder(credentials.Spi));
         }
 
@@ -108,15 +107,6 @@ public static class MobileNodePackets
     /// <summary>A Mobile Prefix Solicitation from the care-of address with a HAO to the home agent (RFC 6275 11.4.2).</summary>
     public static bool SendPrefixSolicitation(IPacketSender sender, ushort identifier, IPAddress careOf, IPAddress homeAddress, IPAddress homeAgent) =>
         SendIcmp(sender, new Ipv6Envelope(careOf, homeAgent, HomeAddress: homeAddress), new MobilePrefixSolicitation(identifier));
-
-    /// <summary>NTP format: seconds since 1900 in the high 32 bits, the fraction in the low 32 (RFC 4285 6).</summary>
-    public static ulong NtpTimestamp(DateTimeOffset now)
-    {
-        long unixTicks = now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-        ulong seconds = (ulong)(unixTicks / TimeSpan.TicksPerSecond + NtpEpochOffsetSeconds);
-        ulong fraction = (ulong)(unixTicks % TimeSpan.TicksPerSecond) * (1UL << 32) / TimeSpan.TicksPerSecond;
-        return (seconds << 32) | (fraction & 0xFFFF_FFFF);
-    }
 
     private static bool SendIcmp<TMessage>(IPacketSender sender, Ipv6Envelope envelope, TMessage message)
         where TMessage : IIcmpv6Message

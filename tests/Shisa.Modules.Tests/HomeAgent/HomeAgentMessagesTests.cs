@@ -1,3 +1,4 @@
+using Shisa.Modules.Common;
 using System.Net;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Signalling;
@@ -84,9 +85,9 @@ public class HomeAgentMessagesTests
     [Test]
     public void The_home_agents_anycast_address_follows_rfc_2526()
     {
-        Assert.That(HomeAgentAddresses.SubnetAnycast(Topology.HomePrefix), Is.EqualTo(Topology.Anycast));
-        Assert.That(HomeAgentAddresses.SubnetAnycast(Prefix.Parse("2001:db8:1::/48")), Is.EqualTo(IPAddress.Parse("2001:db8:1:ffff:ffff:ffff:ffff:fffe")));
-        Assert.That(HomeAgentAddresses.SubnetAnycast(Prefix.Parse("2001:db8:1::/120")), Is.EqualTo(IPAddress.Parse("2001:db8:1::fe")));
+        Assert.That(HomeAgentsAnycast.For(Topology.HomePrefix), Is.EqualTo(Topology.Anycast));
+        Assert.That(HomeAgentsAnycast.For(Prefix.Parse("2001:db8:1::/48")), Is.EqualTo(IPAddress.Parse("2001:db8:1:ffff:ffff:ffff:ffff:fffe")));
+        Assert.That(HomeAgentsAnycast.For(Prefix.Parse("2001:db8:1::/120")), Is.EqualTo(IPAddress.Parse("2001:db8:1::fe")));
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using Shisa.Modules.Common;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Wire.Crypto;
 using Shisa.DataPlane.Wire.Mobility;

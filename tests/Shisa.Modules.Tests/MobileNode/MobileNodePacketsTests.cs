@@ -79,7 +79,7 @@ public class MobileNodePacketsTests
         var bu = (BindingUpdate)received!.Message;
         Assert.Multiple(() =>
         {
-            Assert.That(bu.Options.Find<MobilityMessageReplayProtectionOption>()!.Timestamp, Is.EqualTo(MobileNodePackets.NtpTimestamp(Now)));
+            Assert.That(bu.Options.Find<MobilityMessageReplayProtectionOption>()!.Timestamp, Is.EqualTo(NtpTimestamp.FromDateTimeOffset(Now)));
             Assert.That(bu.Options[^1], Is.InstanceOf<MobilityMessageAuthenticationOption>(), "the authentication option is last (RFC 4285 5)");
             Assert.That(MnHaAuthentication.Verify(received.MobilityHeader.Span, 256, Credentials.Key.Span, CareOf.GetAddressBytes(), Home.GetAddressBytes()), Is.True);
             Assert.That(MnHaAuthentication.Verify(received.MobilityHeader.Span, 257, Credentials.Key.Span, CareOf.GetAddressBytes(), Home.GetAddressBytes()), Is.False, "wrong SPI");
@@ -135,8 +135,8 @@ public class MobileNodePacketsTests
     [Test]
     public void Ntp_timestamps_count_from_1900()
     {
-        Assert.That(MobileNodePackets.NtpTimestamp(DateTimeOffset.UnixEpoch), Is.EqualTo(2_208_988_800UL << 32));
-        Assert.That(MobileNodePackets.NtpTimestamp(DateTimeOffset.UnixEpoch.AddSeconds(1.5)), Is.EqualTo(((2_208_988_800UL + 1) << 32) | 0x8000_0000UL));
+        Assert.That(NtpTimestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch), Is.EqualTo(2_208_988_800UL << 32));
+        Assert.That(NtpTimestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch.AddSeconds(1.5)), Is.EqualTo(((2_208_988_800UL + 1) << 32) | 0x8000_0000UL));
     }
 
     private static ReceivedMobilityMessage Read(byte[] packet)
