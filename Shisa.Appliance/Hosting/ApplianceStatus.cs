@@ -1,6 +1,7 @@
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Shisa.Appliance.Profiles;
 using Shisa.Appliance.Web;
 using Shisa.DataPlane.Bus;
 using Shisa.Modules.Configuration;
@@ -164,7 +165,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
         {
             if (!byName.TryGetValue(i.Name, out var nic))
             {
-                return new InterfaceStatus(i.Name, LinkName(i.Link), false, []);
+                return new InterfaceStatus(i.Name, ProfileNames.Of(i.Link), false, []);
             }
 
             var addresses = nic.GetIPProperties().UnicastAddresses
@@ -172,17 +173,10 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
                 .Select(a => $"{a.Address}/{a.PrefixLength}")
                 .ToList();
             bool up = nic.OperationalStatus is OperationalStatus.Up or OperationalStatus.Unknown;
-            return new InterfaceStatus(i.Name, LinkName(i.Link), up, addresses);
+            return new InterfaceStatus(i.Name, ProfileNames.Of(i.Link), up, addresses);
         })];
     }
 
-    private static string LinkName(LinkKind link) => link switch
-    {
-        LinkKind.Home => "home",
-        LinkKind.Foreign => "foreign",
-        LinkKind.MobileNetwork => "mobile_network",
-        _ => "backbone",
-    };
 
     public async IAsyncEnumerable<BusEvent> FollowEvents([EnumeratorCancellation] CancellationToken cancellationToken)
     {

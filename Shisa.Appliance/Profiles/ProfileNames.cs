@@ -1,4 +1,5 @@
 using Shisa.Modules.Configuration;
+using Shisa.Modules.Hosting;
 
 namespace Shisa.Appliance.Profiles;
 
@@ -35,7 +36,7 @@ public static class ProfileNames
         ["link"] = MovementDetectionMethod.Link,
     };
 
-    public static string Of(Role role) => NameOf(Roles, role);
+    public static string Of(Role role) => role.ToProfileName();
 
     public static string Of(LinkKind link) => NameOf(LinkKinds, link);
 
