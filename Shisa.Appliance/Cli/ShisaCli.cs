@@ -23,7 +23,12 @@ internal static class ShisaCli
     internal static RootCommand Build(TextWriter output, TextWriter error)
     {
         var profileOption = new Option<FileInfo>("--profile", "-p") { Description = "the TOML role profile", Required = true };
-        var urlOption = new Option<Uri>("--url") { Description = $"the instance's status address (default {DefaultUrl})", DefaultValueFactory = _ => new Uri(DefaultUrl) };
+        var urlOption = new Option<Uri>("--url")
+        {
+            Description = $"the instance's status address (default {DefaultUrl})",
+            DefaultValueFactory = _ => new Uri(DefaultUrl),
+            CustomParser = ParseUrl,
+        };
         var jsonOption = new Option<bool>("--json") { Description = "print JSON instead of tables" };
 
         var run = new Command("run", "run the roles the profile names until SIGINT/SIGTERM") { profileOption };
@@ -46,6 +51,19 @@ internal static class ShisaCli
         demo.SetAction(parse => WithSignals(ct => Demo.DemoRunner.RunAsync(new Demo.DemoOptions { Hold = parse.GetValue(holdOption) }, output, error, ct)));
 
         return new RootCommand("shisa: a Mobile IPv6 / NEMO mobility appliance") { run, check, status, monitor, demo };
+    }
+
+    /// <summary>System.CommandLine has no converter for <see cref="Uri"/>: an absolute http(s) address, or a parse error naming it.</summary>
+    private static Uri? ParseUrl(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
+        {
+            return url;
+        }
+
+        result.AddError($"--url: '{text}' is not an http:// or https:// address (e.g. {DefaultUrl})");
+        return null;
     }
 
     private static Uri WithSlash(Uri url) => url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
