@@ -54,6 +54,7 @@ public sealed class HomeRegistration
     private ushort _haadIdentifier;
     private DateTimeOffset _movedAt;
     private IPAddress? _previousCareOf;
+    private IPAddress? _lostBoundCareOf;
     private DateTimeOffset? _homePrefixValidUntil;
 
     public HomeRegistration(HomeRegistrationOptions options)
@@ -150,7 +151,10 @@ public sealed class HomeRegistration
             return;
         }
 
-        _previousCareOf = PublishedEntry?.CareOfAddress;
+        // A move often shows as the old address going first (carrier lost, address flushed) and the new one
+        // arriving after: the handover is still from the care-of address that was bound.
+        _previousCareOf = PublishedEntry?.CareOfAddress ?? _lostBoundCareOf;
+        _lostBoundCareOf = null;
         CareOfAddress = moved.CareOfAddress;
         InterfaceName = moved.InterfaceName;
         AtHome = false;
@@ -491,6 +495,7 @@ public sealed class HomeRegistration
         AtHome = true;
         InterfaceName = home.InterfaceName;
         CareOfAddress = null;
+        _lostBoundCareOf = null;
         RemovePublished();
         if (!registered || HomeAgent is null)
         {
@@ -518,6 +523,7 @@ public sealed class HomeRegistration
         }
 
         // Nothing can be sent from it any more; the next care-of address registers afresh.
+        _lostBoundCareOf = PublishedEntry?.CareOfAddress;
         CareOfAddress = null;
         GoIdle();
     }

@@ -429,6 +429,31 @@ public class HomeRegistrationTests
     }
 
     [Test]
+    public void A_move_seen_as_the_old_address_lost_then_a_new_one_is_a_handover_from_the_old_care_of_address()
+    {
+        var machine = Bound();
+        At(machine, 40, new CareOfAddressLost(CareOf));
+        At(machine, 41, new MovedTo(CareOf2, "eth0"));
+        var registered = At(machine, 41.2, Ba(1002, to: CareOf2)).OfType<Registered>().Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(registered.PreviousCareOfAddress, Is.EqualTo(CareOf), "the timeline's from");
+            Assert.That(registered.Duration.TotalMilliseconds, Is.EqualTo(200).Within(0.001), "from the new address to the BA");
+        });
+    }
+
+    [Test]
+    public void After_returning_home_the_next_move_away_is_from_home()
+    {
+        var machine = Bound();
+        At(machine, 40, new CareOfAddressLost(CareOf));
+        At(machine, 41, new ReturnedHome("eth0"));
+        var bu = OnlyBu(At(machine, 50, new MovedTo(CareOf2, "eth0")));
+        var registered = At(machine, 50.2, Ba(bu.Request.Sequence, to: CareOf2)).OfType<Registered>().Single();
+        Assert.That(registered.PreviousCareOfAddress, Is.Null);
+    }
+
+    [Test]
     public void Without_a_home_agent_it_discovers_one_then_registers_with_the_first_of_the_reply()
     {
         var machine = Machine(discover: true);
