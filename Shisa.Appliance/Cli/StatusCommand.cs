@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 
@@ -8,6 +9,8 @@ using Shisa.Appliance.Web;
 /// <summary><c>shisa status [--json] [--url URL]</c>: a running instance's bindings, counters and interfaces.</summary>
 internal static class StatusCommand
 {
+    private const int HandoversShown = 10;
+
     public static async Task<int> RunAsync(Uri baseUrl, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(5) };
@@ -53,18 +56,34 @@ internal static class StatusCommand
         var cache = new TextTable("HOME ADDRESS", "CARE-OF ADDRESS", "PEER", "FLAGS", "PREFIXES", "BID", "SEQ", "LIFETIME");
         foreach (var e in s.BindingCache)
         {
-            cache.Add(e.HomeAddress, e.CareOfAddress, e.Peer, e.Flags, string.Join(" ", e.Prefixes), e.BindingId.ToString(), e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
+            cache.Add(e.HomeAddress, e.CareOfAddress, e.Peer, e.Flags, Prefixes(e.Prefixes), e.BindingId.ToString(), e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
         }
 
         b.Append("binding cache (").Append(cache.Count).Append(")\n").Append(cache.Render()).Append('\n');
 
-        var list = new TextTable("PEER", "HOME ADDRESS", "CARE-OF ADDRESS", "STATE", "SEQ", "LIFETIME");
+        var list = new TextTable("PEER", "HOME ADDRESS", "CARE-OF ADDRESS", "STATE", "PREFIXES", "SEQ", "LIFETIME");
         foreach (var e in s.BindingUpdateList)
         {
-            list.Add(e.Peer, e.HomeAddress, e.CareOfAddress, e.State, e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
+            list.Add(e.Peer, e.HomeAddress, e.CareOfAddress, e.State, Prefixes(e.Prefixes), e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
         }
 
         b.Append("binding update list (").Append(list.Count).Append(")\n").Append(list.Render()).Append('\n');
+
+        // Newest first, as /api/status gives them; a terminal shows the last few, the page keeps the rest.
+        var handovers = new TextTable("WHEN (UTC)", "FROM", "TO", "INTERFACE", "TO BA");
+        foreach (var h in s.Handovers.Take(HandoversShown))
+        {
+            handovers.Add(h.When.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture), h.From ?? "(home)", h.To,
+                h.Interface ?? "-", $"{h.DurationMs} ms");
+        }
+
+        b.Append("handovers (").Append(s.Handovers.Count);
+        if (s.Handovers.Count > HandoversShown)
+        {
+            b.Append(", last ").Append(HandoversShown).Append(" shown");
+        }
+
+        b.Append(")\n").Append(handovers.Render()).Append('\n');
 
         var counters = new TextTable("COUNTER", "VALUE");
         foreach (var (name, value) in s.Counters.OrderBy(c => c.Key, StringComparer.Ordinal))
@@ -75,4 +94,6 @@ internal static class StatusCommand
         b.Append(counters.Render());
         return b.ToString();
     }
+
+    private static string Prefixes(IReadOnlyList<string> prefixes) => prefixes.Count == 0 ? "-" : string.Join(" ", prefixes);
 }

@@ -29,4 +29,30 @@ public class StatusTests
             Assert.That(entry.LifetimeRemaining, Is.GreaterThan(0).And.LessThanOrEqualTo(60));
         });
     }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Shisa_status_in_a_terminal_prints_the_handover_from_the_old_to_the_new_care_of_address(CancellationToken cancellationToken)
+    {
+        using var session = await MobilitySession.StartAsync(cancellationToken);
+        var (first, _) = await session.WaitForRegistrationAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+        session.Topology.MoveTo(AccessLink.Foreign2);
+        var (second, _) = await session.WaitForRegistrationAsync(MobilityTopology.Foreign2Prefix, cancellationToken);
+
+        // What an operator types on the board: the CLI against the instance's own status listener.
+        var cli = session.Topology.Start(session.Topology.Mn, "dotnet", Path.Combine(AppContext.BaseDirectory, "shisa.dll"),
+            "status", "--url", $"http://127.0.0.1:{session.Mn.StatusPort}/");
+        Assert.That(cli.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, "shisa status returned");
+        string text = string.Join('\n', cli.Lines.Select(l => l.Text));
+        var lines = text.Split('\n');
+        int heading = Array.FindIndex(lines, l => l.StartsWith("handovers (", StringComparison.Ordinal));
+        Assert.Multiple(() =>
+        {
+            Assert.That(cli.ExitCode, Is.Zero, text);
+            Assert.That(heading, Is.GreaterThan(0), text);
+            Assert.That(lines.Skip(heading + 3).First(), Does.Contain(first.CareOfAddress.ToString()).And.Contain(second.CareOfAddress.ToString()),
+                "the newest handover: from ar1's care-of address to ar2's");
+            Assert.That(text, Does.Contain("binding update list (1)"));
+        });
+    }
 }
