@@ -239,20 +239,9 @@ public sealed class CorrespondentNode
     // the home address with the home keygen token of the current nonce and the cookie copied.
     private CorrespondentOutcome OnHomeTestInit(ReceivedMobilityMessage received, HomeTestInit hoti)
     {
-        if (received.HomeAddress is not null)
+        if (RefusedTestInit(received) is { } refused)
         {
-            return Drop(CorrespondentDrop.HomeAddressOptionOnTestInit, received.Source);
-        }
-
-        if (!_options.RouteOptimization)
-        {
-            // Route optimization refused: no token is handed out, so no binding can ever be authorized.
-            return Drop(CorrespondentDrop.RouteOptimizationDisabled, received.Source);
-        }
-
-        if (!IsUnicastRoutable(received.Source) || !IsUnicast(received.Destination))
-        {
-            return Drop(CorrespondentDrop.NotUnicast, received.Source);
+            return refused;
         }
 
         ulong token = Secrets.CurrentHomeKeygenToken(received.Source, out ushort index);
@@ -266,8 +255,10 @@ public sealed class CorrespondentNode
         return CorrespondentOutcome.HomeTestSent;
     }
 
-    // RFC 6275 9.4.2, 9.4.4: a CoTI comes straight from the care-of address; the CoT goes back to it.
-    private CorrespondentOutcome OnCareOfTestInit(ReceivedMobilityMessage received, CareOfTestInit coti)
+    // What HoTI and CoTI have in common: neither may carry a Home Address option (RFC 6275 9.4.1/9.4.2), no token
+    // is handed out while route optimization is refused (so no binding can ever be authorized), and only unicast
+    // peers get one.
+    private CorrespondentOutcome? RefusedTestInit(ReceivedMobilityMessage received)
     {
         if (received.HomeAddress is not null)
         {
@@ -279,9 +270,15 @@ public sealed class CorrespondentNode
             return Drop(CorrespondentDrop.RouteOptimizationDisabled, received.Source);
         }
 
-        if (!IsUnicastRoutable(received.Source) || !IsUnicast(received.Destination))
+        return !IsUnicastRoutable(received.Source) || !IsUnicast(received.Destination) ? Drop(CorrespondentDrop.NotUnicast, received.Source) : null;
+    }
+
+    // RFC 6275 9.4.2, 9.4.4: a CoTI comes straight from the care-of address; the CoT goes back to it.
+    private CorrespondentOutcome OnCareOfTestInit(ReceivedMobilityMessage received, CareOfTestInit coti)
+    {
+        if (RefusedTestInit(received) is { } refused)
         {
-            return Drop(CorrespondentDrop.NotUnicast, received.Source);
+            return refused;
         }
 
         ulong token = Secrets.CurrentCareOfKeygenToken(received.Source, out ushort index);

@@ -734,25 +734,29 @@ public sealed class HomeAgentCore
         }
     }
 
+    // An error message answers only a packet sent to us from a routable unicast source, and at a limited rate
+    // (RFC 6275 9.2; RFC 4443 2.4 (e.3), (f)); otherwise the offending packet is dropped and counted.
+    private bool MayAnswerWithError(ReadOnlySpan<byte> bytes, DateTimeOffset now, out Ipv6Packet ip, out IPAddress source)
+    {
+        Ipv6Packet.TryParse(bytes, out ip);
+        source = ip.Header.SourceAddress;
+        var reason = !ip.Header.DestinationAddress.Equals(Address) ? HomeAgentDropReason.NotForHomeAgent
+            : !Ipv6Address.IsRoutableUnicast(ip.Header.Source) ? HomeAgentDropReason.CareOfAddressNotRoutable
+            : !AllowError(now) ? HomeAgentDropReason.RateLimited
+            : (HomeAgentDropReason?)null;
+        if (reason is { } r)
+        {
+            Drop(r, source);
+            return false;
+        }
+
+        return true;
+    }
+
     private void SendBindingError(ReadOnlySpan<byte> bytes, DateTimeOffset now)
     {
-        Ipv6Packet.TryParse(bytes, out var ip);
-        var source = ip.Header.SourceAddress;
-        if (!ip.Header.DestinationAddress.Equals(Address))
+        if (!MayAnswerWithError(bytes, now, out var ip, out var source))
         {
-            Drop(HomeAgentDropReason.NotForHomeAgent, source);
-            return;
-        }
-
-        if (!Ipv6Address.IsRoutableUnicast(ip.Header.Source))
-        {
-            Drop(HomeAgentDropReason.CareOfAddressNotRoutable, source);
-            return;
-        }
-
-        if (!AllowError(now))
-        {
-            Drop(HomeAgentDropReason.RateLimited, source);
             return;
         }
 
@@ -769,23 +773,8 @@ public sealed class HomeAgentCore
 
     private void SendParameterProblem(ReadOnlySpan<byte> bytes, int mobilityHeaderPointer, DateTimeOffset now)
     {
-        Ipv6Packet.TryParse(bytes, out var ip);
-        var source = ip.Header.SourceAddress;
-        if (!ip.Header.DestinationAddress.Equals(Address))
+        if (!MayAnswerWithError(bytes, now, out var ip, out var source))
         {
-            Drop(HomeAgentDropReason.NotForHomeAgent, source);
-            return;
-        }
-
-        if (!Ipv6Address.IsRoutableUnicast(ip.Header.Source))
-        {
-            Drop(HomeAgentDropReason.CareOfAddressNotRoutable, source);
-            return;
-        }
-
-        if (!AllowError(now))
-        {
-            Drop(HomeAgentDropReason.RateLimited, source);
             return;
         }
 
