@@ -52,7 +52,7 @@ public partial class DataPlaneEngineTests
         using var pair = StartPair();
         await pair.RegisterAsync(_careOf);
 
-        using var capture = CoreCapture.Start(_topology.Core, "core-ar1");
+        using var capture = LinkCapture.Start(_topology.Core, "core-ar1");
         Assert.That(await Host.PingUntilAsync(_topology.Mn, Correspondent, TimeSpan.FromSeconds(10), source: HomeAddress), Is.True, "mn (from its home address) -> cn");
         Assert.That(Host.Ping(_topology.Cn, HomeAddress, count: 3), Is.True, "cn -> home address");
         var frames = capture.Stop();
@@ -211,7 +211,7 @@ public partial class DataPlaneEngineTests
     }
 
     /// <summary>The link's own chatter (ND, MLD, anything link-local or multicast), which is not the traffic under test.</summary>
-    private static bool IsNeighborDiscovery(CapturedPacket f) =>
+    private static bool IsNeighborDiscovery(SeenPacket f) =>
         f.Source.IsIPv6LinkLocal || f.Destination.IsIPv6Multicast || (f.NextHeader == IpProtocol.Icmpv6 && f.IcmpType is >= 133 and <= 137 or 143);
 
     private static int WriteEcho(Span<byte> destination, IPAddress source, IPAddress target)

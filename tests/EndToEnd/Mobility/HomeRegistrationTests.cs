@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Shisa.EndToEnd.Tests.Appliance;
-using Shisa.EndToEnd.Tests.DataPlane;
 using Shisa.EndToEnd.Tests.Topology;
 
 namespace Shisa.EndToEnd.Tests.Mobility;
@@ -45,7 +44,7 @@ public class HomeRegistrationTests
         Assert.That(binding.GetProperty("flags").GetString(), Does.Contain("H"));
 
         var careOf = IPAddress.Parse(entry.GetProperty("care_of_address").GetString()!);
-        using var capture = CoreCapture.Start(topology.Core, "core-ar1");
+        using var capture = LinkCapture.Start(topology.Core, "core-ar1");
         Assert.That(Host.Ping(topology.Mn, MobilityTopology.CorrespondentAddress, count: 3, source: MobilityTopology.HomeAddress), Is.True, "ping from the home address to cn");
         Assert.That(Host.Ping(topology.Cn, MobilityTopology.HomeAddress, count: 3), Is.True, "ping from cn to the home address");
         // Mobility signalling goes as it must (a Mobile Prefix Solicitation with a HAO right after binding, its
@@ -58,7 +57,7 @@ public class HomeRegistrationTests
 
         // Only tunnelled packets between the care-of address and the home agent cross the foreign uplink.
         Assert.That(packets, Has.Count.GreaterThanOrEqualTo(12), "3 + 3 echo requests and replies, each through the tunnel");
-        Assert.That(packets, Has.All.Matches<CapturedPacket>(p =>
+        Assert.That(packets, Has.All.Matches<SeenPacket>(p =>
             p.NextHeader == 41
             && ((p.Source.Equals(careOf) && p.Destination.Equals(MobilityTopology.HomeAgentAddress))
                 || (p.Source.Equals(MobilityTopology.HomeAgentAddress) && p.Destination.Equals(careOf)))));

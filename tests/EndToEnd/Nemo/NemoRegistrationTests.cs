@@ -1,5 +1,4 @@
 using System.Net;
-using Shisa.EndToEnd.Tests.DataPlane;
 using Shisa.EndToEnd.Tests.Topology;
 
 namespace Shisa.EndToEnd.Tests.Nemo;
@@ -29,7 +28,7 @@ public class NemoRegistrationTests
         Assert.That(binding.Flags, Does.Contain("R").And.Contain("H"));
         Assert.That(binding.CareOfAddress, Is.EqualTo(entry.CareOfAddress));
 
-        using var capture = CoreCapture.Start(topology.Core, "core-ar1");
+        using var capture = LinkCapture.Start(topology.Core, "core-ar1");
         Assert.That(await Host.PingUntilAsync(topology.Mnn, MobilityTopology.CorrespondentAddress, TimeSpan.FromSeconds(10)), Is.True,
             $"mnn -> cn\nmr:\n{session.Mr.Output}");
         Assert.That(Host.Ping(topology.Mnn, MobilityTopology.CorrespondentAddress, count: 3), Is.True, "mnn -> cn");
@@ -39,7 +38,7 @@ public class NemoRegistrationTests
 
         // Only IPv6-in-IPv6 between the care-of address and the home agent crosses the foreign uplink.
         Assert.That(packets, Has.Count.GreaterThanOrEqualTo(12), "3 + 3 echo requests and replies, each through the tunnel");
-        Assert.That(packets, Has.All.Matches<CapturedPacket>(p => IsTunnel(p, entry.CareOfAddress)));
+        Assert.That(packets, Has.All.Matches<SeenPacket>(p => IsTunnel(p, entry.CareOfAddress)));
     }
 
     [Test]
@@ -59,7 +58,7 @@ public class NemoRegistrationTests
         // A node of the refused prefix gets nowhere: no tunnel carries it (the kernel forwards it natively, with a
         // source no router routes back to the foreign link) and no reply comes.
         Host.Exec(topology.Mnn, "ip", "-6", "addr", "add", "2001:db8:1:200::10/64", "dev", MobilityTopology.MobileNetworkNodeInterface, "nodad");
-        using var capture = CoreCapture.Start(topology.Core, "core-ar1");
+        using var capture = LinkCapture.Start(topology.Core, "core-ar1");
         Assert.That(Host.Ping(topology.Mnn, MobilityTopology.CorrespondentAddress, count: 3, source: UngrantedSource), Is.False,
             "a ping from the refused prefix is answered");
         var packets = Global(capture.Stop());
@@ -67,10 +66,10 @@ public class NemoRegistrationTests
         Assert.That(packets.Where(p => p.NextHeader == 41), Is.Empty, "something was tunnelled");
     }
 
-    internal static List<CapturedPacket> Global(IEnumerable<CapturedPacket> packets) =>
+    internal static List<SeenPacket> Global(IEnumerable<SeenPacket> packets) =>
         [.. packets.Where(p => !p.Source.IsIPv6LinkLocal && !p.Destination.IsIPv6LinkLocal && !p.Destination.IsIPv6Multicast)];
 
-    internal static bool IsTunnel(CapturedPacket p, IPAddress careOf) =>
+    internal static bool IsTunnel(SeenPacket p, IPAddress careOf) =>
         p.NextHeader == 41
         && ((p.Source.Equals(careOf) && p.Destination.Equals(MobilityTopology.HomeAgentAddress))
             || (p.Source.Equals(MobilityTopology.HomeAgentAddress) && p.Destination.Equals(careOf)));

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Shisa.EndToEnd.Tests.Appliance;
-using Shisa.EndToEnd.Tests.DataPlane;
 using Shisa.EndToEnd.Tests.Mobility;
 using Shisa.EndToEnd.Tests.Topology;
 
@@ -45,7 +44,7 @@ public partial class RouteOptimizationTests
         Assert.That(Counter(mnStatus.RootElement, "dataplane_rr_hints"), Is.GreaterThanOrEqualTo(1));
         background.Dispose();
 
-        using (var capture = CoreCapture.Start(topology.Core, "core-ar1"))
+        using (var capture = LinkCapture.Start(topology.Core, "core-ar1"))
         {
             var optimized = Rtts(topology.Mn, Cn, HomeAddress, 20);
             var packets = Global(capture.Stop());
@@ -72,7 +71,7 @@ public partial class RouteOptimizationTests
         }
 
         var newCareOf = CareOf(mnStatus.RootElement);
-        using (var capture = CoreCapture.Start(topology.Core, "core-ar2"))
+        using (var capture = LinkCapture.Start(topology.Core, "core-ar2"))
         {
             Assert.That(Rtts(topology.Mn, Cn, HomeAddress, 10), Has.Count.GreaterThanOrEqualTo(9));
             var packets = Global(capture.Stop());
@@ -103,7 +102,7 @@ public partial class RouteOptimizationTests
         TestContext.Out.WriteLine($"given up after {hoti} HoTI, {coti} CoTI; parameter problems {Counter(mnStatus.RootElement, "ro_parameter_problems")}");
 
         // (c, d) Traffic keeps going through the tunnel, and nothing asks cn for route optimization again.
-        using var capture = CoreCapture.Start(topology.Core, "core-ar1");
+        using var capture = LinkCapture.Start(topology.Core, "core-ar1");
         var tunnelled = Rtts(topology.Mn, Cn, HomeAddress, 20);
         var packets = Global(capture.Stop());
         TestContext.Out.WriteLine($"RTT to cn through the tunnel from {careOf}: median {Median(tunnelled):F3} ms over {tunnelled.Count} replies");
@@ -151,11 +150,11 @@ public partial class RouteOptimizationTests
         status.GetProperty("counters").TryGetProperty(name, out var value) ? value.GetInt64()
         : status.GetProperty("counters").TryGetProperty("shisa_" + name, out var prefixed) ? prefixed.GetInt64() : 0;
 
-    private static List<CapturedPacket> Global(List<CapturedPacket> packets) =>
+    private static List<SeenPacket> Global(List<SeenPacket> packets) =>
         [.. packets.Where(p => !p.Source.IsIPv6LinkLocal && !p.Destination.IsIPv6LinkLocal && !p.Destination.IsIPv6Multicast)];
 
     /// <summary>Echo requests CoA -> cn with a Destination Options header (HAO), replies cn -> CoA with a routing header (RH2), no tunnelled echo.</summary>
-    private static void AssertDirect(List<CapturedPacket> packets, IPAddress careOf)
+    private static void AssertDirect(List<SeenPacket> packets, IPAddress careOf)
     {
         Assert.That(packets.Count(p => p.Source.Equals(careOf) && p.Destination.Equals(Cn) && p.NextHeader == 60), Is.GreaterThanOrEqualTo(9), "requests with a Home Address option");
         Assert.That(packets.Count(p => p.Source.Equals(Cn) && p.Destination.Equals(careOf) && p.NextHeader == 43), Is.GreaterThanOrEqualTo(9), "replies with a type 2 routing header");

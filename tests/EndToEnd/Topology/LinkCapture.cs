@@ -4,9 +4,12 @@ using System.Net;
 using Shisa.DataPlane.Kernel;
 using Shisa.DataPlane.Ports;
 
-namespace Shisa.EndToEnd.Tests.Mobility;
+namespace Shisa.EndToEnd.Tests.Topology;
 
-/// <summary>An IPv6 packet seen on a link, whole (from its IPv6 header on), with the walk to its upper layer.</summary>
+/// <summary>
+/// An IPv6 packet seen on a link, whole (from its IPv6 header on), with the walk to its upper layer; for
+/// IPv6-in-IPv6 (RFC 2473), the inner packet's next header and destination.
+/// </summary>
 internal sealed class SeenPacket
 {
     public SeenPacket(byte[] packet)
@@ -40,6 +43,16 @@ internal sealed class SeenPacket
     public IPAddress Source { get; }
 
     public IPAddress Destination { get; }
+
+    /// <summary>The IPv6 header's next header: the first extension header's type when there is one (60 for a Home
+    /// Address option, 43 for a type 2 routing header), 41 for a tunnelled packet.</summary>
+    public byte NextHeader => HeaderChain[0];
+
+    /// <summary>A tunnelled packet's inner next header, or 0.</summary>
+    public byte InnerNextHeader => NextHeader == 41 && Bytes.Length >= 80 ? Bytes[46] : (byte)0;
+
+    /// <summary>A tunnelled packet's inner destination, or null.</summary>
+    public IPAddress? InnerDestination => NextHeader == 41 && Bytes.Length >= 80 ? new IPAddress(Bytes.AsSpan(64, 16)) : null;
 
     /// <summary>Next header values from the IPv6 header's on.</summary>
     public List<byte> HeaderChain { get; }
@@ -119,8 +132,21 @@ internal sealed class LinkCapture : IDisposable
         return Packets.FirstOrDefault(match);
     }
 
+    /// <summary>Waits for the last answers still on their way, stops, and returns everything captured.</summary>
+    public List<SeenPacket> Stop()
+    {
+        Thread.Sleep(200);
+        Dispose();
+        return Packets;
+    }
+
     public void Dispose()
     {
+        if (_stopping)
+        {
+            return;
+        }
+
         _stopping = true;
         _thread.Join();
         _port.Dispose();
