@@ -70,9 +70,9 @@ public sealed partial class PingTimeline
     }
 
     /// <summary>
-    /// The longest silence that ended after <paramref name="fromUtc"/> and began before <paramref name="toUtc"/>
-    /// (a handover's gap, with <paramref name="fromUtc"/> the moment of the move), and how many sequence numbers
-    /// went unanswered inside those silences. A silence still going on at <paramref name="toUtc"/> that is longer
+    /// The longest silence that ended after <paramref name="fromUtc"/> and no later than <paramref name="toUtc"/>
+    /// (a handover's gap, with <paramref name="fromUtc"/> the moment of the move and <paramref name="toUtc"/> the
+    /// next one), and how many sequence numbers went unanswered inside those silences. A silence still going on at <paramref name="toUtc"/> that is longer
     /// than a second means the answers never came back: <see cref="PingWindow.Restored"/> is false and the gap is
     /// that silence so far.
     /// </summary>
@@ -95,7 +95,8 @@ public sealed partial class PingTimeline
             }
 
             var before = Replies[i - 1];
-            if (reply.ReceivedUtc <= fromUtc || before.ReceivedUtc >= toUtc)
+            // A silence belongs to the window it ends in: the one running into toUtc is the next move's.
+            if (reply.ReceivedUtc <= fromUtc || reply.ReceivedUtc > toUtc)
             {
                 continue;
             }

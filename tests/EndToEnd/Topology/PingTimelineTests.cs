@@ -55,4 +55,30 @@ public class PingTimelineTests
         Assert.That(second.Restored, Is.False, "a reply in flight at the move is no recovery");
         Assert.That(second.LongestGap.TotalMilliseconds, Is.EqualTo(4870).Within(0.01));
     }
+
+    [Test]
+    public void Back_to_back_windows_each_count_only_their_own_move_s_silence()
+    {
+        var start = DateTime.UnixEpoch.AddSeconds(1_700_000_000);
+        string Reply(int seq, double at) => string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"[{1_700_000_000 + at:0.000000}] 64 bytes from 2001:db8:1::100: icmp_seq={seq} ttl=62 time=0.5 ms");
+        var timeline = PingTimeline.Parse(
+        [
+            Reply(1, 0.00), Reply(2, 0.01),                    // move 1 at 0.015
+            Reply(6, 0.05), Reply(7, 0.06), Reply(8, 0.07),    // 40 ms gap, 3 lost; move 2 at 0.075
+            Reply(28, 0.27), Reply(29, 0.28),                  // 200 ms gap, 19 lost
+        ]);
+
+        var first = timeline.Window(start.AddSeconds(0.015), start.AddSeconds(0.075));
+        var second = timeline.Window(start.AddSeconds(0.075), start.AddSeconds(0.3));
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.LongestGap.TotalMilliseconds, Is.EqualTo(40).Within(0.01), "not the next move's 200 ms");
+            Assert.That(first.Lost, Is.EqualTo(3));
+            Assert.That(second.LongestGap.TotalMilliseconds, Is.EqualTo(200).Within(0.01));
+            Assert.That(second.Lost, Is.EqualTo(19));
+            Assert.That(first.Lost + second.Lost, Is.EqualTo(22), "each lost echo counted once");
+        });
+    }
 }
