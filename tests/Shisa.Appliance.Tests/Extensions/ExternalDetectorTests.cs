@@ -54,8 +54,9 @@ public class ExternalDetectorTests
             // A move shorter than one poll: carrier lost and back, the new link's (optimistic) address next to the
             // old one's. Between the two files it may see the loss alone first: then it reports the old address gone.
             fake.Write(carrierDowns: 1, new("fe80::42", 0x20, 0x80), new($"{Foreign1}", 0x00, 0x00), new($"{Foreign2}", 0x00, 0x04 | 0x40));
-            var moved = await ReadUntilAsync(movements, m => m.Command == MovementCommand.NewCareOfAddress);
-            var second = moved[^1];
+            var moved = await ReadUntilAsync(movements, read =>
+                read.Any(m => m.Command == MovementCommand.NewCareOfAddress) && read.Any(m => m.Command == MovementCommand.Scan));
+            var second = moved.Last(m => m.Message is MovementInfo { Command: MovementCommand.NewCareOfAddress });
             Assert.Multiple(() =>
             {
                 Assert.That(second.Message, Is.EqualTo(new MovementInfo(MovementCommand.NewCareOfAddress, Foreign2, "mn0", 7, false)),
@@ -65,8 +66,8 @@ public class ExternalDetectorTests
 
             // Back on the home link: the home address is on mn0 too (the data plane puts it there) but does not count.
             fake.Write(carrierDowns: 2, new("2001:db8:1::100", 0x00, 0x80), new("2001:db8:1::99", 0x00, 0x00));
-            var home = await ReadUntilAsync(movements, m => m.Command == MovementCommand.ReturnedHome);
-            Assert.That(home[^1].Message, Is.EqualTo(new MovementInfo(MovementCommand.ReturnedHome, IPAddress.Parse("2001:db8:1::100"), "mn0", 7, true)));
+            var home = await ReadUntilAsync(movements, read => read.Any(m => m.Command == MovementCommand.ReturnedHome));
+            Assert.That(home.Last(m => m.Message is MovementInfo { Command: MovementCommand.ReturnedHome }).Message, Is.EqualTo(new MovementInfo(MovementCommand.ReturnedHome, IPAddress.Parse("2001:db8:1::100"), "mn0", 7, true)));
 
             Assert.That(detector.Terminate(TimeSpan.FromSeconds(10)), Is.Zero, "SIGTERM stops it cleanly");
             Assert.Multiple(() =>
@@ -91,11 +92,11 @@ public class ExternalDetectorTests
         await Eventually.Until(() => detector.Errors.Contains("usage: Shisa.ExternalDetector SOCKET INTERFACE"), "the usage was printed");
     }
 
-    /// <summary>The movements published from now on, up to the first that <paramref name="last"/> accepts.</summary>
-    private static async Task<List<BusEnvelope>> ReadUntilAsync(MobilitySubscription movements, Func<MovementInfo, bool> last)
+    /// <summary>The movements published from now on, until those read satisfy <paramref name="done"/>.</summary>
+    private static async Task<List<BusEnvelope>> ReadUntilAsync(MobilitySubscription movements, Func<IEnumerable<MovementInfo>, bool> done)
     {
         List<BusEnvelope> read = [];
-        while (read.Count == 0 || !last((MovementInfo)read[^1].Message))
+        while (!done(read.Select(e => (MovementInfo)e.Message)))
         {
             read.Add(await movements.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
         }
