@@ -163,6 +163,16 @@ internal static class ApplianceRunner
 
             var roles = string.Join(",", profile.Node.Roles.Select(r => r.ToProfileName()));
             ApplianceLog.Running(log, profile.Node.Name, roles);
+            switch (MovementSource.Of(profile))
+            {
+                case MovementSourceKind.BusSocket:
+                    ApplianceLog.MovementFromBusSocket(log, profile.Bus!.Socket);
+                    break;
+                case MovementSourceKind.Nothing:
+                    ApplianceLog.NoMovementSource(log, roles);
+                    break;
+            }
+
             systemd?.Ready($"node {profile.Node.Name} running roles {roles}");
             if (systemd is not null && SystemdNotifier.WatchdogInterval() is { } watchdog)
             {
@@ -247,4 +257,12 @@ internal static partial class ApplianceLog
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "stopping")]
     public static partial void Stopping(ILogger logger);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information,
+        Message = "no movement_detector role: movement is expected from a detector publishing MovementInfo through the bus socket {Socket}")]
+    public static partial void MovementFromBusSocket(ILogger logger, string socket);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning,
+        Message = "roles [{Roles}] without the movement_detector role and without a [bus] socket: nothing will report movement, so the node will not register; add \"movement_detector\" to roles or a [bus] socket for an external detector")]
+    public static partial void NoMovementSource(ILogger logger, string roles);
 }

@@ -81,6 +81,26 @@ internal sealed class MobilitySession : IDisposable
     }
 
     /// <summary>
+    /// Builds the topology with the mn at ar1 and starts nothing: for tests that start the appliances
+    /// (<see cref="StartAppliancesAsync"/>) and whatever else they need themselves, in their own order.
+    /// </summary>
+    public static MobilitySession Create(string homeAgentProfile, string mobileNodeProfile)
+    {
+        Assume.That(Host.IsRoot, "namespaces need root");
+        var topology = MobilityTopology.Create(new TopologyOptions { InitialLink = AccessLink.Foreign1 });
+        try
+        {
+            PinBridgeAddresses(topology);
+            return new MobilitySession(topology, homeAgentProfile, mobileNodeProfile);
+        }
+        catch
+        {
+            topology.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// A Linux bridge takes the lowest MAC address of its ports unless given one: when the mn's veth peer (random
     /// MAC) joins an access link's bridge with a lower one, the access router's MAC changes under it, and radvd
     /// then sends its next advertisement only about a second later. A real access router's address does not follow
