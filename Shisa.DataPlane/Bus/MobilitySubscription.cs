@@ -11,6 +11,8 @@ public sealed class MobilitySubscription : IDisposable
 {
     private readonly MobilityBus _bus;
     private readonly Channel<BusEnvelope> _channel;
+    private readonly object _wake = new();
+    private bool _completed;
     private long _delivered;
     private long _dropped;
     private int _disposed;
@@ -51,6 +53,32 @@ public sealed class MobilitySubscription : IDisposable
 
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
+    /// <summary>
+    /// For a reader on a thread of its own: blocks until a message can be read (true) or the subscription has
+    /// completed and is drained (false). Unlike <c>Reader.WaitToReadAsync</c>, waking needs no thread-pool thread,
+    /// so a starved pool (threads blocked in sends or kernel commands) cannot hold the reader back.
+    /// </summary>
+    public bool WaitToRead()
+    {
+        lock (_wake)
+        {
+            while (true)
+            {
+                if (_channel.Reader.Count > 0)
+                {
+                    return true;
+                }
+
+                if (_completed)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_wake);
+            }
+        }
+    }
+
     public SubscriberStatus GetStatus() => new(Name, Kinds, Capacity, Delivered, Dropped, Pending);
 
     public void Dispose()
@@ -68,6 +96,7 @@ public sealed class MobilitySubscription : IDisposable
         if (_channel.Writer.TryWrite(envelope))
         {
             Interlocked.Increment(ref _delivered);
+            Wake(completed: false);
         }
     }
 
@@ -75,5 +104,15 @@ public sealed class MobilitySubscription : IDisposable
     {
         Volatile.Write(ref _disposed, 1);
         _channel.Writer.TryComplete();
+        Wake(completed: true);
+    }
+
+    private void Wake(bool completed)
+    {
+        lock (_wake)
+        {
+            _completed |= completed;
+            Monitor.PulseAll(_wake);
+        }
     }
 }

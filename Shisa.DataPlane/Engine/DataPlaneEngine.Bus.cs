@@ -12,27 +12,39 @@ public sealed partial class DataPlaneEngine
 {
     private static readonly IPNetwork DefaultRoute = IPNetwork.Parse("::/0");
 
-    private async Task ConsumeAsync(MobilitySubscription subscription)
+    // On a thread of its own (not the thread pool): applying runs kernel commands, and signalling sends wait for
+    // it (AwaitApplied) from pool threads; a pool continuation here could be held back until the pool grows.
+    private void Consume(MobilitySubscription subscription)
     {
-        await foreach (var envelope in subscription.Reader.ReadAllAsync().ConfigureAwait(false))
+        while (subscription.WaitToRead())
         {
-            if (_stopping)
+            while (subscription.Reader.TryRead(out var envelope))
             {
-                return;
-            }
+                if (_stopping)
+                {
+                    return;
+                }
 
-            try
-            {
-                Apply(envelope.Message);
-            }
-            catch (Exception exception) when (exception is KernelCommandException or InvalidOperationException or IOException or AggregateException)
-            {
-                Interlocked.Increment(ref _kernelErrors);
-                Log.ApplyFailed(_logger, envelope.Message.Type.ToString(), exception.Message);
-            }
+                try
+                {
+                    Apply(envelope.Message);
+                }
+                catch (Exception exception) when (exception is KernelCommandException or InvalidOperationException or IOException or AggregateException)
+                {
+                    Interlocked.Increment(ref _kernelErrors);
+                    Log.ApplyFailed(_logger, envelope.Message.Type.ToString(), exception.Message);
+                }
+#pragma warning disable CA1031 // a bug in applying one message must not stop every later one from being applied
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    Interlocked.Increment(ref _kernelErrors);
+                    Log.ConsumerFailed(_logger, exception);
+                }
 
-            Interlocked.Increment(ref _applied);
-            SignalApplied();
+                Interlocked.Increment(ref _applied);
+                SignalApplied();
+            }
         }
     }
 

@@ -43,7 +43,7 @@ public sealed partial class DataPlaneEngine
         [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "thread {Thread} did not stop")]
         public static partial void ThreadDidNotStop(ILogger logger, string thread);
 
-        [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "the bus consumer failed")]
+        [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "applying a bus message failed")]
         public static partial void ConsumerFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "reading interface addresses failed: {Error}")]

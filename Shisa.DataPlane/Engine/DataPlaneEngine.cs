@@ -68,7 +68,7 @@ public sealed partial class DataPlaneEngine : IDisposable
     private DuplicateAddressDetector? _dad;
     private TunnelForwarder? _forwarder;
     private MobilitySubscription? _subscription;
-    private Task? _consumer;
+    private Thread? _consumer;
     private ITimer? _refreshTimer;
     private string? _homeLinkInterface;
     private long _orderTimeouts;
@@ -322,7 +322,8 @@ public sealed partial class DataPlaneEngine : IDisposable
 
         _refreshTimer = _time.CreateTimer(_ => RefreshInterfaceAddresses(), null, o.AddressRefreshInterval, o.AddressRefreshInterval);
         var subscription = _subscription;
-        _consumer = Task.Run(() => ConsumeAsync(subscription));
+        _consumer = new Thread(() => Consume(subscription)) { IsBackground = true, Name = "shisa bus apply" };
+        _consumer.Start();
         Log.Started(_logger, o.NodeTypes.ToString(), string.Join(",", _ports.Keys), _tun?.Name ?? "-", o.NetworkNamespace ?? "-");
     }
 
@@ -333,15 +334,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         _refreshTimer?.Dispose();
         _refreshTimer = null;
         _subscription?.Dispose();
-        try
-        {
-            _consumer?.Wait(TimeSpan.FromSeconds(10));
-        }
-        catch (AggregateException exception)
-        {
-            Log.ConsumerFailed(_logger, exception.InnerException ?? exception);
-        }
-
+        _consumer?.Join(TimeSpan.FromSeconds(10));
         _subscription = null;
         _consumer = null;
         _dad?.Dispose();
