@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Shisa.DataPlane.Kernel;
 
@@ -105,30 +104,12 @@ public sealed class ProcessCommandRunner : ICommandRunner
         }
 
         using var process = Process.Start(start) ?? throw new KernelCommandException($"Cannot start '{program}'.");
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (stdout)
-                {
-                    stdout.AppendLine(e.Data);
-                }
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (stderr)
-                {
-                    stderr.AppendLine(e.Data);
-                }
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+
+        // The pipes are read by threads of their own, not by BeginOutputReadLine's thread-pool reads: these commands
+        // run while pool threads may be blocked (a signalling send waiting for the bus to be applied), and a
+        // starved pool would hold every kernel change back until it grew (seconds on a 2-core board).
+        var stdout = PipeReader.Start(process.StandardOutput, program);
+        var stderr = PipeReader.Start(process.StandardError, program);
         if (standardInput is not null)
         {
             process.StandardInput.Write(standardInput);
@@ -141,13 +122,42 @@ public sealed class ProcessCommandRunner : ICommandRunner
             throw new KernelCommandException(Describe(start), -1, $"timed out after {Timeout.TotalSeconds} s");
         }
 
-        process.WaitForExit(); // drain the asynchronous readers
-        lock (stdout)
+        return new CommandResult(process.ExitCode, stdout.Join(), stderr.Join());
+    }
+
+    /// <summary>Reads one pipe to its end on a thread of its own.</summary>
+    private sealed class PipeReader
+    {
+        private readonly Thread _thread;
+        private string _text = string.Empty;
+
+        private PipeReader(StreamReader reader, string program)
         {
-            lock (stderr)
+            _thread = new Thread(() =>
             {
-                return new CommandResult(process.ExitCode, stdout.ToString(), stderr.ToString());
-            }
+                try
+                {
+                    _text = reader.ReadToEnd();
+                }
+                catch (IOException)
+                {
+                    // The process was killed on a timeout: whatever it wrote is lost with it.
+                }
+            })
+            { IsBackground = true, Name = "shisa pipe " + program };
+        }
+
+        public static PipeReader Start(StreamReader reader, string program)
+        {
+            var pipe = new PipeReader(reader, program);
+            pipe._thread.Start();
+            return pipe;
+        }
+
+        public string Join()
+        {
+            _thread.Join();
+            return _text;
         }
     }
 

@@ -1,0 +1,69 @@
+using Shisa.DataPlane.Kernel;
+
+namespace Shisa.DataPlane.Tests.Kernel;
+
+/// <summary>The child-process runner behind every kernel change (ip, nft, sysctl).</summary>
+public class ProcessCommandRunnerTests
+{
+    [Test]
+    public void Output_error_and_exit_code_of_a_command_are_returned()
+    {
+        var result = new ProcessCommandRunner().Run("sh", ["-c", "echo out; echo err >&2; exit 3"]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(3));
+            Assert.That(result.StandardOutput, Is.EqualTo("out\n"));
+            Assert.That(result.StandardError, Is.EqualTo("err\n"));
+        });
+    }
+
+    [Test]
+    public void Standard_input_reaches_the_command_and_large_output_on_both_pipes_does_not_deadlock()
+    {
+        var result = new ProcessCommandRunner().Run("sh", ["-c", "cat; head -c 200000 /dev/zero | tr '\\0' e >&2; head -c 200000 /dev/zero | tr '\\0' o"], "table ip6 shisa\n");
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.Zero);
+            Assert.That(result.StandardOutput, Does.StartWith("table ip6 shisa\n"));
+            Assert.That(result.StandardOutput, Has.Length.EqualTo(16 + 200_000));
+            Assert.That(result.StandardError, Has.Length.EqualTo(200_000));
+        });
+    }
+
+    [Test]
+    public void A_command_past_its_timeout_is_killed_and_reported()
+    {
+        var runner = new ProcessCommandRunner(timeout: TimeSpan.FromMilliseconds(300));
+        var error = Assert.Throws<KernelCommandException>(() => runner.Run("sleep", ["30"]));
+        Assert.That(error!.Message, Does.Contain("timed out"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public void Commands_finish_while_every_thread_pool_thread_is_blocked()
+    {
+        // As when signalling sends wait (on pool threads) for the bus consumer, which runs these commands.
+        ThreadPool.GetMinThreads(out int workers, out _);
+        using var release = new ManualResetEventSlim();
+        const int Starvers = 256;
+        int started = 0;
+        for (int i = 0; i < workers + Starvers; i++)
+        {
+            // The extra items keep any thread the pool adds meanwhile blocked too.
+            ThreadPool.UnsafeQueueUserWorkItem(_ => { Interlocked.Increment(ref started); release.Wait(); }, null);
+        }
+
+        try
+        {
+            Assert.That(SpinWait.SpinUntil(() => Volatile.Read(ref started) >= workers, TimeSpan.FromSeconds(10)), Is.True, "the pool threads are busy");
+            var runner = new ProcessCommandRunner();
+            var result = Task.Factory.StartNew(() => runner.Run("echo", ["done"]), TaskCreationOptions.LongRunning);
+            Assert.That(result.Wait(TimeSpan.FromMilliseconds(1500)), Is.True, "finished while the pool was starved");
+            Assert.That(result.Result.StandardOutput, Is.EqualTo("done\n"));
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
+}
