@@ -38,7 +38,7 @@ public class ExternalDetectorHandoverTests
         bool passed = false;
         try
         {
-            session = MobilitySession.Create(Profiles.HomeAgent(), MobileNodeProfile(socketPath));
+            session = MobilitySession.Create(Profiles.HomeAgent(), Profiles.MobileNode(busSocket: socketPath));
             var topology = session.Topology;
             await session.StartAppliancesAsync(cancellationToken);
             using (var first = await session.Mn.WaitForStatusAsync(_ => true, MobilitySession.Registration, "the mobile node's status page", cancellationToken))
@@ -156,30 +156,6 @@ public class ExternalDetectorHandoverTests
             Directory.Delete(socketDirectory, recursive: true);
         }
     }
-
-    /// <summary>A mobile node as in <see cref="Profiles.MobileNode"/>, but with no movement detector and its bus on a socket.</summary>
-    private static string MobileNodeProfile(string socketPath) => $$"""
-        [node]
-        name = "mn"
-        roles = ["mobile_node"]
-
-        [status]
-        listen = "127.0.0.1:{{Profiles.MobileNodeStatusPort}}"
-
-        [bus]
-        socket = "{{socketPath}}"
-
-        [[interface]]
-        name = "mn0"
-        link = "foreign"
-
-        [mobile_node]
-        home_address = "2001:db8:1::100"
-        home_prefix_length = 64
-        home_agent = "2001:db8:1::1"
-        interfaces = ["mn0"]
-        lifetime = 60
-        """;
 
     /// <summary>Polls the home agent (every 20 ms) until it binds the home address to a care-of address in <paramref name="prefix"/>.</summary>
     private static async Task<CacheEntry> WaitForCacheAsync(MobilitySession session, IPNetwork prefix, CancellationToken cancellationToken)

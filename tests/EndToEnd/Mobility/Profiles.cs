@@ -7,13 +7,16 @@ internal static class Profiles
     public const int MobileNodeStatusPort = 8792;
     public const int CorrespondentStatusPort = 8793;
 
-    public static string HomeAgent(string extraNodes = "", string authentication = "") => $$"""
+    /// <param name="extraNodes">More <c>[[home_agent.mobile_node]]</c> tables.</param>
+    /// <param name="nodeKeys">More keys of the served node's table (authentication, a mobile router's prefixes).</param>
+    /// <param name="homeAddress">The served node's home address.</param>
+    public static string HomeAgent(string extraNodes = "", string nodeKeys = "", string homeAddress = "2001:db8:1::100", int statusPort = HomeAgentStatusPort) => $$"""
         [node]
         name = "ha"
         roles = ["home_agent"]
 
         [status]
-        listen = "127.0.0.1:{{HomeAgentStatusPort}}"
+        listen = "127.0.0.1:{{statusPort}}"
 
         [[interface]]
         name = "br-home"
@@ -29,19 +32,20 @@ internal static class Profiles
         max_lifetime = 420
 
         [[home_agent.mobile_node]]
-        home_address = "2001:db8:1::100"
-        {{authentication}}
+        home_address = "{{homeAddress}}"
+        {{nodeKeys}}
         {{extraNodes}}
         """;
 
-    public static string MobileNode(int lifetime = 60, string authentication = "", string homeAddress = "2001:db8:1::100") => $$"""
+    /// <param name="busSocket">With a path: no built-in movement detector; the bus on that Unix socket for an external one.</param>
+    public static string MobileNode(int lifetime = 60, string authentication = "", string homeAddress = "2001:db8:1::100", string? busSocket = null) => $$"""
         [node]
         name = "mn"
-        roles = ["mobile_node", "movement_detector"]
+        roles = {{(busSocket is null ? "[\"mobile_node\", \"movement_detector\"]" : "[\"mobile_node\"]")}}
 
         [status]
         listen = "127.0.0.1:{{MobileNodeStatusPort}}"
-
+        {{(busSocket is null ? "" : $"\n[bus]\nsocket = \"{busSocket}\"\n")}}
         [[interface]]
         name = "mn0"
         link = "foreign"
@@ -53,8 +57,6 @@ internal static class Profiles
         interfaces = ["mn0"]
         lifetime = {{lifetime}}
         {{authentication}}
-
-        [movement_detector]
-        method = "link"
+        {{(busSocket is null ? "\n[movement_detector]\nmethod = \"link\"" : "")}}
         """;
 }

@@ -30,7 +30,7 @@ public class RefusalTests
         string authentication = $"spi = {Spi}\nkey = \"{Key}\"";
         using var session = await MobilitySession.StartAsync(
             cancellationToken,
-            Profiles.HomeAgent(authentication: authentication),
+            Profiles.HomeAgent(nodeKeys: authentication),
             Profiles.MobileNode(lifetime: 300, authentication: authentication)); // no refresh during the test
         var topology = session.Topology;
         var (_, original) = await session.WaitForRegistrationAsync(MobilityTopology.Foreign1Prefix, cancellationToken);

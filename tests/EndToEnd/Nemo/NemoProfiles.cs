@@ -1,3 +1,5 @@
+using Shisa.EndToEnd.Tests.Mobility;
+
 namespace Shisa.EndToEnd.Tests.Nemo;
 
 /// <summary>
@@ -15,31 +17,8 @@ internal static class NemoProfiles
     /// <summary>A prefix the home agent does not list for the router.</summary>
     public const string ForeignPrefix = "2001:db8:1:200::/56";
 
-    public static string HomeAgent() => $$"""
-        [node]
-        name = "ha"
-        roles = ["home_agent"]
-
-        [status]
-        listen = "127.0.0.1:{{HomeAgentStatusPort}}"
-
-        [[interface]]
-        name = "br-home"
-        link = "home"
-
-        [[interface]]
-        name = "ha-up"
-        link = "backbone"
-
-        [home_agent]
-        address = "2001:db8:1::1"
-        prefix = "2001:db8:1::/64"
-        max_lifetime = 420
-
-        [[home_agent.mobile_node]]
-        home_address = "{{RouterHomeAddress}}"
-        prefixes = ["{{GrantedPrefix}}"]
-        """;
+    public static string HomeAgent() =>
+        Profiles.HomeAgent(nodeKeys: $"prefixes = [\"{GrantedPrefix}\"]", homeAddress: RouterHomeAddress, statusPort: HomeAgentStatusPort);
 
     /// <param name="mode">"explicit" (Mobile Network Prefix options) or "implicit" (none).</param>
     /// <param name="prefix">The prefix the router asks for.</param>
