@@ -92,7 +92,9 @@ public sealed class ApplianceProcess : IDisposable
         string path = Path.Combine(topology.Names.ScratchDirectory, name + ".toml");
         File.WriteAllText(path, profile);
         var (program, arguments) = SelfCommand();
-        var process = topology.Start(ns, program, [.. arguments, "run", "--profile", path]);
+        // As systemd would start it: SIGHUP (profile reload) at its default disposition even when this process was
+        // started with it ignored (nohup), since .NET never delivers a signal a process started ignoring.
+        var process = topology.Start(ns, "env", ["--default-signal=HUP", program, .. arguments, "run", "--profile", path]);
         return new ApplianceProcess(name, ns, path, process, statusPort);
     }
 
@@ -145,6 +147,13 @@ public sealed class ApplianceProcess : IDisposable
     {
         Process.Signal("TERM");
         return Process.WaitForExit(timeout) ? Process.ExitCode : null;
+    }
+
+    /// <summary>kill -9: no cleanup of any kind runs (what a power cut does to a board).</summary>
+    public void Kill()
+    {
+        Process.Signal("KILL");
+        Process.WaitForExit(TimeSpan.FromSeconds(5));
     }
 
     public void Dispose()
