@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Shisa.Appliance.Hosting;
@@ -23,7 +24,7 @@ internal static class ShisaCli
     internal static RootCommand Build(TextWriter output, TextWriter error)
     {
         var profileOption = new Option<FileInfo>("--profile", "-p") { Description = "the TOML role profile", Required = true };
-        var urlOption = new Option<Uri>("--url") { Description = $"the instance's status address (default {DefaultUrl})", DefaultValueFactory = _ => new Uri(DefaultUrl) };
+        var urlOption = new Option<Uri>("--url") { Description = $"the instance's status address (default {DefaultUrl})", DefaultValueFactory = _ => new Uri(DefaultUrl), CustomParser = ParseUrl };
         var jsonOption = new Option<bool>("--json") { Description = "print JSON instead of tables" };
 
         var run = new Command("run", "run the roles the profile names until SIGINT/SIGTERM") { profileOption };
@@ -46,6 +47,20 @@ internal static class ShisaCli
         demo.SetAction(parse => WithSignals(ct => Demo.DemoRunner.RunAsync(new Demo.DemoOptions { Hold = parse.GetValue(holdOption) }, output, error, ct)));
 
         return new RootCommand("shisa: a Mobile IPv6 / NEMO mobility appliance") { run, check, status, monitor, demo };
+    }
+
+    // System.CommandLine 2.0.0 converts a Uri option by a path the NativeAOT build does not keep (there `--url X` failed
+    // with "Cannot parse argument ... as expected type 'System.Uri'"), and with no trim warning: parse it here.
+    private static Uri? ParseUrl(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : DefaultUrl;
+        if (Uri.TryCreate(text, UriKind.Absolute, out var url))
+        {
+            return url;
+        }
+
+        result.AddError($"--url: '{text}' is not an absolute address such as {DefaultUrl}");
+        return null;
     }
 
     private static Uri WithSlash(Uri url) => url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");

@@ -47,6 +47,21 @@ public class CheckCommandTests
     }
 
     [Test]
+    public void Url_is_parsed_by_shisa_itself_so_the_NativeAOT_build_reads_it_too()
+    {
+        var root = ShisaCli.Build(TextWriter.Null, TextWriter.Null);
+
+        var given = root.Parse(["status", "--url", "http://127.0.0.1:9/"]);
+        var omitted = root.Parse(["status"]);
+        var wrong = root.Parse(["monitor", "--url", "not a url"]);
+
+        Assert.That(given.Errors, Is.Empty);
+        Assert.That(given.GetValue<Uri>("--url"), Is.EqualTo(new Uri("http://127.0.0.1:9/")));
+        Assert.That(omitted.GetValue<Uri>("--url"), Is.EqualTo(new Uri(ShisaCli.DefaultUrl)));
+        Assert.That(wrong.Errors.Select(e => e.Message), Is.EqualTo(new[] { $"--url: 'not a url' is not an absolute address such as {ShisaCli.DefaultUrl}" }));
+    }
+
+    [Test]
     public void Check_without_a_profile_is_a_usage_error()
     {
         var error = new StringWriter();
