@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Shisa.Appliance.Hosting;
@@ -53,8 +54,11 @@ internal static class ShisaCli
         return new RootCommand("shisa: a Mobile IPv6 / NEMO mobility appliance") { run, check, status, monitor, demo };
     }
 
-    /// <summary>System.CommandLine has no converter for <see cref="Uri"/>: an absolute http(s) address, or a parse error naming it.</summary>
-    private static Uri? ParseUrl(System.CommandLine.Parsing.ArgumentResult result)
+    /// <summary>
+    /// System.CommandLine 2.0.0 could not convert a <see cref="Uri"/> option (JIT and NativeAOT alike, and with no
+    /// trim warning): an absolute http(s) address, or a parse error naming it.
+    /// </summary>
+    private static Uri? ParseUrl(ArgumentResult result)
     {
         string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
         if (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))

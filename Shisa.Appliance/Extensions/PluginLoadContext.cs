@@ -9,12 +9,12 @@ namespace Shisa.Appliance.Extensions;
 /// it; the assemblies plugins and host must agree on (Shisa.*, Microsoft.Extensions.*) come from the host when the
 /// host has them, so <c>IRoleModule</c>, <c>ModuleContext</c>, <c>MobilityBus</c> and <c>ILogger</c> are the host's types.
 /// </summary>
+[RequiresUnreferencedCode("Plugins call host members that trimming may have removed; check PluginSupport.IsSupported.")]
 internal sealed class PluginLoadContext(string mainAssemblyPath)
     : AssemblyLoadContext(Path.GetFileName(mainAssemblyPath), isCollectible: false)
 {
     private readonly AssemblyDependencyResolver _resolver = new(mainAssemblyPath);
 
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Plugins need the JIT build of shisa, which is not trimmed (see PluginLoader).")]
     protected override Assembly? Load(AssemblyName assemblyName)
     {
         if (PluginLoader.IsShared(assemblyName))

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -52,24 +51,24 @@ public sealed class PluginLoadException(string path, string message, Exception? 
 /// </remarks>
 public static class PluginLoader
 {
+    private const string NeedsUntrimmedHost = "Plugins call host members that trimming may have removed; check PluginSupport.IsSupported.";
+
+    private const string NeedsJit = "Plugins are IL loaded at run time and need the JIT; check PluginSupport.IsSupported.";
+
     private static readonly Lazy<HashSet<string>> s_hostAssemblies = new(ReadHostAssemblies);
 
     /// <summary>Loads every plugin of <paramref name="directory"/> and adds its modules to <paramref name="catalog"/>.</summary>
     /// <returns>The assemblies loaded, in file name order.</returns>
     /// <exception cref="PluginLoadException">The directory or a plugin cannot be loaded; the catalog is unchanged.</exception>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Plugins need the JIT build of shisa, which is not trimmed; an ahead-of-time build refuses them at run time.")]
-    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "As above: checked with RuntimeFeature.IsDynamicCodeSupported.")]
+    /// <remarks>Callers check <see cref="PluginSupport.IsSupported"/> first: trimmed and NativeAOT builds cannot load plugins.</remarks>
+    [RequiresUnreferencedCode(NeedsUntrimmedHost)]
+    [RequiresDynamicCode(NeedsJit)]
     public static IReadOnlyList<LoadedPlugin> LoadInto(ModuleCatalog catalog, string directory, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(logger);
         directory = Path.GetFullPath(directory);
-        if (!RuntimeFeature.IsDynamicCodeSupported)
-        {
-            throw new PluginLoadException(directory, "this build of shisa is compiled ahead of time and cannot load plugins");
-        }
-
         if (!Directory.Exists(directory))
         {
             throw new PluginLoadException(directory, "the plugins directory does not exist");
@@ -103,7 +102,7 @@ public static class PluginLoader
         && (simple.StartsWith("Shisa.", StringComparison.Ordinal) || simple.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal) || simple == "shisa")
         && s_hostAssemblies.Value.Contains(simple);
 
-    [RequiresUnreferencedCode("Loads and reflects over plugin assemblies.")]
+    [RequiresUnreferencedCode(NeedsUntrimmedHost)]
     private static LoadedPlugin? Load(string file, ILogger logger)
     {
         AssemblyName name;
@@ -156,8 +155,7 @@ public static class PluginLoader
         return new LoadedPlugin(file, name.FullName, [.. modules]);
     }
 
-    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "Plugin types are never trimmed: they come from assemblies loaded at run time.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "As above.")]
+    [RequiresUnreferencedCode(NeedsUntrimmedHost)]
     private static PluginModule Inspect(string file, Type type)
     {
         if (type.ContainsGenericParameters)
@@ -201,8 +199,7 @@ public static class PluginLoader
     }
 
     // Everything is checked before the catalog changes, so a refused plugin leaves it as it was.
-    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Plugin types are never trimmed: they come from assemblies loaded at run time.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2062", Justification = "Plugin module types come from assemblies loaded at run time, which trimming never sees; the loader refuses plugins where dynamic code is unsupported, and a plugin module must have a public parameterless constructor (checked when it is found).")]
+    [RequiresUnreferencedCode(NeedsUntrimmedHost)]
     private static List<(LoadedPlugin Plugin, PluginModule Module, Action<IServiceCollection, Profile> Register)> PlanEntries(ModuleCatalog catalog, List<LoadedPlugin> plugins)
     {
         var entries = new List<(LoadedPlugin, PluginModule, Action<IServiceCollection, Profile>)>();

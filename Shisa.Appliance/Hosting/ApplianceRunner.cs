@@ -35,6 +35,13 @@ internal static class ApplianceRunner
         string? profilePath = null,
         Action<Action>? onReloadRequest = null)
     {
+        // Before anything starts: a profile naming plugins cannot run on a trimmed or NativeAOT build.
+        if (PluginSupport.Refusal(profile.Plugins, PluginSupport.IsSupported) is { } refusal)
+        {
+            error.WriteLine($"shisa: {refusal}");
+            return 1;
+        }
+
         var log = loggerFactory.CreateLogger("Shisa.Appliance");
         var time = TimeProvider.System;
 
@@ -233,6 +240,11 @@ internal static class ApplianceRunner
         if (profile.Plugins is not { } plugins)
         {
             return catalog;
+        }
+
+        if (!PluginSupport.IsSupported)
+        {
+            throw new PluginLoadException(plugins.Directory, "this build of shisa cannot load plugins"); // refused before the run started
         }
 
         var loaded = new ModuleCatalog();

@@ -32,4 +32,19 @@ public class UrlOptionTests
         Assert.That(exit, Is.Not.Zero);
         Assert.That(error.ToString(), Does.Contain($"--url: '{url}' is not an http:// or https:// address").And.Not.Contain("Unhandled exception"));
     }
+
+    [Test]
+    public void The_option_is_parsed_by_shisa_itself_so_JIT_and_NativeAOT_builds_read_it_alike()
+    {
+        var root = ShisaCli.Build(TextWriter.Null, TextWriter.Null);
+
+        var given = root.Parse(["status", "--url", "http://127.0.0.1:9/"]);
+        var omitted = root.Parse(["status"]);
+        var wrong = root.Parse(["monitor", "--url", "not a url"]);
+
+        Assert.That(given.Errors, Is.Empty);
+        Assert.That(given.GetValue<Uri>("--url"), Is.EqualTo(new Uri("http://127.0.0.1:9/")));
+        Assert.That(omitted.GetValue<Uri>("--url"), Is.EqualTo(new Uri(ShisaCli.DefaultUrl)));
+        Assert.That(wrong.Errors.Select(e => e.Message), Is.EqualTo(new[] { $"--url: 'not a url' is not an http:// or https:// address (e.g. {ShisaCli.DefaultUrl})" }));
+    }
 }
