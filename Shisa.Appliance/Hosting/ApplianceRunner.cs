@@ -91,6 +91,12 @@ internal static class ApplianceRunner
                 error.WriteLine($"shisa: the data plane failed to start: {ex.Message}");
                 return 1;
             }
+            catch (DllNotFoundException ex)
+            {
+                // A board image without its native libraries (libpcap for the BPF filters) gets one line, not a trace.
+                error.WriteLine($"shisa: the data plane failed to start: a native library is missing (install libpcap0.8): {ex.Message}");
+                return 1;
+            }
         }
 
         ModuleHost host;
