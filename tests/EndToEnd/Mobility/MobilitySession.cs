@@ -6,7 +6,7 @@ using Shisa.EndToEnd.Tests.Topology;
 namespace Shisa.EndToEnd.Tests.Mobility;
 
 /// <summary>A binding cache entry as the home agent's /api/status shows it (DESIGN 8).</summary>
-internal sealed record CacheEntry(IPAddress HomeAddress, IPAddress CareOfAddress, IPAddress Peer, string Flags, int Sequence, long LifetimeRemaining)
+internal sealed record CacheEntry(IPAddress HomeAddress, IPAddress CareOfAddress, IPAddress Peer, string Flags, int Sequence, long LifetimeRemaining, IReadOnlyList<string> Prefixes)
 {
     public static IReadOnlyList<CacheEntry> From(JsonElement status) =>
         [.. status.GetProperty("binding_cache").EnumerateArray().Select(e => new CacheEntry(
@@ -15,11 +15,14 @@ internal sealed record CacheEntry(IPAddress HomeAddress, IPAddress CareOfAddress
             IPAddress.Parse(e.GetProperty("peer").GetString()!),
             e.GetProperty("flags").GetString()!,
             e.GetProperty("sequence").GetInt32(),
-            e.GetProperty("lifetime_remaining_s").GetInt64()))];
+            e.GetProperty("lifetime_remaining_s").GetInt64(),
+            PrefixesOf(e)))];
+
+    internal static IReadOnlyList<string> PrefixesOf(JsonElement entry) => [.. entry.GetProperty("prefixes").EnumerateArray().Select(x => x.GetString()!)];
 }
 
 /// <summary>A binding update list entry as the mobile node's /api/status shows it (DESIGN 8).</summary>
-internal sealed record UpdateListEntry(IPAddress Peer, IPAddress HomeAddress, IPAddress CareOfAddress, string State, int Sequence, long LifetimeRemaining)
+internal sealed record UpdateListEntry(IPAddress Peer, IPAddress HomeAddress, IPAddress CareOfAddress, string State, int Sequence, long LifetimeRemaining, IReadOnlyList<string> Prefixes)
 {
     public static IReadOnlyList<UpdateListEntry> From(JsonElement status) =>
         [.. status.GetProperty("binding_update_list").EnumerateArray().Select(e => new UpdateListEntry(
@@ -28,7 +31,8 @@ internal sealed record UpdateListEntry(IPAddress Peer, IPAddress HomeAddress, IP
             IPAddress.Parse(e.GetProperty("care_of_address").GetString()!),
             e.GetProperty("state").GetString()!,
             e.GetProperty("sequence").GetInt32(),
-            e.GetProperty("lifetime_remaining_s").GetInt64()))];
+            e.GetProperty("lifetime_remaining_s").GetInt64(),
+            CacheEntry.PrefixesOf(e)))];
 }
 
 /// <summary>

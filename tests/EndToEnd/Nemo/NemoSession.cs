@@ -1,15 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using Shisa.EndToEnd.Tests.Appliance;
+using Shisa.EndToEnd.Tests.Mobility;
 using Shisa.EndToEnd.Tests.Topology;
 
 namespace Shisa.EndToEnd.Tests.Nemo;
-
-/// <summary>A binding update list entry as <c>GET /api/status</c> shows it.</summary>
-internal sealed record RouterBinding(IPAddress Peer, IPAddress HomeAddress, IPAddress CareOfAddress, string State, IReadOnlyList<string> Prefixes);
-
-/// <summary>A binding cache entry as <c>GET /api/status</c> shows it.</summary>
-internal sealed record CachedBinding(IPAddress HomeAddress, IPAddress CareOfAddress, string Flags, IReadOnlyList<string> Prefixes);
 
 /// <summary>
 /// The topology with the mn forwarding (a mobile router) on foreign link 1, our home agent in ha and our mobile
@@ -55,40 +50,29 @@ internal sealed class NemoSession : IDisposable
         }
     }
 
-    public static IEnumerable<RouterBinding> UpdateList(JsonElement status) =>
-        status.GetProperty("binding_update_list").EnumerateArray().Select(e => new RouterBinding(
-            IPAddress.Parse(e.GetProperty("peer").GetString()!),
-            IPAddress.Parse(e.GetProperty("home_address").GetString()!),
-            IPAddress.Parse(e.GetProperty("care_of_address").GetString()!),
-            e.GetProperty("state").GetString()!,
-            e.TryGetProperty("prefixes", out var p) ? [.. p.EnumerateArray().Select(x => x.GetString()!)] : []));
+    public static IReadOnlyList<UpdateListEntry> UpdateList(JsonElement status) => UpdateListEntry.From(status);
 
-    public static IEnumerable<CachedBinding> Cache(JsonElement status) =>
-        status.GetProperty("binding_cache").EnumerateArray().Select(e => new CachedBinding(
-            IPAddress.Parse(e.GetProperty("home_address").GetString()!),
-            IPAddress.Parse(e.GetProperty("care_of_address").GetString()!),
-            e.GetProperty("flags").GetString()!,
-            [.. e.GetProperty("prefixes").EnumerateArray().Select(x => x.GetString()!)]));
+    public static IReadOnlyList<CacheEntry> Cache(JsonElement status) => CacheEntry.From(status);
 
     /// <summary>The router's entry Bound from a care-of address in <paramref name="careOfPrefix"/>, or null.</summary>
-    public static RouterBinding? BoundFrom(JsonElement status, IPNetwork careOfPrefix) =>
+    public static UpdateListEntry? BoundFrom(JsonElement status, IPNetwork careOfPrefix) =>
         UpdateList(status).FirstOrDefault(e => e.State == "Bound" && e.HomeAddress.Equals(RouterHomeAddress) && careOfPrefix.Contains(e.CareOfAddress));
 
     /// <summary>The home agent's entry for the router with a care-of address in <paramref name="careOfPrefix"/>, or null.</summary>
-    public static CachedBinding? CachedFrom(JsonElement status, IPNetwork careOfPrefix) =>
+    public static CacheEntry? CachedFrom(JsonElement status, IPNetwork careOfPrefix) =>
         Cache(status).FirstOrDefault(e => e.HomeAddress.Equals(RouterHomeAddress) && careOfPrefix.Contains(e.CareOfAddress));
 
     public static long Counter(JsonElement status, string name) =>
         status.GetProperty("counters").TryGetProperty(name, out var value) ? value.GetInt64() : 0;
 
-    public async Task<RouterBinding> WaitForBoundAsync(IPNetwork careOfPrefix, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    public async Task<UpdateListEntry> WaitForBoundAsync(IPNetwork careOfPrefix, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         using var status = await Mr.WaitForStatusAsync(s => BoundFrom(s, careOfPrefix) is not null, timeout ?? Registration,
             $"the mobile router Bound from {careOfPrefix}", cancellationToken);
         return BoundFrom(status.RootElement, careOfPrefix)!;
     }
 
-    public async Task<CachedBinding> WaitForCachedAsync(IPNetwork careOfPrefix, CancellationToken cancellationToken)
+    public async Task<CacheEntry> WaitForCachedAsync(IPNetwork careOfPrefix, CancellationToken cancellationToken)
     {
         using var status = await Ha.WaitForStatusAsync(s => CachedFrom(s, careOfPrefix) is not null, Registration,
             $"the home agent's binding for the router from {careOfPrefix}", cancellationToken);
