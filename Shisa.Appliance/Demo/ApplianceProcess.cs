@@ -114,10 +114,10 @@ public sealed class ApplianceProcess : IDisposable
     }
 
     /// <summary>
-    /// Polls the status until <paramref name="condition"/> holds and returns it; null on timeout. Throws
-    /// <see cref="DemoException"/> when the process exits meanwhile.
+    /// Polls the status (every <paramref name="interval"/>, 50 ms unless given) until <paramref name="condition"/>
+    /// holds and returns it; null on timeout. Throws <see cref="DemoException"/> when the process exits meanwhile.
     /// </summary>
-    public async Task<JsonDocument?> WaitForStatusAsync(Func<JsonElement, bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<JsonDocument?> WaitForStatusAsync(Func<JsonElement, bool> condition, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? interval = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
         var clock = Stopwatch.StartNew();
@@ -136,7 +136,7 @@ public sealed class ApplianceProcess : IDisposable
                 }
             }
 
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
         }
 
         return null;

@@ -33,12 +33,15 @@ public sealed class ApplianceInstance : IDisposable
     /// <summary>GET /api/status, or null while it does not answer.</summary>
     public Task<JsonDocument?> TryStatusAsync(CancellationToken cancellationToken) => _process.TryStatusAsync(cancellationToken);
 
-    /// <summary>Polls the status until <paramref name="condition"/> holds; fails with the process output otherwise.</summary>
-    public async Task<JsonDocument> WaitForStatusAsync(Func<JsonElement, bool> condition, TimeSpan timeout, string what, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls the status until <paramref name="condition"/> holds; fails with the process output otherwise. A shorter
+    /// <paramref name="interval"/> than the default 50 ms suits timing a handover.
+    /// </summary>
+    public async Task<JsonDocument> WaitForStatusAsync(Func<JsonElement, bool> condition, TimeSpan timeout, string what, CancellationToken cancellationToken, TimeSpan? interval = null)
     {
         try
         {
-            if (await _process.WaitForStatusAsync(condition, timeout, cancellationToken) is { } status)
+            if (await _process.WaitForStatusAsync(condition, timeout, cancellationToken, interval) is { } status)
             {
                 return status;
             }

@@ -9,6 +9,7 @@ using System.Text.Json;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Bus.Encoding;
 using Shisa.EndToEnd.Tests.Mobility;
+using static Shisa.EndToEnd.Tests.Topology.HandoverRun;
 
 namespace Shisa.EndToEnd.Tests.Appliance;
 
@@ -160,20 +161,11 @@ public class ExternalDetectorHandoverTests
     /// <summary>Polls the home agent (every 20 ms) until it binds the home address to a care-of address in <paramref name="prefix"/>.</summary>
     private static async Task<CacheEntry> WaitForCacheAsync(MobilitySession session, IPNetwork prefix, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + MobilitySession.Registration;
-        while (DateTime.UtcNow < deadline)
-        {
-            using var status = await session.Ha.TryStatusAsync(cancellationToken);
-            if (status is not null && CacheEntry.From(status.RootElement).FirstOrDefault(e => e.HomeAddress.Equals(MobilityTopology.HomeAddress) && prefix.Contains(e.CareOfAddress)) is { } entry)
-            {
-                return entry;
-            }
-
-            await Task.Delay(20, cancellationToken);
-        }
-
-        Assert.Fail($"the home agent did not bind a care-of address in {prefix} within {MobilitySession.Registration.TotalSeconds} s");
-        throw new InvalidOperationException();
+        static CacheEntry? Bound(JsonElement status, IPNetwork prefix) =>
+            CacheEntry.From(status).FirstOrDefault(e => e.HomeAddress.Equals(MobilityTopology.HomeAddress) && prefix.Contains(e.CareOfAddress));
+        using var status = await session.Ha.WaitForStatusAsync(s => Bound(s, prefix) is not null, MobilitySession.Registration,
+            $"the home agent binding a care-of address in {prefix}", cancellationToken, TimeSpan.FromMilliseconds(20));
+        return Bound(status.RootElement, prefix)!;
     }
 
     private static DateTime? LineTime(NamespaceProcess process, string prefix) =>
@@ -185,8 +177,6 @@ public class ExternalDetectorHandoverTests
 
     private static long Counter(JsonElement counters, string name) =>
         counters.TryGetProperty(name, out var value) ? value.GetInt64() : -1;
-
-    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture);
 
     private static string FixturePath(string name) =>
         typeof(ExternalDetectorHandoverTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().SingleOrDefault(a => a.Key == "Fixture:" + name)?.Value

@@ -75,20 +75,8 @@ public class HandoverTests
 
     private static async Task<IPAddress> WaitForBoundAsync(MobilitySession session, IPNetwork prefix, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + MobilitySession.Registration;
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.That(session.Mn.Process.HasExited, Is.False, $"the mobile node exited:\n{session.Mn.Output}");
-            using var status = await session.Mn.TryStatusAsync(cancellationToken);
-            if (status is not null && MobilitySession.BoundFrom(status.RootElement, prefix) is { } entry)
-            {
-                return entry.CareOfAddress;
-            }
-
-            await Task.Delay(20, cancellationToken);
-        }
-
-        Assert.Fail($"not Bound from {prefix} within {MobilitySession.Registration.TotalSeconds} s\nmn:\n{session.Mn.Output}");
-        throw new InvalidOperationException();
+        using var status = await session.Mn.WaitForStatusAsync(s => MobilitySession.BoundFrom(s, prefix) is not null, MobilitySession.Registration,
+            $"Bound from {prefix}", cancellationToken, TimeSpan.FromMilliseconds(20));
+        return MobilitySession.BoundFrom(status.RootElement, prefix)!.CareOfAddress;
     }
 }
