@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Shisa.DataPlane.Bus;
@@ -71,19 +72,26 @@ using var stop = new CancellationTokenSource();
 using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var wake = new SemaphoreSlim(0);
-using var netlink = NetlinkWakeup.TryOpen();
-netlink?.Start(() =>
+
+// Woken at once when a link or an address changes (.NET's own netlink listener on Linux), so a carrier loss shorter
+// than the poll interval is not only seen through the carrier-down count; the state itself is read from /proc and /sys.
+void Wake()
 {
     if (wake.CurrentCount == 0)
     {
         wake.Release();
     }
-});
+}
+
+NetworkAddressChangedEventHandler onAddress = (_, _) => Wake();
+NetworkAvailabilityChangedEventHandler onAvailability = (_, _) => Wake();
+NetworkChange.NetworkAddressChanged += onAddress;
+NetworkChange.NetworkAvailabilityChanged += onAvailability;
 
 string self = $"socket:{Environment.ProcessId}";
 var detector = new Detector(homeAddress, homePrefixLength);
 var poll = TimeSpan.FromMilliseconds(pollMs);
-Console.WriteLine($"watching {interfaceName} ({(netlink is null ? "poll" : "netlink")}) for {socketPath}");
+Console.WriteLine($"watching {interfaceName} (address and link changes, and every {pollMs} ms) for {socketPath}");
 while (!stop.IsCancellationRequested)
 {
     using var socket = await ConnectAsync(socketPath, stop.Token);
@@ -125,6 +133,8 @@ while (!stop.IsCancellationRequested)
     await reading;
 }
 
+NetworkChange.NetworkAddressChanged -= onAddress;
+NetworkChange.NetworkAvailabilityChanged -= onAvailability;
 Console.WriteLine("stopped");
 return 0;
 
