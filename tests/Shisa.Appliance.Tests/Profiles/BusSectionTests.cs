@@ -23,20 +23,7 @@ public class BusSectionTests
     [Test]
     public void A_mobile_node_may_leave_movement_detection_to_a_bus_socket_client()
     {
-        const string profile = """
-            [node]
-            name = "mn"
-            roles = ["mobile_node"]
-            [[interface]]
-            name = "mn0"
-            link = "foreign"
-            [mobile_node]
-            home_address = "2001:db8:1::100"
-            home_agent = "2001:db8:1::1"
-            interfaces = ["mn0"]
-            [bus]
-            socket = "/run/shisa/bus.sock"
-            """;
+        string profile = MinimalProfiles.MobileNode("[bus]\nsocket = \"/run/shisa/bus.sock\"");
         var result = ProfileLoader.Parse(profile, "mn.toml");
         Assert.That(result.Errors, Is.Empty);
         Assert.That(result.Profile!.Node.Roles, Is.EqualTo(new[] { Shisa.Modules.Configuration.Role.MobileNode }));

@@ -5,20 +5,7 @@ namespace Shisa.Appliance.Tests.Profiles;
 
 public class NoRouteOptimizationTests
 {
-    private static string MobileNode(string extra) => $$"""
-        [node]
-        name = "mn"
-        roles = ["mobile_node"]
-        [[interface]]
-        name = "mn0"
-        link = "foreign"
-        [mobile_node]
-        home_address = "2001:db8:1::100"
-        home_agent = "2001:db8:1::1"
-        interfaces = ["mn0"]
-        route_optimization = true
-        {{extra}}
-        """;
+    private static string MobileNode(string extra) => MinimalProfiles.MobileNode("route_optimization = true\n" + extra);
 
     [Test]
     public void Correspondents_listed_in_no_route_optimization_are_read_into_the_section()
