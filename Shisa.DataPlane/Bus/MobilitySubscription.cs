@@ -15,6 +15,7 @@ public sealed class MobilitySubscription : IDisposable
     private bool _completed;
     private long _delivered;
     private long _dropped;
+    private long _lastOffered;
     private int _disposed;
 
     internal MobilitySubscription(MobilityBus bus, string name, MessageKinds kinds, int capacity)
@@ -47,6 +48,12 @@ public sealed class MobilitySubscription : IDisposable
 
     /// <summary>Messages dropped unread because the channel was full (drop-oldest).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>The Sequence of the last message offered to this subscription; 0 before the first.</summary>
+    public long LastOffered => Interlocked.Read(ref _lastOffered);
+
+    /// <summary>Every message offered with a Sequence up to this one has been read or dropped.</summary>
+    public long ConsumedThrough => _channel.Reader.TryPeek(out var first) ? first.Sequence - 1 : LastOffered;
 
     /// <summary>Messages waiting in the channel.</summary>
     public int Pending => _channel.Reader.Count;
@@ -93,6 +100,7 @@ public sealed class MobilitySubscription : IDisposable
     // Called by the bus under its lock, one writer at a time, in sequence order.
     internal void Offer(BusEnvelope envelope)
     {
+        Interlocked.Exchange(ref _lastOffered, envelope.Sequence);
         if (_channel.Writer.TryWrite(envelope))
         {
             Interlocked.Increment(ref _delivered);

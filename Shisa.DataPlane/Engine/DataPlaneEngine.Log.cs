@@ -10,7 +10,7 @@ public sealed partial class DataPlaneEngine
         [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "data plane started: node types {NodeTypes}, ports [{Ports}], tun {Tun}, namespace {Namespace}")]
         public static partial void Started(ILogger logger, string nodeTypes, string ports, string tun, string @namespace);
 
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "data plane stopped; kernel state removed")]
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "data plane stopped; kernel state removed, bindings kept in the journal")]
         public static partial void Stopped(ILogger logger);
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "forwarding loop on {Port} failed on a batch")]

@@ -4,19 +4,21 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Shisa.DataPlane.Bindings;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Forwarding;
 using Shisa.DataPlane.Kernel;
 using Shisa.DataPlane.Neighbors;
 using Shisa.DataPlane.Ports;
 using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.State;
 using Shisa.DataPlane.Tunnels;
 
 namespace Shisa.DataPlane.Engine;
 
 /// <summary>
-/// The data plane: SHISA's kernel part in one object (DESIGN 5). It owns the forwarding state and is the only
-/// writer of it: the nftables table, the TUN device (the virtual home interface), routes, policy rules and
-/// proxy ND entries, the binding tables; it learns what to do only from the bus (binding cache, binding update
-/// list, DAD requests, movement), and publishes nothing but DAD results.
+/// The data plane: SHISA's kernel part in one object (DESIGN 5): the ports, the TUN device (the virtual home
+/// interface), the sockets and the threads that forward. Forwarding state (binding tables, nftables table, routes,
+/// policy rules, proxy ND entries, TUN addresses) belongs to its <see cref="ForwardingStateWriter"/>, which applies
+/// the bus (binding cache, binding update list, DAD requests, movement); the engine publishes nothing but DAD results.
 /// <list type="bullet">
 /// <item>One thread per AF_PACKET port receives signalling (to the <see cref="SignallingHub"/>), neighbor
 /// messages (to DAD) and IPv6-in-IPv6 (decapsulated into the TUN when it comes from the binding's other end).</item>
@@ -24,7 +26,8 @@ namespace Shisa.DataPlane.Engine;
 /// mobile network prefixes, a mobile node's source rule of its home address) is encapsulated and sent in
 /// batches through a raw IPv6 socket.</item>
 /// </list>
-/// Start and stop from one thread; everything the engine installed is removed again by <see cref="Stop"/>.
+/// Start and stop from one thread; everything the engine installed in the kernel is removed again by <see cref="Stop"/>
+/// (the bindings stay in the journal).
 /// </summary>
 public sealed partial class DataPlaneEngine : IDisposable
 {
@@ -46,22 +49,14 @@ public sealed partial class DataPlaneEngine : IDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private readonly ICommandRunner _runner;
-    private readonly LocalAddressSet _local = new();
+    private readonly IKernel _kernel;
+    private readonly IStateJournal? _journal;
     private readonly DataPlaneCounters _counters = new();
     private readonly Dictionary<string, IPacketPort> _ports = new(StringComparer.Ordinal);
     private readonly List<Thread> _threads = [];
-    private readonly HashSet<UInt128> _installedHomeAddresses = [];
     private readonly Lock _lifecycle = new();
-    private readonly object _appliedSignal = new();
-    private readonly OrderedSender _orderedSender;
-    private BindingTable? _bindingCache;
-    private BindingTable? _updateList;
-    private CorrespondentBindingTable? _correspondentList;
-    private CorrespondentBindingTable? _correspondentCache;
-    private PolicyRules? _correspondentRules;
-    private KernelCooperation? _kernel;
-    private PolicyRules? _rules;
+    private ForwardingStateWriter? _writer;
+    private OrderedSignallingSender? _orderedSender;
     private TunDevice? _tun;
     private RawIpv6Sender? _tunnelSender;
     private RawIpv6Sender? _signallingSender;
@@ -70,11 +65,7 @@ public sealed partial class DataPlaneEngine : IDisposable
     private MobilitySubscription? _subscription;
     private Thread? _consumer;
     private ITimer? _refreshTimer;
-    private string? _homeLinkInterface;
-    private long _orderTimeouts;
-    private long _applied;
-    private long _ignored;
-    private long _kernelErrors;
+    private ITimer? _reconcileTimer;
     private volatile bool _stopping;
     private bool _started;
 
@@ -84,14 +75,15 @@ public sealed partial class DataPlaneEngine : IDisposable
         SignallingHub hub,
         TimeProvider time,
         ILoggerFactory loggerFactory,
-        ICommandRunner runner)
+        IKernel kernel,
+        IStateJournal? journal = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(hub);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(kernel);
         options.Validate();
         _options = options;
         _bus = bus;
@@ -99,8 +91,8 @@ public sealed partial class DataPlaneEngine : IDisposable
         _time = time;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<DataPlaneEngine>();
-        _runner = runner;
-        _orderedSender = new OrderedSender(this);
+        _kernel = kernel;
+        _journal = journal;
     }
 
     public DataPlaneEngineOptions Options => _options;
@@ -109,12 +101,14 @@ public sealed partial class DataPlaneEngine : IDisposable
     public SignallingHub Signalling => _hub;
 
     /// <summary>
-    /// The modules' send API: a raw IPv6 socket in the engine's namespace. Valid once started. A packet goes out
-    /// only once the engine has applied what was published to it before (as SHISA's synchronous mipsock writes
-    /// were in place before its daemons sent anything): a home agent's deregistration BA finds the home address's
-    /// route and proxy entry gone, a mobile node's BU from home finds its home address out of the tunnel.
+    /// The modules' send API: a raw IPv6 socket in the engine's namespace, ordered behind the forwarding-state
+    /// writer (<see cref="OrderedSignallingSender"/>): a BA leaves once its binding is installed and journalled.
+    /// Valid once started.
     /// </summary>
-    public IPacketSender SignallingSender => _signallingSender is null ? throw new InvalidOperationException("The engine is not started.") : _orderedSender;
+    public IPacketSender SignallingSender => _orderedSender ?? throw new InvalidOperationException("The engine is not started.");
+
+    /// <summary>The one writer of forwarding state; null before start.</summary>
+    public ForwardingStateWriter? Writer => _writer;
 
     /// <summary>The TUN device's actual name; null before start or without a tunnel role.</summary>
     public string? TunnelName => _tun?.Name;
@@ -123,19 +117,19 @@ public sealed partial class DataPlaneEngine : IDisposable
     public DataPlaneCounters ForwardingCounters => _counters;
 
     /// <summary>The home agent's tunnels (binding cache), or null.</summary>
-    public BindingTable? BindingCache => _bindingCache;
+    public BindingTable? BindingCache => _writer?.Tables.BindingCache;
 
     /// <summary>The mobile node's tunnels (binding update list), or null.</summary>
-    public BindingTable? BindingUpdateList => _updateList;
+    public BindingTable? BindingUpdateList => _writer?.Tables.BindingUpdateList;
 
     /// <summary>The mobile node's route optimization bindings with correspondents, or null.</summary>
-    public CorrespondentBindingTable? CorrespondentList => _correspondentList;
+    public CorrespondentBindingTable? CorrespondentList => _writer?.Tables.CorrespondentList;
 
     /// <summary>The correspondent's bindings of mobile nodes, or null.</summary>
-    public CorrespondentBindingTable? CorrespondentCache => _correspondentCache;
+    public CorrespondentBindingTable? CorrespondentCache => _writer?.Tables.CorrespondentCache;
 
     /// <summary>Bus messages applied so far (tests wait on it).</summary>
-    public long MessagesApplied => Interlocked.Read(ref _applied);
+    public long MessagesApplied => _writer?.Applied ?? 0;
 
     public bool IsRunning => _started && !_stopping;
 
@@ -188,12 +182,7 @@ public sealed partial class DataPlaneEngine : IDisposable
     public IReadOnlyDictionary<string, long> Counters()
     {
         var counters = _counters.Snapshot();
-        counters["dataplane_bindings_cache"] = _bindingCache?.Count ?? 0;
-        counters["dataplane_bindings_update_list"] = _updateList?.Count ?? 0;
-        counters["dataplane_bindings_correspondent_list"] = _correspondentList?.Count ?? 0;
-        counters["dataplane_bindings_correspondent_cache"] = _correspondentCache?.Count ?? 0;
-        counters["dataplane_bindings_rejected"] = (_bindingCache?.Rejected ?? 0) + (_updateList?.Rejected ?? 0)
-            + (_correspondentList?.Rejected ?? 0) + (_correspondentCache?.Rejected ?? 0);
+        _writer?.AddCounters(counters);
         if (_forwarder is { } forwarder)
         {
             counters["dataplane_rr_hints_suppressed"] = forwarder.RrHints.Suppressed;
@@ -202,10 +191,6 @@ public sealed partial class DataPlaneEngine : IDisposable
             counters["dataplane_be_hints_refused"] = forwarder.BeHints.Refused;
         }
 
-        counters["dataplane_bus_applied"] = MessagesApplied;
-        counters["dataplane_bus_ignored"] = Interlocked.Read(ref _ignored);
-        counters["dataplane_kernel_errors"] = Interlocked.Read(ref _kernelErrors);
-        counters["dataplane_signalling_order_timeouts"] = Interlocked.Read(ref _orderTimeouts);
         if (_dad is { } dad)
         {
             counters["dataplane_dad_started"] = dad.Started;
@@ -244,34 +229,9 @@ public sealed partial class DataPlaneEngine : IDisposable
     private void StartCore()
     {
         var o = _options;
-        if (o.IsHomeAgent)
-        {
-            _bindingCache = new BindingTable(o.MaxBindings);
-        }
-
-        if (o.IsMobileNode)
-        {
-            _updateList = new BindingTable(o.MaxBindings);
-            _correspondentList = new CorrespondentBindingTable(o.MaxBindings);
-        }
-
-        if (o.IsCorrespondent)
-        {
-            _correspondentCache = new CorrespondentBindingTable(o.MaxBindings);
-        }
 
         // Subscribe first: whatever is published from now on is applied once the engine runs.
         _subscription = _bus.Subscribe(Origin, MessageKinds.BindingCache | MessageKinds.BindingUpdateList | MessageKinds.Dad | MessageKinds.MovementInfo, 4096);
-
-        _kernel = new KernelCooperation(_runner, o.NftTableName, _loggerFactory.CreateLogger<KernelCooperation>());
-        _kernel.Start(new MobilityFilter());
-        _rules = new PolicyRules(_runner, o.PolicyTable, o.PolicyPriority);
-        if (o.IsCorrespondent)
-        {
-            // Bound home addresses are routed into the TUN in a table of their own, for every packet but ours.
-            _correspondentRules = new PolicyRules(_runner, o.CorrespondentTable, o.CorrespondentPriority);
-            _correspondentRules.AddUnmarked(o.OwnPacketMark);
-        }
 
         var filter = ClassicBpfProgram.Compile(CaptureFilter);
         string? scope = o.IsHomeAgent ? o.ResolvedHomeInterface : o.PortInterfaces()[0];
@@ -303,11 +263,18 @@ public sealed partial class DataPlaneEngine : IDisposable
             }
         });
 
+        _dad = new DuplicateAddressDetector(_time, SendDadProbe, result => _bus.Publish(result, Origin), o.DadRetransTimer, o.DadTransmits);
+        _writer = new ForwardingStateWriter(
+            o, _kernel, _tun?.Name, _journal, _time, _loggerFactory.CreateLogger<ForwardingStateWriter>(),
+            SendUnsolicitedAdvertisement, _dad.Handle, _ => RefreshInterfaceAddresses());
+        var subscription = _subscription;
+        _orderedSender = _writer.CreateSender(_signallingSender!, () => subscription.LastOffered);
+        _writer.Start();
+
+        var tables = _writer.Tables;
         SetStaticAddresses();
         RefreshInterfaceAddresses();
-
-        _dad = new DuplicateAddressDetector(_time, SendDadProbe, result => _bus.Publish(result, Origin), o.DadRetransTimer, o.DadTransmits);
-        var classifier = new PacketClassifier(_local, _bindingCache, _updateList, _correspondentList, _correspondentCache);
+        var classifier = new PacketClassifier(tables.LocalAddresses, tables.BindingCache, tables.BindingUpdateList, tables.CorrespondentList, tables.CorrespondentCache);
         _forwarder = new TunnelForwarder(classifier, _counters, _hub, _time, _dad, m => _bus.Publish(m, Origin));
 
         foreach (var port in _ports.Values)
@@ -321,18 +288,28 @@ public sealed partial class DataPlaneEngine : IDisposable
         }
 
         _refreshTimer = _time.CreateTimer(_ => RefreshInterfaceAddresses(), null, o.AddressRefreshInterval, o.AddressRefreshInterval);
-        var subscription = _subscription;
-        _consumer = new Thread(() => Consume(subscription)) { IsBackground = true, Name = "shisa bus apply" };
+        _reconcileTimer = _time.CreateTimer(_ => Reconcile(), null, o.ReconcileInterval, o.ReconcileInterval);
+        var writer = _writer;
+        _consumer = new Thread(() => writer.Run(subscription, () => _stopping)) { IsBackground = true, Name = "shisa bus apply" };
         _consumer.Start();
         Log.Started(_logger, o.NodeTypes.ToString(), string.Join(",", _ports.Keys), _tun?.Name ?? "-", o.NetworkNamespace ?? "-");
+    }
+
+    private void Reconcile()
+    {
+        if (!_stopping)
+        {
+            _writer?.Reconcile();
+        }
     }
 
     private void StopCore()
     {
         _stopping = true;
-        SignalApplied();
         _refreshTimer?.Dispose();
         _refreshTimer = null;
+        _reconcileTimer?.Dispose();
+        _reconcileTimer = null;
         _subscription?.Dispose();
         _consumer?.Join(TimeSpan.FromSeconds(10));
         _subscription = null;
@@ -341,33 +318,7 @@ public sealed partial class DataPlaneEngine : IDisposable
 
         // Kernel state first, while the TUN its routes point at still exists (they would vanish with it and
         // their removal fail); then the devices, which wakes the threads.
-        try
-        {
-            _rules?.RemoveAll();
-        }
-        catch (AggregateException exception)
-        {
-            Log.CleanupFailed(_logger, "policy rules", exception.InnerExceptions.Count);
-        }
-
-        try
-        {
-            _correspondentRules?.RemoveAll();
-        }
-        catch (AggregateException exception)
-        {
-            Log.CleanupFailed(_logger, "correspondent policy rules", exception.InnerExceptions.Count);
-        }
-
-        try
-        {
-            _kernel?.Stop();
-        }
-        catch (AggregateException exception)
-        {
-            Log.CleanupFailed(_logger, "kernel state", exception.InnerExceptions.Count);
-        }
-
+        _writer?.Stop();
         lock (_ports)
         {
             foreach (var port in _ports.Values)
@@ -388,67 +339,21 @@ public sealed partial class DataPlaneEngine : IDisposable
         _threads.Clear();
         _tunnelSender?.Dispose();
         _signallingSender?.Dispose();
-        _installedHomeAddresses.Clear();
-        _homeLinkInterface = null;
         lock (_ports)
         {
             _ports.Clear();
         }
 
-        if (_kernel is not null)
+        if (_writer is not null)
         {
             Log.Stopped(_logger);
         }
 
-        _kernel = null;
-        _rules = null;
-        _correspondentRules = null;
+        _writer = null;
+        _orderedSender = null;
         _tun = null;
         _tunnelSender = null;
         _signallingSender = null;
-    }
-
-    /// <summary>How long a signalling send waits at most for the bus messages published before it.</summary>
-    private static readonly TimeSpan OrderWait = TimeSpan.FromSeconds(2);
-
-    /// <summary>Waits (bounded) until every message delivered to the engine's subscription so far is applied.</summary>
-    private void AwaitApplied()
-    {
-        var subscription = _subscription;
-        if (subscription is null || _stopping)
-        {
-            return;
-        }
-
-        long target = subscription.Delivered;
-        if (MessagesApplied + subscription.Dropped >= target)
-        {
-            return;
-        }
-
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        lock (_appliedSignal)
-        {
-            while (MessagesApplied + subscription.Dropped < target && !_stopping)
-            {
-                var left = OrderWait - clock.Elapsed;
-                if (left <= TimeSpan.Zero)
-                {
-                    Interlocked.Increment(ref _orderTimeouts);
-                    return;
-                }
-
-                Monitor.Wait(_appliedSignal, left);
-            }
-        }
-    }
-
-    private void SignalApplied()
-    {
-        lock (_appliedSignal)
-        {
-            Monitor.PulseAll(_appliedSignal);
-        }
     }
 
     private void StartThread(string name, Action loop)
@@ -586,7 +491,7 @@ public sealed partial class DataPlaneEngine : IDisposable
             addresses.Add(AddressKey.ToAddress(AddressKey.From(prefix.Network) | 0xFDFF_FFFF_FFFF_FFFEUL));
         }
 
-        _local.Set("options", addresses);
+        _writer!.Tables.LocalAddresses.Set("options", addresses);
     }
 
     private void RefreshInterfaceAddresses()
@@ -605,21 +510,11 @@ public sealed partial class DataPlaneEngine : IDisposable
                     .Where(a => a.AddressFamily == AddressFamily.InterNetworkV6)
                     .Select(a => new IPAddress(a.GetAddressBytes()))
                     .ToList());
-            _local.Set("interfaces", addresses);
+            _writer?.Tables.LocalAddresses.Set("interfaces", addresses);
         }
         catch (Exception exception) when (exception is IOException or NetworkInformationException or UnauthorizedAccessException)
         {
             Log.AddressRefreshFailed(_logger, exception.Message);
-        }
-    }
-
-    /// <summary>The modules' send API (<see cref="SignallingSender"/>): the raw socket, after the bus's messages.</summary>
-    private sealed class OrderedSender(DataPlaneEngine engine) : IPacketSender
-    {
-        public bool TrySend(ReadOnlySpan<byte> ipv6Packet)
-        {
-            engine.AwaitApplied();
-            return engine._signallingSender is { } sender && sender.TrySend(ipv6Packet);
         }
     }
 }

@@ -81,6 +81,9 @@ public sealed record DataPlaneEngineOptions
     /// <summary>How often the interfaces' addresses are read again (they decide what is addressed to this node).</summary>
     public TimeSpan AddressRefreshInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often the forwarding-state writer reads back the kernel's tagged state and repairs it.</summary>
+    public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     public bool IsHomeAgent => (NodeTypes & NodeType.HomeAgent) != 0;
 
     public bool IsMobileNode => (NodeTypes & (NodeType.MobileNode | NodeType.MobileRouter)) != 0;

@@ -1,0 +1,262 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Shisa.DataPlane.Bindings;
+using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Kernel;
+
+namespace Shisa.DataPlane.Forwarding;
+
+/// <summary>
+/// The mobile node's (and mobile router's) binding update list: while a home registration is Bound, its home
+/// address sits on the TUN and everything sent from it (and from the mobile network's prefixes) is source-routed
+/// into the TUN (SHISA's reverse tunnel through <c>mip</c>); route optimization bindings with correspondents switch
+/// the forwarding path to the Home Address option (RFC 6275 11.3.1). Movement: back on the home link the home
+/// address goes on the interface attached to it (RFC 6275 11.5.5); a link that is gone forgets what its
+/// advertisements taught the kernel.
+/// </summary>
+internal sealed class MobileNodeBindings(
+    ForwardingTables tables,
+    DesiredKernelState desired,
+    IKernel kernel,
+    string tunnel,
+    int policyTable,
+    int policyPriority,
+    IPAddress? homeAddress,
+    IReadOnlyCollection<string> egressInterfaces,
+    ILogger logger) : StateHandler
+{
+    private static readonly IPNetwork DefaultRoute = IPNetwork.Parse("::/0");
+
+    private readonly BindingTable _list = tables.BindingUpdateList!;
+    private readonly CorrespondentBindingTable _correspondents = tables.CorrespondentList!;
+
+    /// <summary>The Bound bindings whose home address, rules and route are wanted in the kernel.</summary>
+    private readonly Dictionary<UInt128, TunnelBinding> _installed = [];
+    private string? _homeLinkInterface;
+
+    public override IReadOnlyList<MessageType> Types { get; } =
+        [MessageType.BindingUpdateListAdd, MessageType.BindingUpdateListRemove, MessageType.BindingUpdateListFlush, MessageType.MovementInfo];
+
+    public override bool Apply(MobilityMessage message)
+    {
+        switch (message)
+        {
+            case BindingUpdateListAdd add when add.Entry.IsHomeRegistration:
+                Add(add.Entry);
+                return true;
+            case BindingUpdateListRemove remove when remove.Entry.IsHomeRegistration:
+                if (_list.Remove(AddressKey.From(remove.Entry.HomeAddress), out var gone))
+                {
+                    Uninstall(gone.HomeAddress);
+                    tables.LocalAddresses.Remove("bul", remove.Entry.CareOfAddress);
+                }
+
+                return true;
+            case BindingUpdateListAdd add:
+                SetCorrespondent(add.Entry);
+                return true;
+            case BindingUpdateListRemove remove:
+                if (_correspondents.Remove(new CorrespondentKey(AddressKey.From(remove.Entry.Peer), AddressKey.From(remove.Entry.HomeAddress)), out var unbound))
+                {
+                    ForwardingLog.BindingRemoved(logger, "correspondent list", AddressKey.ToAddress(unbound.Correspondent));
+                }
+
+                return true;
+            case BindingUpdateListFlush:
+                _correspondents.Clear();
+                foreach (var binding in _list.Clear())
+                {
+                    Uninstall(binding.HomeAddress);
+                }
+
+                tables.LocalAddresses.Set("bul", []);
+                return true;
+            case MovementInfo movement:
+                OnMovement(movement);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void Add(BindingUpdateListEntry entry)
+    {
+        var binding = TunnelBinding.FromUpdateList(entry);
+        if (_list.Set(binding, out var previous) == BindingSetResult.Full)
+        {
+            ForwardingLog.TableFull(logger, "binding update list", entry.HomeAddress, _list.Capacity);
+            return;
+        }
+
+        if (previous is not null && !previous.LocalEndpoint.Equals(binding.LocalEndpoint))
+        {
+            tables.LocalAddresses.Remove("bul", AddressKey.ToAddress(previous.LocalEndpoint));
+        }
+
+        tables.LocalAddresses.Add("bul", entry.CareOfAddress);
+        bool installed = _installed.ContainsKey(binding.HomeAddress);
+        if (entry.State is BindingUpdateListState.Deregistering or BindingUpdateListState.Idle)
+        {
+            Uninstall(binding.HomeAddress);
+        }
+        else if (entry.State == BindingUpdateListState.Bound || installed)
+        {
+            // Bound: install; any other state of an installed binding keeps it, following a mobile router's prefixes.
+            Install(binding);
+        }
+
+        ForwardingLog.BindingSet(logger, "binding update list", binding.ToString());
+    }
+
+    /// <summary>The home address on the TUN, and everything sent from it (and the mobile network) routed into the TUN.</summary>
+    private void Install(TunnelBinding binding)
+    {
+        Require(binding);
+        if (_installed.Remove(binding.HomeAddress, out var previous))
+        {
+            Release(previous);
+        }
+        else
+        {
+            tables.LocalAddresses.Add("home", AddressKey.ToAddress(binding.HomeAddress));
+            ForwardingLog.HomeAddressInstalled(logger, AddressKey.ToAddress(binding.HomeAddress), tunnel);
+        }
+
+        _installed[binding.HomeAddress] = binding;
+    }
+
+    private void Uninstall(UInt128 home)
+    {
+        if (!_installed.Remove(home, out var binding))
+        {
+            return;
+        }
+
+        Release(binding);
+        tables.LocalAddresses.Remove("home", AddressKey.ToAddress(home));
+        ForwardingLog.BindingRemoved(logger, "binding update list", AddressKey.ToAddress(home));
+    }
+
+    private void Require(TunnelBinding binding)
+    {
+        foreach (var item in Items(binding))
+        {
+            switch (item)
+            {
+                case KernelRoute route:
+                    desired.Require(route);
+                    break;
+                case KernelRule rule:
+                    desired.Require(rule);
+                    break;
+                case KernelAddress address:
+                    desired.Require(address);
+                    break;
+            }
+        }
+    }
+
+    private void Release(TunnelBinding binding)
+    {
+        foreach (var item in Items(binding))
+        {
+            switch (item)
+            {
+                case KernelRoute route:
+                    desired.Release(route);
+                    break;
+                case KernelRule rule:
+                    desired.Release(rule);
+                    break;
+                case KernelAddress address:
+                    desired.Release(address);
+                    break;
+            }
+        }
+    }
+
+    private IEnumerable<object> Items(TunnelBinding binding)
+    {
+        var home = AddressKey.ToAddress(binding.HomeAddress);
+        yield return new KernelAddress(home, 128, tunnel);
+        yield return new KernelRoute(DefaultRoute, tunnel, policyTable);
+        yield return new KernelRule(new IPNetwork(home, 128), policyTable, policyPriority);
+        foreach (var prefix in binding.MobileNetworkPrefixes)
+        {
+            yield return new KernelRule(HomeAgentBindings.Network(prefix), policyTable, policyPriority);
+        }
+    }
+
+    /// <summary>
+    /// A Bound entry with a correspondent sends its traffic from the care-of address with a Home Address option
+    /// (RFC 6275 11.3.1); any other state sends it through the tunnel again.
+    /// </summary>
+    private void SetCorrespondent(BindingUpdateListEntry entry)
+    {
+        var key = new CorrespondentKey(AddressKey.From(entry.Peer), AddressKey.From(entry.HomeAddress));
+        if (entry.State != BindingUpdateListState.Bound)
+        {
+            _correspondents.Remove(key, out _);
+            return;
+        }
+
+        var binding = new CorrespondentBinding(entry.HomeAddress, entry.CareOfAddress, entry.Peer);
+        if (_correspondents.Set(binding, out _) == BindingSetResult.Full)
+        {
+            ForwardingLog.TableFull(logger, "correspondent list", entry.HomeAddress, _correspondents.Capacity);
+            return;
+        }
+
+        ForwardingLog.BindingSet(logger, "correspondent list", binding.ToString());
+    }
+
+    private void OnMovement(MovementInfo movement)
+    {
+        switch (movement.Command)
+        {
+            case MovementCommand.NewCareOfAddress when movement.CareOfAddress is { } careOf:
+                tables.LocalAddresses.Add("movement", careOf);
+                LeaveHomeLink();
+                break;
+            case MovementCommand.CareOfAddressRemoved when movement.CareOfAddress is { } old:
+                tables.LocalAddresses.Remove("movement", old);
+                break;
+            case MovementCommand.ReturnedHome:
+                ArriveOnHomeLink(movement.InterfaceName);
+                break;
+            case MovementCommand.Scan when egressInterfaces.Contains(movement.InterfaceName):
+                // The link is gone: the home address leaves it, and so does what its advertisements taught the kernel.
+                LeaveHomeLink();
+                kernel.ForgetLink(movement.InterfaceName);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// RFC 6275 11.5.5: back on the home link the mobile node uses its home address there again (no DAD: the home
+    /// agent defended it until the deregistration). The binding update list's removal takes it off the TUN.
+    /// </summary>
+    private void ArriveOnHomeLink(string interfaceName)
+    {
+        if (homeAddress is null || !egressInterfaces.Contains(interfaceName) || _homeLinkInterface == interfaceName)
+        {
+            return;
+        }
+
+        LeaveHomeLink();
+        desired.Require(new KernelAddress(homeAddress, 128, interfaceName));
+        _homeLinkInterface = interfaceName;
+        ForwardingLog.HomeAddressAtHome(logger, homeAddress, interfaceName);
+    }
+
+    private void LeaveHomeLink()
+    {
+        if (_homeLinkInterface is not { } interfaceName || homeAddress is null)
+        {
+            return;
+        }
+
+        _homeLinkInterface = null;
+        desired.Release(new KernelAddress(homeAddress, 128, interfaceName));
+    }
+}
