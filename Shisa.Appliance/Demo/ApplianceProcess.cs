@@ -98,6 +98,17 @@ public sealed class ApplianceProcess : IDisposable
         return new ApplianceProcess(name, ns, path, process, statusPort);
     }
 
+    /// <summary>
+    /// Starts <c>shisa run</c> on the profile file at <paramref name="profilePath"/> in <paramref name="ns"/> with
+    /// <paramref name="environment"/> (<c>NAME=value</c> words for <c>env</c>, e.g. a PATH without <c>ip</c>).
+    /// </summary>
+    public static ApplianceProcess StartInNamespace(string ns, string name, string profilePath, int statusPort, params string[] environment)
+    {
+        var (program, arguments) = SelfCommand();
+        var process = NamespaceProcess.Start(ns, "env", [.. environment, "--default-signal=HUP", program, .. arguments, "run", "--profile", profilePath]);
+        return new ApplianceProcess(name, ns, profilePath, process, statusPort);
+    }
+
     /// <summary>GET /api/status, or null while it does not answer.</summary>
     public async Task<JsonDocument?> TryStatusAsync(CancellationToken cancellationToken)
     {
