@@ -25,6 +25,9 @@ public sealed partial class DataPlaneEngine
                     return;
                 }
 
+                // Read now, before applying: what it covers is applied once this message is.
+                long consumedThrough = subscription.ConsumedThrough;
+
                 try
                 {
                     Apply(envelope.Message);
@@ -43,6 +46,7 @@ public sealed partial class DataPlaneEngine
                 }
 
                 Interlocked.Increment(ref _applied);
+                Interlocked.Exchange(ref _appliedThrough, consumedThrough);
                 SignalApplied();
             }
         }

@@ -73,6 +73,7 @@ public sealed partial class DataPlaneEngine : IDisposable
     private string? _homeLinkInterface;
     private long _orderTimeouts;
     private long _applied;
+    private long _appliedThrough;
     private long _ignored;
     private long _kernelErrors;
     private volatile bool _stopping;
@@ -411,7 +412,10 @@ public sealed partial class DataPlaneEngine : IDisposable
     /// <summary>How long a signalling send waits at most for the bus messages published before it.</summary>
     private static readonly TimeSpan OrderWait = TimeSpan.FromSeconds(2);
 
-    /// <summary>Waits (bounded) until every message delivered to the engine's subscription so far is applied.</summary>
+    /// <summary>
+    /// Waits (bounded) until every message offered to the engine's subscription so far is applied (or was superseded
+    /// by one that is, or was a dropped notification): the subscription's barrier, <see cref="MobilitySubscription.ConsumedThrough"/>.
+    /// </summary>
     private void AwaitApplied()
     {
         var subscription = _subscription;
@@ -420,8 +424,8 @@ public sealed partial class DataPlaneEngine : IDisposable
             return;
         }
 
-        long target = subscription.Delivered;
-        if (MessagesApplied + subscription.Dropped >= target)
+        long target = subscription.LastOffered;
+        if (Interlocked.Read(ref _appliedThrough) >= target)
         {
             return;
         }
@@ -429,7 +433,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         lock (_appliedSignal)
         {
-            while (MessagesApplied + subscription.Dropped < target && !_stopping)
+            while (Interlocked.Read(ref _appliedThrough) < target && !_stopping)
             {
                 var left = OrderWait - clock.Elapsed;
                 if (left <= TimeSpan.Zero)
