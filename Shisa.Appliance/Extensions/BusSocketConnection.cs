@@ -49,10 +49,10 @@ internal sealed class BusSocketConnection
 
     public string Origin { get; }
 
-    public long Dropped => _subscription.Dropped;
+    public long Dropped => _subscription.DroppedNotifications;
 
     public BusSocketClientStatus GetStatus() =>
-        new(Id, ProcessId, Origin, Interlocked.Read(ref _framesSent), Interlocked.Read(ref _framesReceived), _subscription.Dropped, _subscription.Pending);
+        new(Id, ProcessId, Origin, Interlocked.Read(ref _framesSent), Interlocked.Read(ref _framesReceived), _subscription.DroppedNotifications, _subscription.Pending);
 
     /// <summary>Runs both loops until the connection ends; never throws.</summary>
     public async Task RunAsync()
@@ -65,7 +65,7 @@ internal sealed class BusSocketConnection
         await Task.WhenAll(send, receive).ConfigureAwait(false);
         _subscription.Dispose();
         _socket.Dispose();
-        BusSocketLog.Disconnected(_logger, Id, Origin, reason, Interlocked.Read(ref _framesReceived), Interlocked.Read(ref _framesSent), _subscription.Dropped);
+        BusSocketLog.Disconnected(_logger, Id, Origin, reason, Interlocked.Read(ref _framesReceived), Interlocked.Read(ref _framesSent), _subscription.DroppedNotifications);
     }
 
     /// <summary>Ends the connection: both loops stop and the socket closes.</summary>

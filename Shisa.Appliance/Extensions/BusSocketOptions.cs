@@ -19,7 +19,7 @@ public sealed record BusSocketOptions
     /// <summary>Clients connected at once; those past it are closed as they connect, and counted.</summary>
     public int MaxClients { get; init; } = 16;
 
-    /// <summary>Each client's queue of messages not yet written to it; when full the oldest is dropped and counted.</summary>
+    /// <summary>Each client's queue of messages not yet written to it; when full the oldest notification is dropped and counted (state coalesces, or resyncs).</summary>
     public int ClientQueueCapacity { get; init; } = 1024;
 
     /// <summary>Frames written to one client in one round before the others get their turn.</summary>

@@ -14,8 +14,10 @@ namespace Shisa.Appliance.Extensions;
 /// dispose. A socket file at the path that no process answers on (left by a crash) is replaced; a live one, or a
 /// path that is not a socket, makes <see cref="StartAsync(string, MobilityBus, ILoggerFactory, CancellationToken)"/>
 /// fail with an <see cref="IOException"/>.</para>
-/// <para>The bus never waits for a client: each client reads from its own bounded bus subscription, which drops its
-/// oldest message when full (counted in <see cref="BusSocketSnapshot.Dropped"/>). A malformed frame from a client
+/// <para>The bus never waits for a client: each client reads from its own bounded bus subscription, where state
+/// coalesces per key and, when full, the oldest notification is dropped (counted in
+/// <see cref="BusSocketSnapshot.Dropped"/>) or the client is resynced from the bus's tables (see
+/// <see cref="MobilitySubscription"/>). A malformed frame from a client
 /// is counted and disconnects that client; nothing a client sends can throw out of the server.</para>
 /// </remarks>
 public sealed class BusSocketServer : IAsyncDisposable

@@ -8,7 +8,7 @@ namespace Shisa.Appliance.Extensions;
 /// <param name="Origin">The origin its messages are published with: "socket:&lt;pid&gt;".</param>
 /// <param name="FramesSent">Frames written to it.</param>
 /// <param name="FramesReceived">Well-formed frames read from it, published or refused.</param>
-/// <param name="Dropped">Messages dropped from its queue unsent because it read too slowly.</param>
+/// <param name="Dropped">Notifications dropped from its queue unsent because it read too slowly (state is coalesced, never dropped).</param>
 /// <param name="Pending">Messages waiting in its queue.</param>
 public sealed record BusSocketClientStatus(int Id, int? ProcessId, string Origin, long FramesSent, long FramesReceived, long Dropped, int Pending);
 
@@ -21,7 +21,7 @@ public sealed record BusSocketClientStatus(int Id, int? ProcessId, string Origin
 /// <param name="FramesReceived">Well-formed frames read from clients.</param>
 /// <param name="MessagesPublished">Messages from clients published on the bus.</param>
 /// <param name="FramesSent">Frames written to clients.</param>
-/// <param name="Dropped">Messages dropped (oldest first) from slow clients' queues, disconnected clients included.</param>
+/// <param name="Dropped">Notifications dropped (oldest first) from slow clients' queues, disconnected clients included.</param>
 /// <param name="Unencodable">Bus messages no frame layout can carry (e.g. an interface name over 255 octets), not sent.</param>
 /// <param name="Clients">The clients connected now.</param>
 public sealed record BusSocketSnapshot(

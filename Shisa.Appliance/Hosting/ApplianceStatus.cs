@@ -128,8 +128,10 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
 
         foreach (var s in snapshot.Subscribers)
         {
-            var key = "bus_dropped_" + s.Name.ToLowerInvariant();
-            counters[key] = counters.GetValueOrDefault(key) + s.Dropped;
+            string name = s.Name.ToLowerInvariant();
+            counters["bus_dropped_" + name] = counters.GetValueOrDefault("bus_dropped_" + name) + s.DroppedNotifications;
+            counters["bus_coalesced_" + name] = counters.GetValueOrDefault("bus_coalesced_" + name) + s.Coalesced;
+            counters["bus_resyncs_" + name] = counters.GetValueOrDefault("bus_resyncs_" + name) + s.Resyncs;
         }
 
         lock (_extraCounters)

@@ -68,7 +68,9 @@ internal static class MetricsWriter
         new("ha_drops_", Match.Suffix, Drops, Kind.Counter, DropsHelp, "source=home_agent", "reason"),
         new("cn_drop_", Match.Suffix, Drops, Kind.Counter, DropsHelp, "source=correspondent", "reason"),
         new("bus_messages", Match.Exact, "shisa_bus_messages_total", Kind.Counter, "Messages published on the mobility bus."),
-        new("bus_dropped_", Match.Suffix, "shisa_bus_dropped_total", Kind.Counter, "Bus messages a slow subscriber lost, by subscriber.", "subscriber"),
+        new("bus_dropped_", Match.Suffix, "shisa_bus_dropped_notifications_total", Kind.Counter, "Bus notifications (hints, scans) a slow subscriber lost, by subscriber; state is never dropped.", "subscriber"),
+        new("bus_coalesced_", Match.Suffix, "shisa_bus_coalesced_total", Kind.Counter, "Unread bus state messages superseded by a newer one for the same key or a flush, by subscriber.", "subscriber"),
+        new("bus_resyncs_", Match.Suffix, "shisa_bus_resyncs_total", Kind.Counter, "Times a subscriber's bus queue was full of state and was rebuilt from the bus's tables, by subscriber.", "subscriber"),
         .. Enum.GetValues<MessageType>().Select(t => new Rule("bus_" + t.ToString().ToLowerInvariant(), Match.Exact, "shisa_bus_published_total", Kind.Counter, "Messages published on the mobility bus, by type.", "type=" + t)),
     ];
 

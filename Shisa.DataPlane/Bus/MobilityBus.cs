@@ -6,11 +6,13 @@ namespace Shisa.DataPlane.Bus;
 /// own bounded channel.
 /// </summary>
 /// <remarks>
-/// <para><see cref="Publish"/> never waits for a subscriber: a subscriber whose channel is full loses its oldest
-/// unread message, and the loss is counted (<see cref="MobilitySubscription.Dropped"/>).</para>
-/// <para>One lock covers sequence assignment and the fan-out, so concurrent publishers get one global order and
-/// every subscriber sees that same order. Under the lock a publish costs one non-blocking channel write per
-/// matching subscriber; subscribers' continuations never run on the publisher's thread.</para>
+/// <para><see cref="Publish"/> never waits for a subscriber and never loses state: in a subscriber's queue, state
+/// messages coalesce per key (latest wins), a full queue drops its oldest notification first (counted), and a queue
+/// full of state resyncs from the bus's own copy of the current tables (see <see cref="MobilitySubscription"/>).</para>
+/// <para>One lock covers sequence assignment, that copy and the fan-out, so concurrent publishers get one global
+/// order and every subscriber sees that same order. Under the lock a publish costs one table update and, per
+/// matching subscriber, O(1) amortised queue work (a resync is O(state) and rare); subscribers' continuations never
+/// run on the publisher's thread.</para>
 /// </remarks>
 public sealed class MobilityBus : IDisposable
 {
@@ -24,6 +26,7 @@ public sealed class MobilityBus : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly BusEnvelope[] _recent;
     private readonly long[] _publishedByType = new long[16];
+    private readonly BusStateTable _state = new();
     private int _recentNext;
     private int _recentCount;
     private long _sequence;
@@ -62,11 +65,13 @@ public sealed class MobilityBus : IDisposable
     {
         ArgumentNullException.ThrowIfNull(message);
         var kind = message.Type.ToKinds();
+        var key = StateKey.For(message);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var envelope = new BusEnvelope(++_sequence, _timeProvider.GetUtcNow(), message, origin);
             _publishedByType[(int)message.Type]++;
+            _state.Apply(envelope.Sequence, message);
             if (_recent.Length > 0)
             {
                 _recent[_recentNext] = envelope;
@@ -78,7 +83,7 @@ public sealed class MobilityBus : IDisposable
             {
                 if ((subscription.Kinds & kind) != 0)
                 {
-                    subscription.Offer(envelope);
+                    subscription.Offer(envelope, key, _state);
                 }
             }
 
@@ -92,7 +97,8 @@ public sealed class MobilityBus : IDisposable
     /// </summary>
     /// <param name="name">Who subscribes, for counters and logs (e.g. "data_plane.tunnels").</param>
     /// <param name="kinds">The message types wanted.</param>
-    /// <param name="capacity">The channel's bound: past it the oldest unread message is dropped and counted.</param>
+    /// <param name="capacity">The queue's bound: past it the oldest unread notification is dropped (counted), or the
+    /// subscription resyncs when only state is queued.</param>
     public MobilitySubscription Subscribe(string name, MessageKinds kinds, int capacity = DefaultCapacity)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -110,6 +116,21 @@ public sealed class MobilityBus : IDisposable
         }
 
         return subscription;
+    }
+
+    /// <summary>
+    /// The current state the bus's messages carry, as a resync sends it to a subscriber of <paramref name="kinds"/>:
+    /// node types in publish order, then per table its Flush and current entries. For a reader that starts late.
+    /// </summary>
+    public IReadOnlyList<MobilityMessage> GetState(MessageKinds kinds)
+    {
+        var messages = new List<MobilityMessage>();
+        lock (_gate)
+        {
+            _state.AppendResync(kinds, messages);
+        }
+
+        return messages;
     }
 
     /// <summary>The counters of every current subscription, in subscription order.</summary>

@@ -186,7 +186,8 @@ public sealed class ForwardingStateWriter : IDisposable
         while (subscription.WaitToRead() && !stopping())
         {
             _batch.Clear();
-            while (_batch.Count < 1024 && subscription.Reader.TryRead(out var envelope))
+            // Everything queued, in one batch: a resync (a flush, then the current entries) then changes nothing in the kernel.
+            while (subscription.Reader.TryRead(out var envelope))
             {
                 _batch.Add(envelope.Message);
             }

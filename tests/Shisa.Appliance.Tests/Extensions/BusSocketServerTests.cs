@@ -195,19 +195,20 @@ public class BusSocketServerTests
     }
 
     [Test]
-    public async Task A_client_that_does_not_read_loses_the_oldest_messages_counted_and_never_slows_the_bus()
+    public async Task A_client_that_does_not_read_loses_the_oldest_notifications_counted_and_never_slows_the_bus()
     {
         await using var server = await StartAsync(new BusSocketOptions { ClientQueueCapacity = 16 });
         await using var slow = await RawBusClient.ConnectAsync(_path);
         slow.Socket.ReceiveBufferSize = 4096;
         await ClientsConnected(server, 1);
 
-        // About 1.5 MB of frames: far more than the socket buffers and the 16-message queue hold.
+        // Far more frames than the socket buffers and the 16-message queue hold. Notifications: state would coalesce.
         const int Count = 20_000;
         long first = 0, last = 0;
+        var peer = IPAddress.Parse("2001:db8:2::1");
         for (int i = 0; i < Count; i++)
         {
-            last = _bus.Publish(Bul((ushort)i), "mobile_node").Sequence;
+            last = _bus.Publish(new RrHint(IPAddress.Parse($"2001:db8:1::{i:x}"), peer), "data_plane").Sequence;
             first = first == 0 ? last : first;
         }
 

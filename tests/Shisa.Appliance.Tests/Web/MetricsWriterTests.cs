@@ -97,6 +97,8 @@ public partial class MetricsWriterTests
         ["bus_messages"] = 12,
         ["bus_bindingcacheadd"] = 3,
         ["bus_dropped_status"] = 0,
+        ["bus_coalesced_status"] = 4,
+        ["bus_resyncs_status"] = 1,
         ["bus_socket.clients_connected"] = 1,
         ["odd name-with.dots"] = 2,
     };
@@ -146,7 +148,9 @@ public partial class MetricsWriterTests
             Assert.That(Value(samples, "shisa_tunnel_bytes_total", ("direction", "in")), Is.EqualTo(10_800));
             Assert.That(Value(samples, "shisa_dataplane_bindings", ("table", "binding_cache")), Is.EqualTo(1));
             Assert.That(Value(samples, "shisa_bus_published_total", ("type", "BindingCacheAdd")), Is.EqualTo(3));
-            Assert.That(Value(samples, "shisa_bus_dropped_total", ("subscriber", "status")), Is.EqualTo(0));
+            Assert.That(Value(samples, "shisa_bus_dropped_notifications_total", ("subscriber", "status")), Is.EqualTo(0));
+            Assert.That(Value(samples, "shisa_bus_coalesced_total", ("subscriber", "status")), Is.EqualTo(4));
+            Assert.That(Value(samples, "shisa_bus_resyncs_total", ("subscriber", "status")), Is.EqualTo(1));
             Assert.That(Value(samples, "shisa_bus_messages_total"), Is.EqualTo(12));
             Assert.That(Value(samples, "shisa_ha_dad_requested_total"), Is.EqualTo(7));
             Assert.That(Value(samples, "shisa_bus_socket_clients_connected_total"), Is.EqualTo(1));

@@ -137,8 +137,16 @@ public class BindingTableTests
             return elapsed;
         }
 
+        // The JIT's tier-up of the loop (on-stack replacement) may allocate on this thread during one pass on a busy
+        // machine; a lookup that allocates does so in every pass, so the quietest of three passes must show none.
         var small = Measure(100, out long smallAllocated);
         var large = Measure(100_000, out long largeAllocated);
+        for (int pass = 0; pass < 2 && smallAllocated + largeAllocated > 0; pass++)
+        {
+            small = Measure(100, out smallAllocated);
+            large = Measure(100_000, out largeAllocated);
+        }
+
         Assert.That(smallAllocated + largeAllocated, Is.Zero);
 
         // A hash lookup: a thousand times the entries must not cost anywhere near a thousand times the time
