@@ -147,7 +147,7 @@ public class BindingTableTests
             large = Measure(100_000, out largeAllocated);
         }
 
-        Assert.That(smallAllocated + largeAllocated, Is.Zero);
+        Assert.That(smallAllocated + largeAllocated, Is.Zero, $"small {smallAllocated} large {largeAllocated}");
 
         // A hash lookup: a thousand times the entries must not cost anywhere near a thousand times the time
         // (cache misses make the large table somewhat slower; 10x is far below linear).
