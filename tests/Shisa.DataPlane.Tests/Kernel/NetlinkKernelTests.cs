@@ -238,6 +238,54 @@ public class NetlinkKernelTests
         Assert.That(routes, Does.Not.Contain("2001:db8:c3::/64").And.Not.Contain("2001:db8:c4::/64").And.Not.Contain("2001:db8:c2::/64"));
     }
 
+    [Test]
+    public void Without_cap_net_admin_a_request_is_one_line_naming_the_capability_and_the_fix()
+    {
+        // Capabilities are per thread: this one drops CAP_NET_ADMIN from its effective set and asks on the same socket.
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            DropEffectiveCapability(12); // CAP_NET_ADMIN
+            failure = Assert.Catch(() => _kernel.ReplaceRoute(new KernelRoute(IPNetwork.Parse("2001:db8:59::/64"), Device)));
+        });
+        thread.Start();
+        thread.Join();
+
+        Assert.That(failure, Is.TypeOf<KernelFacilityMissingException>());
+        Assert.That(failure!.Message, Is.EqualTo("route 2001:db8:59::/64 dev d0 table 254 metric 1024: needs CAP_NET_ADMIN (run as root or grant AmbientCapabilities=CAP_NET_ADMIN)"));
+        Assert.That(_kernel.ListRoutes(), Is.Empty);
+    }
+
+    [Test]
+    public void A_namespace_that_does_not_exist_is_a_kernel_exception_naming_it()
+    {
+        var failure = Assert.Throws<KernelException>(() => NetlinkKernel.Open("shisa-nl-nosuch"));
+        Assert.That(failure!.Message, Does.StartWith("network namespace shisa-nl-nosuch: "));
+    }
+
+    private static void DropEffectiveCapability(int capability)
+    {
+        // struct __user_cap_header_struct { u32 version (_LINUX_CAPABILITY_VERSION_3); int pid }, two __user_cap_data_struct.
+        uint[] header = [0x20080522, 0];
+        uint[] data = new uint[6];
+        if (capget(header, data) != 0)
+        {
+            throw new InvalidOperationException("capget failed");
+        }
+
+        data[0] &= ~(1u << capability); // effective, first 32 capabilities
+        if (capset(header, data) != 0)
+        {
+            throw new InvalidOperationException("capset failed");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int capget(uint[] header, uint[] data);
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int capset(uint[] header, uint[] data);
+
     // nft list without the counters' values and handles.
     private static string Normalise(string listing) =>
         System.Text.RegularExpressions.Regex.Replace(listing, @"counter packets \d+ bytes \d+", "counter").Replace("\r", string.Empty, StringComparison.Ordinal);
