@@ -54,15 +54,7 @@ internal static unsafe partial class Libc
 
     public const int EINTR = 4;
     public const int EAGAIN = 11;
-    public const int EPERM = 1;
-    public const int ENOENT = 2;
-    public const int ESRCH = 3;
-    public const int EEXIST = 17;
-    public const int ENODEV = 19;
     public const int EPROTONOSUPPORT = 93;
-    public const int EOPNOTSUPP = 95;
-    public const int EADDRNOTAVAIL = 99;
-    public const int ENOBUFS = 105;
 
     public const nuint SIOCGIFFLAGS = 0x8913;
     public const nuint SIOCSIFFLAGS = 0x8914;

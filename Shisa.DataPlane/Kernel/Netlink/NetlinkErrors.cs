@@ -5,12 +5,14 @@ namespace Shisa.DataPlane.Kernel.Netlink;
 /// <summary>Turns a netlink answer's errno into the exception that names the request.</summary>
 internal static class NetlinkErrors
 {
+    // errno values the netlink answers carry (asm-generic/errno-base.h, asm-generic/errno.h).
     public const int Eperm = 1;
     public const int Enoent = 2;
     public const int Esrch = 3;
     public const int Eexist = 17;
     public const int Enodev = 19;
     public const int Eprotonosupport = 93;
+    public const int Einval = 22;
     public const int Eopnotsupp = 95;
     public const int Eaddrnotavail = 99;
 

@@ -108,7 +108,7 @@ public sealed class NetlinkKernel : IKernel
             int errno = _netfilter.Batch(_request.AsSpan(0, length), first, first + 1, last - 1, out uint failed, out string? explanation);
             if (errno != 0)
             {
-                throw NftablesError(failed == first ? what : $"{what} (message {failed - first} of the batch)", errno, explanation);
+                throw NftablesError(failed == first ? what : $"{what} (message {failed - first} of the batch)", errno, explanation, refusedWhole: failed == first);
             }
         }
     }
@@ -126,10 +126,10 @@ public sealed class NetlinkKernel : IKernel
                 throw new KernelException($"delete nftables table ip6 {tableName}: request too long");
             }
 
-            int errno = _netfilter.Batch(_request.AsSpan(0, length), first, first + 1, first + 1, out _, out string? explanation);
+            int errno = _netfilter.Batch(_request.AsSpan(0, length), first, first + 1, first + 1, out uint failed, out string? explanation);
             if (errno is not (0 or NetlinkErrors.Enoent))
             {
-                throw NftablesError($"delete nftables table ip6 {tableName}", errno, explanation);
+                throw NftablesError($"delete nftables table ip6 {tableName}", errno, explanation, refusedWhole: failed == first);
             }
         }
     }
@@ -144,7 +144,7 @@ public sealed class NetlinkKernel : IKernel
             {
                 0 => true,
                 NetlinkErrors.Enoent => false,
-                _ => throw NftablesError($"nftables table ip6 {tableName}", errno, explanation),
+                _ => throw NftablesError($"nftables table ip6 {tableName}", errno, explanation, refusedWhole: true),
             };
         }
     }
@@ -379,8 +379,11 @@ public sealed class NetlinkKernel : IKernel
 
     private static ushort Flags(ushort extra) => (ushort)(NetlinkMessage.FlagRequest | NetlinkMessage.FlagAck | extra);
 
-    private static KernelException NftablesError(string what, int errno, string? explanation) =>
-        errno is NetlinkErrors.Eopnotsupp or NetlinkErrors.Eprotonosupport or 22 /* EINVAL: no such subsystem */
+    // nfnetlink answers a batch for a subsystem it does not have with EOPNOTSUPP to the BATCH_BEGIN, a single
+    // request with EINVAL (nfnetlink_rcv_skb_batch, nfnetlink_rcv_msg); <paramref name="refusedWhole"/> tells that
+    // the answer is about the batch or request as such, not one of its messages (a rule the kernel did not take).
+    private static KernelException NftablesError(string what, int errno, string? explanation, bool refusedWhole) =>
+        refusedWhole && errno is NetlinkErrors.Eopnotsupp or NetlinkErrors.Eprotonosupport or NetlinkErrors.Einval
             ? new KernelFacilityMissingException("the kernel has no nf_tables (load it: modprobe nf_tables)")
             : NetlinkErrors.ToException(what, errno, explanation);
 
