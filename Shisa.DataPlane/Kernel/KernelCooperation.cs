@@ -59,16 +59,11 @@ public sealed partial class KernelCooperation : IDisposable
         ArgumentNullException.ThrowIfNull(filter);
         lock (_lock)
         {
-            _runner.RunChecked("nft", ["-f", "-"], filter.ToNftScript(TableName));
+            _runner.RunChecked("nft", ["-f", "-"], NftScript(filter, TableName));
             _tableInstalled = true;
             LogTableReplaced(_logger, TableName);
         }
     }
-
-    /// <summary>Puts a destination into the table's <c>intercepted</c> set: the kernel stops forwarding it.</summary>
-    public void AddIntercepted(IPNetwork destination) => ChangeIntercepted("add", destination);
-
-    public void RemoveIntercepted(IPNetwork destination) => ChangeIntercepted("delete", destination);
 
     /// <summary><c>ip -6 route replace PREFIX [via GATEWAY] dev DEVICE [table T] [metric M]</c>, removed again on stop.</summary>
     public void AddRoute(IPNetwork prefix, string device, int? table = null, int? metric = null, IPAddress? via = null)
@@ -284,7 +279,7 @@ public sealed partial class KernelCooperation : IDisposable
 
     private static string[] RouteSelector(IPNetwork prefix, string device, int? table, int? metric, IPAddress? via)
     {
-        List<string> selector = [MobilityFilter.Format(prefix)];
+        List<string> selector = [Format(prefix)];
         if (via is not null)
         {
             CheckIpv6(via);
@@ -309,17 +304,62 @@ public sealed partial class KernelCooperation : IDisposable
         return [.. selector];
     }
 
-    private void ChangeIntercepted(string verb, IPNetwork destination)
+    private static string Format(IPNetwork network)
     {
-        lock (_lock)
+        if (network.BaseAddress.AddressFamily != AddressFamily.InterNetworkV6)
         {
-            if (!_tableInstalled)
-            {
-                throw new InvalidOperationException("Start the table first.");
-            }
-
-            _runner.RunChecked("nft", [verb, "element", "ip6", TableName, "intercepted", $"{{ {MobilityFilter.Format(destination)} }}"]);
+            throw new ArgumentException($"{network} is not an IPv6 prefix.", nameof(network));
         }
+
+        return network.PrefixLength == 128 ? network.BaseAddress.ToString() : network.ToString();
+    }
+
+    /// <summary>
+    /// The nftables script that creates (or replaces, whole and atomically) table <c>ip6 TABLE</c>: the rules of
+    /// <paramref name="filter"/> as text for <c>nft -f</c>. <see cref="Netlink.NetlinkKernel.ReplaceTable"/> sends the
+    /// same table as one nfnetlink batch; this goes when the engine moves to <see cref="IKernel"/>.
+    /// </summary>
+    private static string NftScript(MobilityFilter filter, string tableName)
+    {
+        var script = new System.Text.StringBuilder();
+
+        // "add, delete, define" in one transaction: replaces a table left by a crash, and works when none exists.
+        script.Append(CultureInfo.InvariantCulture, $"table ip6 {tableName}\n");
+        script.Append(CultureInfo.InvariantCulture, $"delete table ip6 {tableName}\n");
+        script.Append(CultureInfo.InvariantCulture, $"table ip6 {tableName} {{\n");
+        script.Append("  chain input {\n    type filter hook input priority filter - 10; policy accept;\n");
+        if (filter.DropMobilityHeader)
+        {
+            script.Append("    meta l4proto 135 counter drop comment \"Mobility Header: handled by shisa\"\n");
+        }
+
+        if (filter.DropTunnelled)
+        {
+            script.Append("    meta l4proto 41 counter drop comment \"IPv6-in-IPv6 to this node: decapsulated by shisa\"\n");
+        }
+
+        if (filter.DropHomeAddressOption)
+        {
+            script.Append("    ip6 nexthdr 60 @nh,336,8 0xc9 counter drop comment \"Home Address option: handled by shisa\"\n");
+            script.Append("    ip6 nexthdr 60 @nh,336,8 0x01 @nh,368,8 0xc9 counter drop comment \"Home Address option after PadN\"\n");
+        }
+
+        if (filter.DropType2RoutingHeader)
+        {
+            script.Append("    rt type 2 counter drop comment \"type 2 routing header: handled by shisa\"\n");
+        }
+
+        script.Append("  }\n");
+        script.Append("  chain output {\n    type filter hook output priority filter - 10; policy accept;\n");
+        if (filter.SuppressParameterProblems)
+        {
+            script.Append(CultureInfo.InvariantCulture, $"    meta mark != 0x{MobilityFilter.SignallingMark:x} icmpv6 type parameter-problem @th,112,8 {{ 41, 43, 60, 135 }} counter drop comment \"no kernel errors about what shisa handles\"\n");
+        }
+
+        script.Append("  }\n");
+        script.Append("  chain forward {\n    type filter hook forward priority filter - 10; policy accept;\n  }\n");
+        script.Append("}\n");
+        return script.ToString();
     }
 
     private void Record(string description, Action undo)

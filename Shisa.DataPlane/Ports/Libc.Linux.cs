@@ -12,6 +12,12 @@ internal static unsafe partial class Libc
 
     public const int AF_INET6 = 10;
     public const int AF_PACKET = 17;
+    public const int AF_NETLINK = 16;
+    public const int NETLINK_ROUTE = 0;
+    public const int NETLINK_NETFILTER = 12;
+    public const int SOL_NETLINK = 270;
+    public const int NETLINK_CAP_ACK = 10;
+    public const int NETLINK_EXT_ACK = 11;
     public const int SOCK_DGRAM = 2;
     public const int SOCK_RAW = 3;
     public const int SOCK_NONBLOCK = 0x800;
@@ -23,6 +29,7 @@ internal static unsafe partial class Libc
     public const int SO_RCVBUF = 8;
     public const int SO_ATTACH_FILTER = 26;
     public const int SO_MARK = 36;
+    public const int SO_RCVTIMEO = 20;
     public const int SO_RCVBUFFORCE = 33;
     public const int SO_SNDBUFFORCE = 32;
 
@@ -47,6 +54,7 @@ internal static unsafe partial class Libc
 
     public const int EINTR = 4;
     public const int EAGAIN = 11;
+    public const int EPROTONOSUPPORT = 93;
 
     public const nuint SIOCGIFFLAGS = 0x8913;
     public const nuint SIOCSIFFLAGS = 0x8914;
@@ -196,6 +204,24 @@ internal static unsafe partial class Libc
         public int IfIndex;
     }
 
+    /// <summary>struct sockaddr_nl (12 octets).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SockAddrNl
+    {
+        public ushort Family;
+        public ushort Pad;
+        public uint PortId;
+        public uint Groups;
+    }
+
+    /// <summary>struct timeval (LP64).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeVal
+    {
+        public long Seconds;
+        public long Microseconds;
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
     {
@@ -221,6 +247,12 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial nint sendto(int fd, void* buffer, nuint length, int flags, void* address, uint addressLength);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint send(int fd, void* buffer, nuint length, int flags);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint recv(int fd, void* buffer, nuint length, int flags);
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial nint read(int fd, void* buffer, nuint count);

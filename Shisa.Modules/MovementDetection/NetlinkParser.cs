@@ -1,6 +1,4 @@
-using System.Net;
-using System.Runtime.InteropServices;
-using System.Text;
+using Shisa.DataPlane.Kernel.Netlink;
 
 namespace Shisa.Modules.MovementDetection;
 
@@ -16,38 +14,26 @@ public sealed record LinkChanged(LinkState Link) : NetlinkEvent;
 public sealed record LinkRemoved(int Index) : NetlinkEvent;
 
 /// <summary>
-/// Reads NETLINK_ROUTE messages (rtnetlink(7)): RTM_NEWADDR / RTM_DELADDR and RTM_NEWLINK / RTM_DELLINK. Netlink
-/// is in host byte order. Every length is checked before use; a truncated or malformed message ends the batch.
-/// <code>
-/// nlmsghdr  (16): u32 nlmsg_len | u16 nlmsg_type | u16 nlmsg_flags | u32 nlmsg_seq | u32 nlmsg_pid
-/// ifaddrmsg  (8): u8 family | u8 prefixlen | u8 flags | u8 scope | u32 index        then rtattrs
-/// ifinfomsg (16): u8 family | u8 pad | u16 type | s32 index | u32 flags | u32 change  then rtattrs
-/// rtattr     (4): u16 rta_len | u16 rta_type | data, each aligned to 4
-/// </code>
+/// Reads NETLINK_ROUTE messages (rtnetlink(7)): RTM_NEWADDR / RTM_DELADDR and RTM_NEWLINK / RTM_DELLINK, as the
+/// movement detector's events. The wire format (nlmsghdr, ifaddrmsg, ifinfomsg, rtattr) is the data plane's one
+/// netlink codec (<see cref="NetlinkMessageView"/>, <see cref="Rtnetlink"/>); every length is checked before use,
+/// and a truncated or malformed message ends the batch.
 /// </summary>
 public static class NetlinkParser
 {
-    public const ushort NlmsgError = 2;
-    public const ushort NlmsgDone = 3;
-    public const ushort RtmNewLink = 16;
-    public const ushort RtmDelLink = 17;
-    public const ushort RtmNewAddr = 20;
-    public const ushort RtmDelAddr = 21;
+    public const ushort NlmsgError = NetlinkMessage.Error;
+    public const ushort NlmsgDone = NetlinkMessage.Done;
+    public const ushort RtmNewLink = Rtnetlink.NewLink;
+    public const ushort RtmDelLink = Rtnetlink.DelLink;
+    public const ushort RtmNewAddr = Rtnetlink.NewAddress;
+    public const ushort RtmDelAddr = Rtnetlink.DelAddress;
 
-    public const int HeaderLength = 16;
-    public const int IfAddrMsgLength = 8;
-    public const int IfInfoMsgLength = 16;
-    private const int RtAttrHeaderLength = 4;
-
-    private const ushort IfaAddress = 1;
-    private const ushort IfaLocal = 2;
-    private const ushort IfaFlags = 8;
-    private const ushort IflaIfname = 3;
+    public const int HeaderLength = NetlinkMessage.HeaderLength;
+    public const int IfAddrMsgLength = Rtnetlink.AddressHeaderLength;
+    public const int IfInfoMsgLength = Rtnetlink.LinkHeaderLength;
 
     private const uint IffUp = 0x1;
     private const uint IffRunning = 0x40;
-
-    private const byte AfInet6 = 10;
 
     /// <summary>
     /// Appends the events of the messages in <paramref name="buffer"/> (one recv's worth) to <paramref name="events"/>.
@@ -56,43 +42,34 @@ public static class NetlinkParser
     public static bool TryParse(ReadOnlySpan<byte> buffer, List<NetlinkEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        while (buffer.Length >= HeaderLength)
+        while (!buffer.IsEmpty)
         {
-            uint length = Read32(buffer);
-            ushort type = Read16(buffer[4..]);
-            if (length < HeaderLength || length > buffer.Length)
+            if (!NetlinkMessageView.TryRead(buffer, out var message, out int consumed))
             {
-                return false;
+                return buffer.Length < HeaderLength; // trailing padding is fine, a broken header is not
             }
 
-            var payload = buffer[HeaderLength..(int)length];
-            switch (type)
+            switch (message.Type)
             {
                 case NlmsgDone or NlmsgError:
                     return false;
                 case RtmNewAddr or RtmDelAddr:
-                    if (TryReadAddress(payload, out var address) && address is not null)
+                    if (TryReadAddress(message.Payload, out var address) && address is not null)
                     {
-                        events.Add(type == RtmNewAddr ? new AddressAdded(address) : new AddressRemoved(address));
+                        events.Add(message.Type == RtmNewAddr ? new AddressAdded(address) : new AddressRemoved(address));
                     }
 
                     break;
                 case RtmNewLink or RtmDelLink:
-                    if (TryReadLink(payload, out var link) && link is not null)
+                    if (TryReadLink(message.Payload, out var link) && link is not null)
                     {
-                        events.Add(type == RtmNewLink ? new LinkChanged(link) : new LinkRemoved(link.Index));
+                        events.Add(message.Type == RtmNewLink ? new LinkChanged(link) : new LinkRemoved(link.Index));
                     }
 
                     break;
             }
 
-            int next = Align((int)length);
-            if (next >= buffer.Length)
-            {
-                break;
-            }
-
-            buffer = buffer[next..];
+            buffer = buffer[consumed..];
         }
 
         return true;
@@ -102,95 +79,24 @@ public static class NetlinkParser
     public static bool TryReadAddress(ReadOnlySpan<byte> payload, out InterfaceAddress? address)
     {
         address = null;
-        if (payload.Length < IfAddrMsgLength || payload[0] != AfInet6)
+        if (!Rtnetlink.TryReadAddress(payload, out var entry))
         {
             return false;
         }
 
-        byte prefixLength = payload[1];
-        uint flags = payload[2];
-        var scope = (AddressScope)payload[3];
-        int index = (int)Read32(payload[4..]);
-        IPAddress? ip = null;
-        IPAddress? local = null;
-        foreach (var (type, data) in Attributes(payload[IfAddrMsgLength..]))
-        {
-            switch (type)
-            {
-                case IfaAddress when data.Length == 16:
-                    ip = new IPAddress(data);
-                    break;
-                case IfaLocal when data.Length == 16:
-                    local = new IPAddress(data);
-                    break;
-                case IfaFlags when data.Length >= 4:
-                    flags = Read32(data); // the full 32-bit flags; ifa_flags holds only the low 8
-                    break;
-            }
-        }
-
-        if ((local ?? ip) is not { } found)
-        {
-            return false;
-        }
-
-        address = new InterfaceAddress(index, found, prefixLength, (AddressFlags)flags, scope);
+        address = new InterfaceAddress(entry.InterfaceIndex, entry.Address, entry.PrefixLength, (AddressFlags)entry.Flags, (AddressScope)entry.Scope);
         return true;
     }
 
     public static bool TryReadLink(ReadOnlySpan<byte> payload, out LinkState? link)
     {
         link = null;
-        if (payload.Length < IfInfoMsgLength)
+        if (!Rtnetlink.TryReadLink(payload, out var entry))
         {
             return false;
         }
 
-        int index = (int)Read32(payload[4..]);
-        uint flags = Read32(payload[8..]);
-        string name = string.Empty;
-        foreach (var (type, data) in Attributes(payload[IfInfoMsgLength..]))
-        {
-            if (type == IflaIfname)
-            {
-                int end = data.IndexOf((byte)0);
-                name = Encoding.UTF8.GetString(end >= 0 ? data[..end] : data);
-            }
-        }
-
-        link = new LinkState(index, name, (flags & IffUp) != 0 && (flags & IffRunning) != 0);
+        link = new LinkState(entry.Index, entry.Name, (entry.Flags & IffUp) != 0 && (entry.Flags & IffRunning) != 0);
         return true;
     }
-
-    private static List<(ushort Type, byte[] Data)> Attributes(ReadOnlySpan<byte> attributes)
-    {
-        var list = new List<(ushort, byte[])>();
-        while (attributes.Length >= RtAttrHeaderLength)
-        {
-            ushort length = Read16(attributes);
-            ushort type = Read16(attributes[2..]);
-            if (length < RtAttrHeaderLength || length > attributes.Length)
-            {
-                break;
-            }
-
-            list.Add((type, attributes[RtAttrHeaderLength..length].ToArray()));
-            int next = Align(length);
-            if (next >= attributes.Length)
-            {
-                break;
-            }
-
-            attributes = attributes[next..];
-        }
-
-        return list;
-    }
-
-    private static int Align(int length) => (length + 3) & ~3;
-
-    // Netlink is in host byte order.
-    private static uint Read32(ReadOnlySpan<byte> bytes) => MemoryMarshal.Read<uint>(bytes);
-
-    private static ushort Read16(ReadOnlySpan<byte> bytes) => MemoryMarshal.Read<ushort>(bytes);
 }

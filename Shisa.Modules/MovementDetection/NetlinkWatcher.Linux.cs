@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging;
+using Shisa.DataPlane.Kernel.Netlink;
 
 namespace Shisa.Modules.MovementDetection;
 
@@ -24,10 +25,6 @@ public sealed class NetlinkWatcher : INetworkWatcher
     private const uint RtmgrpIpv6Ifaddr = 0x100;
     private const int SolSocket = 1;
     private const int SoRcvtimeo = 20;
-    private const ushort RtmGetLink = 18;
-    private const ushort RtmGetAddr = 22;
-    private const ushort NlmFRequest = 0x1;
-    private const ushort NlmFDump = 0x300;
     private const int Eagain = 11;
     private const int Eintr = 4;
     private const int Enobufs = 105;
@@ -123,7 +120,7 @@ public sealed class NetlinkWatcher : INetworkWatcher
 
     private void Dump(List<NetlinkEvent> events)
     {
-        foreach (var (type, family) in new[] { (RtmGetLink, (byte)0), (RtmGetAddr, (byte)10) })
+        foreach (var (type, family) in new[] { (Rtnetlink.GetLink, (byte)0), (Rtnetlink.GetAddress, Rtnetlink.FamilyInet6) })
         {
             Request(type, family);
             while (!_stopping)
@@ -151,17 +148,12 @@ public sealed class NetlinkWatcher : INetworkWatcher
         }
     }
 
-    // nlmsghdr + an ifinfomsg or ifaddrmsg with only its family set.
+    // nlmsghdr + an ifinfomsg or ifaddrmsg with only its family set (the data plane's netlink codec).
     private void Request(ushort type, byte family)
     {
-        var request = new byte[NetlinkParser.HeaderLength + (type == RtmGetLink ? NetlinkParser.IfInfoMsgLength : NetlinkParser.IfAddrMsgLength)];
-        var span = request.AsSpan();
-        MemoryMarshal.Write(span, (uint)request.Length);
-        MemoryMarshal.Write(span[4..], type);
-        MemoryMarshal.Write(span[6..], (ushort)(NlmFRequest | NlmFDump));
-        MemoryMarshal.Write(span[8..], ++_sequence);
-        span[NetlinkParser.HeaderLength] = family;
-        if (Native.send(_fd, request, request.Length, 0) != request.Length)
+        var request = new byte[NetlinkParser.HeaderLength + NetlinkParser.IfInfoMsgLength];
+        if (!Rtnetlink.TryWriteDump(request, type, family, ++_sequence, out int length)
+            || Native.send(_fd, request, length, 0) != length)
         {
             throw new IOException($"netlink request: errno {Marshal.GetLastPInvokeError()}");
         }

@@ -34,17 +34,16 @@ public class KernelCooperationTests
         Assert.That(tablesBefore, Does.Not.Contain("shisa"));
 
         var kernel = new KernelCooperation(_runner);
-        kernel.Start(new MobilityFilter { InterceptedDestinations = [IPNetwork.Parse("2001:db8:1::100/128")] });
+        kernel.Start(new MobilityFilter());
         kernel.AddRoute(IPNetwork.Parse("2001:db8:55::/64"), _pair.InterfaceA);
         kernel.AddRoute(IPNetwork.Parse("2001:db8:56::/64"), _pair.InterfaceA, table: 100, metric: 10);
         kernel.AddRoute(IPNetwork.Parse("2001:db8:57::/56"), _pair.InterfaceA, metric: 2048, via: IPAddress.Parse("fe80::57"));
         kernel.SetSysctl("net/ipv6/conf/all/forwarding", "1"); // proxy ND answers only on a forwarding interface
         kernel.AddProxyNeighbor(ProxiedHomeAddress, _pair.InterfaceA);
-        kernel.AddIntercepted(IPNetwork.Parse("2001:db8:1::200/128"));
 
         Assert.That(Tables(), Does.Contain("table ip6 shisa"));
         string table = Host.Exec(_pair.A, "nft", "list", "table", "ip6", "shisa").StandardOutput;
-        Assert.That(table, Does.Contain("2001:db8:1::100").And.Contain("2001:db8:1::200").And.Contain("mobility-header"));
+        Assert.That(table, Does.Contain("mobility-header"));
         Assert.That(Routes(), Does.Contain("2001:db8:55::/64 dev va").And.Contain("2001:db8:56::/64 dev va table 100 metric 10")
             .And.Contain("2001:db8:57::/56 via fe80::57 dev va metric 2048"));
         Assert.That(Host.Run("ip", "-n", _pair.A, "-6", "neigh", "show", "proxy").StandardOutput, Does.Contain("2001:db8:ab::100 dev va proxy"));
@@ -73,17 +72,17 @@ public class KernelCooperationTests
     public void A_start_after_a_crash_replaces_the_table_instead_of_failing()
     {
         var crashed = new KernelCooperation(_runner);
-        crashed.Start(new MobilityFilter { InterceptedDestinations = [IPNetwork.Parse("2001:db8:1::100/128")] });
+        crashed.Start(new MobilityFilter());
         crashed.AddRoute(IPNetwork.Parse("2001:db8:55::/64"), _pair.InterfaceA);
 
         // No Stop: the process "crashed". A new instance starts over the leftovers.
         var restarted = new KernelCooperation(_runner);
-        Assert.DoesNotThrow(() => restarted.Start(new MobilityFilter { InterceptedDestinations = [IPNetwork.Parse("2001:db8:1::300/128")] }));
+        Assert.DoesNotThrow(() => restarted.Start(new MobilityFilter { DropTunnelled = false }));
         Assert.DoesNotThrow(() => restarted.AddRoute(IPNetwork.Parse("2001:db8:55::/64"), _pair.InterfaceA), "route replace tolerates the leftover route");
 
         Assert.That(Regex.Matches(Tables(), "table ip6 shisa"), Has.Count.EqualTo(1));
         string table = Host.Exec(_pair.A, "nft", "list", "table", "ip6", "shisa").StandardOutput;
-        Assert.That(table, Does.Contain("2001:db8:1::300").And.Not.Contain("2001:db8:1::100"), "the old table was replaced whole");
+        Assert.That(table, Does.Contain("Mobility Header: handled by shisa").And.Not.Contain("IPv6-in-IPv6 to this node"), "the old table was replaced whole");
 
         restarted.Stop();
         Assert.That(Tables(), Does.Not.Contain("shisa"));

@@ -1,0 +1,610 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.Versioning;
+using System.Text;
+using Shisa.DataPlane.Ports;
+
+namespace Shisa.DataPlane.Kernel.Netlink;
+
+/// <summary>
+/// <see cref="IKernel"/> over rtnetlink (routes, rules, proxy ND, addresses, links), nfnetlink (the nftables table,
+/// one batch per change) and /proc/sys (sysctls): no child process, so neither <c>ip</c>, <c>nft</c> nor
+/// <c>sysctl</c> is needed to run. Everything is done in the network namespace given to <see cref="Open"/>: the
+/// sockets are created there (a socket stays in the namespace it was created in) and the sysctl files are opened
+/// there. Thread-safe: calls are serialised.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class NetlinkKernel : IKernel
+{
+    private const int CapNetAdmin = 12; // linux/capability.h
+    private const int RequestBufferLength = 16 * 1024;
+    private const int MaxDeviceNameLength = 15; // IFNAMSIZ - 1
+
+    private readonly Lock _lock = new();
+    private readonly NetlinkSocket _route;
+    private readonly NetlinkSocket _netfilter;
+    private readonly byte[] _request = new byte[RequestBufferLength];
+
+    private NetlinkKernel(string? networkNamespace, NetlinkSocket route, NetlinkSocket netfilter)
+    {
+        NetworkNamespace = networkNamespace;
+        _route = route;
+        _netfilter = netfilter;
+    }
+
+    private delegate bool RequestWriter(Span<byte> buffer, uint sequence, out int bytesWritten);
+
+    /// <summary>The named network namespace this kernel object works in (null: the process's own).</summary>
+    public string? NetworkNamespace { get; }
+
+    /// <summary>
+    /// Opens the rtnetlink and nfnetlink sockets in <paramref name="networkNamespace"/> (a name under
+    /// /var/run/netns as <c>ip netns</c> makes them; null: the process's own namespace) and checks that the kernel
+    /// has what the appliance needs.
+    /// </summary>
+    /// <exception cref="KernelFacilityMissingException">No CAP_NET_ADMIN, or no nf_tables: one line naming it and the fix.</exception>
+    /// <exception cref="KernelException">The namespace cannot be entered or a socket cannot be opened.</exception>
+    public static NetlinkKernel Open(string? networkNamespace = null)
+    {
+        if (!HasCapability(CapNetAdmin))
+        {
+            throw new KernelFacilityMissingException($"kernel cooperation (routes, proxy ND, nftables) {NetlinkErrors.CapabilityFix}");
+        }
+
+        (NetlinkSocket Route, NetlinkSocket Netfilter) sockets;
+        try
+        {
+            sockets = Kernel.NetworkNamespace.Invoke(networkNamespace, () =>
+            {
+                var route = NetlinkSocket.Open(Libc.NETLINK_ROUTE, "rtnetlink");
+                try
+                {
+                    return (route, NetlinkSocket.Open(Libc.NETLINK_NETFILTER, "nfnetlink"));
+                }
+                catch
+                {
+                    route.Dispose();
+                    throw;
+                }
+            });
+        }
+        catch (IOException exception)
+        {
+            throw new KernelException($"network namespace {networkNamespace}: {exception.Message}", exception);
+        }
+
+        var kernel = new NetlinkKernel(networkNamespace, sockets.Route, sockets.Netfilter);
+        try
+        {
+            _ = kernel.HasTable("shisa"); // fails with the fix when the kernel has no nf_tables
+            return kernel;
+        }
+        catch
+        {
+            kernel.Dispose();
+            throw;
+        }
+    }
+
+    public void ReplaceTable(string tableName, MobilityFilter filter)
+    {
+        CheckTableName(tableName);
+        ArgumentNullException.ThrowIfNull(filter);
+        string what = $"nftables table ip6 {tableName}";
+        lock (_lock)
+        {
+            uint first = _netfilter.NextSequence();
+            if (!Nftables.TryWriteReplaceTable(_request, tableName, filter, first, out int length, out uint last))
+            {
+                throw new KernelException($"{what}: the batch does not fit in {_request.Length} octets");
+            }
+
+            for (uint s = first + 1; s <= last; s++)
+            {
+                _ = _netfilter.NextSequence(); // the batch used these
+            }
+
+            int errno = _netfilter.Batch(_request.AsSpan(0, length), first, first + 1, last - 1, out uint failed, out string? explanation);
+            if (errno != 0)
+            {
+                throw NftablesError(failed == first ? what : $"{what} (message {failed - first} of the batch)", errno, explanation, refusedWhole: failed == first);
+            }
+        }
+    }
+
+    public void DeleteTable(string tableName)
+    {
+        CheckTableName(tableName);
+        lock (_lock)
+        {
+            uint first = _netfilter.NextSequence();
+            _ = _netfilter.NextSequence();
+            _ = _netfilter.NextSequence();
+            if (!Nftables.TryWriteDeleteTable(_request, tableName, first, out int length))
+            {
+                throw new KernelException($"delete nftables table ip6 {tableName}: request too long");
+            }
+
+            int errno = _netfilter.Batch(_request.AsSpan(0, length), first, first + 1, first + 1, out uint failed, out string? explanation);
+            if (errno is not (0 or NetlinkErrors.Enoent))
+            {
+                throw NftablesError($"delete nftables table ip6 {tableName}", errno, explanation, refusedWhole: failed == first);
+            }
+        }
+    }
+
+    public bool HasTable(string tableName)
+    {
+        CheckTableName(tableName);
+        lock (_lock)
+        {
+            var (errno, explanation) = Execute(_netfilter, $"nftables table ip6 {tableName}", (buffer, sequence, out written) => Nftables.TryWriteGetTable(buffer, tableName, sequence, out written));
+            return errno switch
+            {
+                0 => true,
+                NetlinkErrors.Enoent => false,
+                _ => throw NftablesError($"nftables table ip6 {tableName}", errno, explanation, refusedWhole: true),
+            };
+        }
+    }
+
+    public void ReplaceRoute(KernelRoute route)
+    {
+        string what = route.ToString();
+        CheckRoute(route);
+        lock (_lock)
+        {
+            var entry = ToEntry(route, InterfaceIndex(route.Device, what));
+            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteRoute(buffer, Rtnetlink.NewRoute, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, entry, out written));
+        }
+    }
+
+    public void DeleteRoute(KernelRoute route)
+    {
+        string what = $"delete {route}";
+        CheckRoute(route);
+        lock (_lock)
+        {
+            if (TryInterfaceIndex(route.Device, what) is not { } index)
+            {
+                return; // the device took its routes with it
+            }
+
+            var entry = ToEntry(route, index);
+            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteRoute(buffer, Rtnetlink.DelRoute, Flags(0), sequence, entry, out written), NetlinkErrors.Esrch, NetlinkErrors.Enoent);
+        }
+    }
+
+    public IReadOnlyList<KernelRoute> ListRoutes()
+    {
+        lock (_lock)
+        {
+            var names = LinkNames();
+            var routes = new List<KernelRoute>();
+            Dump("list routes", Rtnetlink.GetRoute, Rtnetlink.FamilyInet6, message =>
+            {
+                if (message.Type == Rtnetlink.NewRoute && Rtnetlink.TryReadRoute(message.Payload, out var entry) && entry.Protocol == KernelTags.RouteProtocol)
+                {
+                    routes.Add(new KernelRoute(entry.Destination, names.GetValueOrDefault(entry.InterfaceIndex, string.Empty), entry.Table, entry.Metric, entry.Gateway));
+                }
+            });
+            return routes;
+        }
+    }
+
+    public void AddRule(KernelRule rule)
+    {
+        rule = Normalize(rule);
+        string what = rule.ToString();
+        lock (_lock)
+        {
+            if (ListRulesLocked().Contains(rule))
+            {
+                return;
+            }
+
+            // NLM_F_EXCL: the kernel refuses an identical rule (EEXIST) instead of adding a second one.
+            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteRule(buffer, Rtnetlink.NewRule, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagExclusive), sequence, rule, KernelTags.RouteProtocol, out written), NetlinkErrors.Eexist);
+        }
+    }
+
+    public void DeleteRule(KernelRule rule)
+    {
+        rule = Normalize(rule);
+        string what = $"delete {rule}";
+        lock (_lock)
+        {
+            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteRule(buffer, Rtnetlink.DelRule, Flags(0), sequence, rule, KernelTags.RouteProtocol, out written), NetlinkErrors.Enoent, NetlinkErrors.Esrch);
+        }
+    }
+
+    public IReadOnlyList<KernelRule> ListRules()
+    {
+        lock (_lock)
+        {
+            return ListRulesLocked();
+        }
+    }
+
+    public void ReplaceProxyNeighbor(KernelProxyNeighbor entry)
+    {
+        string what = entry.ToString();
+        CheckIpv6(entry.Address, what);
+        lock (_lock)
+        {
+            int index = InterfaceIndex(entry.Device, what);
+            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteProxyNeighbor(buffer, Rtnetlink.NewNeighbor, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, entry.Address, index, out written));
+        }
+    }
+
+    public void DeleteProxyNeighbor(KernelProxyNeighbor entry)
+    {
+        string what = $"delete {entry}";
+        CheckIpv6(entry.Address, what);
+        lock (_lock)
+        {
+            if (TryInterfaceIndex(entry.Device, what) is not { } index)
+            {
+                return;
+            }
+
+            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteProxyNeighbor(buffer, Rtnetlink.DelNeighbor, Flags(0), sequence, entry.Address, index, out written), NetlinkErrors.Enoent);
+        }
+    }
+
+    public IReadOnlyList<KernelProxyNeighbor> ListProxyNeighbors(string device)
+    {
+        lock (_lock)
+        {
+            int index = InterfaceIndex(device, $"list proxy entries of {device}");
+            var entries = new List<KernelProxyNeighbor>();
+            Dump($"list proxy entries of {device}", Rtnetlink.GetNeighbor, Rtnetlink.FamilyInet6, message =>
+            {
+                if (message.Type == Rtnetlink.NewNeighbor
+                    && Rtnetlink.TryReadNeighbor(message.Payload, out var address, out int at, out byte flags)
+                    && at == index && (flags & Rtnetlink.NeighborFlagProxy) != 0 && address is not null)
+                {
+                    entries.Add(new KernelProxyNeighbor(address, device));
+                }
+            }, Rtnetlink.NeighborFlagProxy);
+            return entries;
+        }
+    }
+
+    public void ReplaceAddress(KernelAddress address)
+    {
+        string what = address.ToString();
+        CheckAddress(address, what);
+        lock (_lock)
+        {
+            int index = InterfaceIndex(address.Device, what);
+            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteAddress(buffer, Rtnetlink.NewAddress, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, address.Address, address.PrefixLength, index, out written));
+        }
+    }
+
+    public void DeleteAddress(KernelAddress address)
+    {
+        string what = $"delete {address}";
+        CheckAddress(address, what);
+        lock (_lock)
+        {
+            if (TryInterfaceIndex(address.Device, what) is not { } index)
+            {
+                return;
+            }
+
+            DeleteAddress(what, address.Address, address.PrefixLength, index);
+        }
+    }
+
+    public IReadOnlyList<KernelAddress> ListAddresses(string device)
+    {
+        lock (_lock)
+        {
+            int index = InterfaceIndex(device, $"list addresses of {device}");
+            return [.. GlobalAddresses(index).Select(a => new KernelAddress(a.Address, a.PrefixLength, device))];
+        }
+    }
+
+    public string ReadSysctl(string key)
+    {
+        string path = SysctlPath(key);
+        return Sysctl(key, () => File.ReadAllText(path).Trim());
+    }
+
+    public void WriteSysctl(string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        string path = SysctlPath(key);
+        _ = Sysctl($"{key} = {value}", () =>
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+            file.Write(Encoding.UTF8.GetBytes(value));
+            return value;
+        });
+    }
+
+    public void ForgetLink(string device)
+    {
+        string what = $"forget link {device}";
+        lock (_lock)
+        {
+            int index = InterfaceIndex(device, what);
+
+            // ip -6 addr flush dev DEVICE scope global dynamic: the addresses not configured by hand (no IFA_F_PERMANENT).
+            foreach (var address in GlobalAddresses(index).Where(a => (a.Flags & Rtnetlink.AddressFlagPermanent) == 0))
+            {
+                DeleteAddress($"{what}: delete address {address.Address}/{address.PrefixLength}", address.Address, address.PrefixLength, index);
+            }
+
+            // The device's main-table routes that expire (on-link prefixes from RAs) or came from RAs (default routers).
+            var learnt = new List<RouteEntry>();
+            Dump(what, Rtnetlink.GetRoute, Rtnetlink.FamilyInet6, message =>
+            {
+                if (message.Type == Rtnetlink.NewRoute && Rtnetlink.TryReadRoute(message.Payload, out var entry)
+                    && entry.InterfaceIndex == index && entry.Table == KernelTags.MainTable
+                    && (entry.Expires || entry.Protocol == Rtnetlink.ProtocolRouterAdvertisement))
+                {
+                    learnt.Add(entry);
+                }
+            });
+            foreach (var entry in learnt)
+            {
+                Change($"{what}: delete route {entry.Destination}", (buffer, sequence, out written) => Rtnetlink.TryWriteRoute(buffer, Rtnetlink.DelRoute, Flags(0), sequence, entry, out written), NetlinkErrors.Esrch, NetlinkErrors.Enoent);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _route.Dispose();
+        _netfilter.Dispose();
+    }
+
+    /// <summary>The file under /proc/sys of a key in slash (<c>net/ipv6/conf/all/forwarding</c>) or dot form.</summary>
+    internal static string SysctlPath(string key)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        string relative = key.StartsWith("/proc/sys/", StringComparison.Ordinal) ? key["/proc/sys/".Length..]
+            : key.Contains('/', StringComparison.Ordinal) ? key
+            : key.Replace('.', '/');
+        if (relative.Split('/').Any(part => part is "" or "." or ".."))
+        {
+            throw new ArgumentException($"'{key}' is not a sysctl key.", nameof(key));
+        }
+
+        return "/proc/sys/" + relative;
+    }
+
+    private static ushort Flags(ushort extra) => (ushort)(NetlinkMessage.FlagRequest | NetlinkMessage.FlagAck | extra);
+
+    // nfnetlink answers a batch for a subsystem it does not have with EOPNOTSUPP to the BATCH_BEGIN, a single
+    // request with EINVAL (nfnetlink_rcv_skb_batch, nfnetlink_rcv_msg); <paramref name="refusedWhole"/> tells that
+    // the answer is about the batch or request as such, not one of its messages (a rule the kernel did not take).
+    private static KernelException NftablesError(string what, int errno, string? explanation, bool refusedWhole) =>
+        refusedWhole && errno is NetlinkErrors.Eopnotsupp or NetlinkErrors.Eprotonosupport or NetlinkErrors.Einval
+            ? new KernelFacilityMissingException("the kernel has no nf_tables (load it: modprobe nf_tables)")
+            : NetlinkErrors.ToException(what, errno, explanation);
+
+    private static bool HasCapability(int capability)
+    {
+        // CapEff in /proc/self/status: the effective set, in hex.
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("CapEff:", StringComparison.Ordinal)
+                    && ulong.TryParse(line.AsSpan("CapEff:".Length).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong effective))
+                {
+                    return (effective & (1UL << capability)) != 0;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // no /proc: let the requests tell
+        }
+
+        return true;
+    }
+
+    private static KernelRule Normalize(KernelRule rule)
+    {
+        if (rule.From is { } from)
+        {
+            CheckIpv6(from.BaseAddress, rule.ToString());
+        }
+
+        return rule.From is null && rule.NotMark is null ? rule with { From = new IPNetwork(IPAddress.IPv6Any, 0) } : rule;
+    }
+
+    private static void CheckIpv6(IPAddress address, string what)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            throw new ArgumentException($"{what}: {address} is not an IPv6 address.", nameof(address));
+        }
+    }
+
+    private static void CheckRoute(KernelRoute route)
+    {
+        CheckIpv6(route.Destination.BaseAddress, route.ToString());
+        if (route.Via is { } via)
+        {
+            CheckIpv6(via, route.ToString());
+        }
+    }
+
+    private static void CheckAddress(KernelAddress address, string what)
+    {
+        CheckIpv6(address.Address, what);
+        ArgumentOutOfRangeException.ThrowIfNegative(address.PrefixLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(address.PrefixLength, 128);
+    }
+
+    private static void CheckDevice(string device, string what)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(device);
+        if (device.Length > MaxDeviceNameLength || device.Any(c => c is '/' or '\0' || char.IsWhiteSpace(c)))
+        {
+            throw new ArgumentException($"{what}: '{device}' is not an interface name.", nameof(device));
+        }
+    }
+
+    private static void CheckTableName(string tableName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tableName);
+        if (tableName.Length > 255 || !tableName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            throw new ArgumentException($"'{tableName}' is not a valid nftables table name.", nameof(tableName));
+        }
+    }
+
+    private static RouteEntry ToEntry(KernelRoute route, int index) =>
+        new(route.Destination, index, route.Table, route.Metric, route.Via, KernelTags.RouteProtocol);
+
+    private T Sysctl<T>(string what, Func<T> action)
+    {
+        try
+        {
+            return Kernel.NetworkNamespace.Invoke(NetworkNamespace, action);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new KernelException($"sysctl {what}: no such key", NetlinkErrors.Enoent);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new KernelFacilityMissingException($"sysctl {what}: {NetlinkErrors.CapabilityFix}");
+        }
+        catch (IOException exception)
+        {
+            throw new KernelException($"sysctl {what}: {exception.Message}", exception);
+        }
+    }
+
+    private List<KernelRule> ListRulesLocked()
+    {
+        var rules = new List<KernelRule>();
+        Dump("list rules", Rtnetlink.GetRule, Rtnetlink.FamilyInet6, message =>
+        {
+            if (message.Type == Rtnetlink.NewRule && Rtnetlink.TryReadRule(message.Payload, out var rule, out byte protocol) && protocol == KernelTags.RouteProtocol)
+            {
+                rules.Add(rule);
+            }
+        });
+        return rules;
+    }
+
+    private List<AddressEntry> GlobalAddresses(int index)
+    {
+        var addresses = new List<AddressEntry>();
+        Dump("list addresses", Rtnetlink.GetAddress, Rtnetlink.FamilyInet6, message =>
+        {
+            if (message.Type == Rtnetlink.NewAddress && Rtnetlink.TryReadAddress(message.Payload, out var address)
+                && address.InterfaceIndex == index && address.Scope == Rtnetlink.ScopeUniverse)
+            {
+                addresses.Add(address);
+            }
+        });
+        return addresses;
+    }
+
+    private void DeleteAddress(string what, IPAddress address, int prefixLength, int index) =>
+        Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteAddress(buffer, Rtnetlink.DelAddress, Flags(0), sequence, address, prefixLength, index, out written), NetlinkErrors.Eaddrnotavail, NetlinkErrors.Enodev);
+
+    private Dictionary<int, string> LinkNames()
+    {
+        var names = new Dictionary<int, string>();
+        Dump("list links", Rtnetlink.GetLink, 0, message =>
+        {
+            if (message.Type == Rtnetlink.NewLink && Rtnetlink.TryReadLink(message.Payload, out var link))
+            {
+                names[link.Index] = link.Name;
+            }
+        });
+        return names;
+    }
+
+    private int InterfaceIndex(string device, string what) =>
+        TryInterfaceIndex(device, what) ?? throw new KernelException($"{what}: no device named {device} (No such device)", NetlinkErrors.Enodev);
+
+    // RTM_GETLINK by name over our socket, so the answer comes from our namespace (if_nametoindex asks the caller's).
+    private int? TryInterfaceIndex(string device, string what)
+    {
+        CheckDevice(device, what);
+        int index = 0;
+        var (errno, explanation) = Execute(_route, what, (buffer, sequence, out written) => Rtnetlink.TryWriteGetLink(buffer, sequence, device, out written), message =>
+        {
+            if (message.Type == Rtnetlink.NewLink && Rtnetlink.TryReadLink(message.Payload, out var link))
+            {
+                index = link.Index;
+            }
+        });
+        return errno switch
+        {
+            0 when index > 0 => index,
+            0 or NetlinkErrors.Enodev => null,
+            _ => throw NetlinkErrors.ToException(what, errno, explanation),
+        };
+    }
+
+    /// <summary>Sends a rtnetlink change; an errno among <paramref name="fine"/> (absent, already there) is not an error.</summary>
+    private void Change(string what, RequestWriter write, params ReadOnlySpan<int> fine)
+    {
+        var (errno, explanation) = Execute(_route, what, write);
+        if (errno != 0 && !fine.Contains(errno))
+        {
+            throw NetlinkErrors.ToException(what, errno, explanation);
+        }
+    }
+
+    private (int Errno, string? Explanation) Execute(NetlinkSocket socket, string what, RequestWriter write, NetlinkReplyHandler? onReply = null)
+    {
+        uint sequence = socket.NextSequence();
+        if (!write(_request, sequence, out int length))
+        {
+            throw new KernelException($"{what}: the request does not fit in {_request.Length} octets");
+        }
+
+        int errno = socket.Request(_request.AsSpan(0, length), sequence, onReply, out string? explanation);
+        return (errno, explanation);
+    }
+
+    private void Dump(string what, ushort type, byte family, NetlinkReplyHandler onEntry, byte neighborFlags = 0)
+    {
+        // A dump the kernel's tables changed under (NLM_F_DUMP_INTR) is repeated once; the second one is taken as is.
+        for (int attempt = 0; ; attempt++)
+        {
+            var entries = new List<byte[]>();
+            uint sequence = _route.NextSequence();
+            if (!Rtnetlink.TryWriteDump(_request, type, family, sequence, out int length, neighborFlags))
+            {
+                throw new KernelException($"{what}: request too long");
+            }
+
+            int errno = _route.Dump(_request.AsSpan(0, length), sequence, message => entries.Add(message.Bytes.ToArray()), out bool interrupted, out string? explanation);
+            if (errno != 0)
+            {
+                throw NetlinkErrors.ToException(what, errno, explanation);
+            }
+
+            if (interrupted && attempt == 0)
+            {
+                continue;
+            }
+
+            foreach (byte[] entry in entries)
+            {
+                if (NetlinkMessageView.TryRead(entry, out var message, out _))
+                {
+                    onEntry(message);
+                }
+            }
+
+            return;
+        }
+    }
+}
