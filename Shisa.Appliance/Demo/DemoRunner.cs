@@ -112,7 +112,7 @@ public sealed partial class DemoRunner
 
             return ExitFailed;
         }
-        catch (Exception failure) when (failure is Shisa.DataPlane.Kernel.KernelCommandException or IOException or InvalidOperationException)
+        catch (Exception failure) when (failure is KernelCommandException or IOException or InvalidOperationException)
         {
             error.WriteLine($"shisa demo: {failure.Message}");
             return ExitFailed;

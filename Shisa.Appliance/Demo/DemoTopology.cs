@@ -152,7 +152,7 @@ public sealed class DemoTopology : IDisposable
     }
 
     /// <summary>Runs a program inside one of the topology's namespaces; throws when it fails.</summary>
-    public static Shisa.DataPlane.Kernel.CommandResult Exec(string ns, string program, params string[] arguments) => NamespaceCommands.Exec(ns, program, arguments);
+    public static CommandResult Exec(string ns, string program, params string[] arguments) => NamespaceCommands.Exec(ns, program, arguments);
 
     /// <summary>Starts a long-running program inside a namespace; it is killed at the latest on dispose.</summary>
     public NamespaceProcess Start(string ns, string program, params string[] arguments)

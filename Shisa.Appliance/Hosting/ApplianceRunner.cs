@@ -59,6 +59,12 @@ internal static class ApplianceRunner
             error.WriteLine($"shisa: data plane: {ex.Message}");
             return 1;
         }
+        catch (KernelException ex)
+        {
+            // A kernel facility missing (nf_tables, CAP_NET_ADMIN): one line naming it and the fix.
+            error.WriteLine($"shisa: the data plane cannot start: {ex.Message}");
+            return 1;
+        }
 
         using var engineLifetime = engine;
         var services = new ServiceCollection();
@@ -86,7 +92,7 @@ internal static class ApplianceRunner
             {
                 engine.Start();
             }
-            catch (Exception ex) when (ex is KernelCommandException or IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is KernelException or IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
             {
                 error.WriteLine($"shisa: the data plane failed to start: {ex.Message}");
                 return 1;

@@ -3,6 +3,7 @@ using Shisa.DataPlane;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Engine;
 using Shisa.DataPlane.Kernel;
+using Shisa.DataPlane.Kernel.Netlink;
 using Shisa.DataPlane.Ports;
 using Shisa.DataPlane.Signalling;
 using Shisa.Modules.Configuration;
@@ -22,8 +23,9 @@ internal static class DataPlaneFactory
     public static IPacketSender CreateSender() => RawIpv6Sender.Open();
 
     /// <summary>
-    /// The engine for the profile, working in the process's own network namespace through the real
-    /// <c>ip</c>/<c>nft</c>/<c>sysctl</c>; null when no interface is named (nothing to capture on).
+    /// The engine for the profile, working in the process's own network namespace over netlink and /proc/sys
+    /// (no <c>ip</c>, <c>nft</c> or <c>sysctl</c> at run time); null when no interface is named (nothing to capture
+    /// on). Throws <see cref="KernelException"/> (one line) when the kernel cannot be reached.
     /// </summary>
     public static DataPlaneEngine? CreateEngine(Profile profile, MobilityBus bus, SignallingHub signalling, TimeProvider time, ILoggerFactory loggerFactory)
     {
@@ -33,6 +35,11 @@ internal static class DataPlaneFactory
             return null;
         }
 
-        return new DataPlaneEngine(options, bus, signalling, time, loggerFactory, new ProcessCommandRunner());
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new KernelFacilityMissingException("the data plane needs Linux (netlink, AF_PACKET, TUN)");
+        }
+
+        return new DataPlaneEngine(options, bus, signalling, time, loggerFactory, NetlinkKernel.Open(options.NetworkNamespace));
     }
 }

@@ -176,7 +176,12 @@ public sealed partial class DataPlaneEngine : IDisposable
         }
     }
 
-    public void Dispose() => Stop();
+    /// <summary>Stops, and closes the kernel connection the engine was given (it owns it).</summary>
+    public void Dispose()
+    {
+        Stop();
+        _kernel.Dispose();
+    }
 
     /// <summary>A snapshot of every counter, for the status page.</summary>
     public IReadOnlyDictionary<string, long> Counters()

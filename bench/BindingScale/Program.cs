@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,6 +24,8 @@ using Shisa.Modules.HomeAgent;
 // kernel (a throwaway network namespace, over netlink) and journals them; prints bindings/s, memory per binding,
 // and the time to restore them from the journal. DAD of each home address is answered at once: the benchmark
 // measures the home agent, not the RFC 4862 one-second probe wait.
+[assembly: SupportedOSPlatform("linux")]
+
 var counts = args.Length > 0 ? args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [10_000, 100_000];
 if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("SUDO_USER") is null && geteuid() != 0)
 {
@@ -102,7 +105,7 @@ static string Run(int n)
         for (int i = 0; i < n; i++)
         {
             var now = time.GetUtcNow();
-            var update = new BindingUpdate(1, BindingUpdateFlags.A | BindingUpdateFlags.H, 100);
+            var update = new BindingUpdate(1, Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags.A | Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags.H, 100);
             var envelope = new Ipv6Envelope(CareOfOf(i), HomeAgent, HomeAddress: HomeAddressOf(i));
             MobilityPackets.TryWrite(update, envelope, buffer, out int length);
             core.Process(new SignallingReceived(new SignallingPacket(buffer[..length], SignallingKinds.MobilityHeader, "home0", 2, now)), now);

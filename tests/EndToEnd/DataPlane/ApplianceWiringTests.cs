@@ -6,6 +6,7 @@ using Shisa.Appliance.Hosting;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Engine;
 using Shisa.DataPlane.Kernel;
+using Shisa.DataPlane.Kernel.Netlink;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.Hosting;
 using Shisa.EndToEnd.Tests.Topology;
@@ -53,7 +54,7 @@ public class ApplianceWiringTests
             url => statusUrl = url,
             (p, bus, hub, time, loggers) => engine = new DataPlaneEngine(
                 DataPlaneOptionsMapper.Map(p) with { NetworkNamespace = topology.Ha },
-                bus, hub, time, loggers, new ProcessCommandRunner(topology.Ha))));
+                bus, hub, time, loggers, NetlinkKernel.Open(topology.Ha))));
 
         await DataPlaneEngineTests.WaitUntilAsync(() => probe.Started || run.IsCompleted, TimeSpan.FromSeconds(30));
         Assert.That(run.IsCompleted, Is.False, error.ToString());

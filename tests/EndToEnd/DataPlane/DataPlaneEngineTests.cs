@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Engine;
 using Shisa.DataPlane.Kernel;
+using Shisa.DataPlane.Kernel.Netlink;
 using Shisa.DataPlane.Ports;
 using Shisa.DataPlane.Signalling;
 using Shisa.DataPlane.Tunnels;
@@ -270,8 +271,8 @@ public partial class DataPlaneEngineTests
         {
             var haBus = new MobilityBus();
             var mnBus = new MobilityBus();
-            var haEngine = new DataPlaneEngine(ha, haBus, new SignallingHub(), TimeProvider.System, loggers, new ProcessCommandRunner(ha.NetworkNamespace));
-            var mnEngine = new DataPlaneEngine(mn, mnBus, new SignallingHub(), TimeProvider.System, loggers, new ProcessCommandRunner(mn.NetworkNamespace));
+            var haEngine = new DataPlaneEngine(ha, haBus, new SignallingHub(), TimeProvider.System, loggers, NetlinkKernel.Open(ha.NetworkNamespace));
+            var mnEngine = new DataPlaneEngine(mn, mnBus, new SignallingHub(), TimeProvider.System, loggers, NetlinkKernel.Open(mn.NetworkNamespace));
             try
             {
                 haEngine.Start();

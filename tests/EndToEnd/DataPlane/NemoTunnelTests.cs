@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Engine;
 using Shisa.DataPlane.Kernel;
+using Shisa.DataPlane.Kernel.Netlink;
 using Shisa.DataPlane.Signalling;
 using Shisa.EndToEnd.Tests.Topology;
 
@@ -38,7 +39,7 @@ public class NemoTunnelTests
                 HomePrefix = Prefix.Parse("2001:db8:1::/64"),
                 NetworkNamespace = topology.Ha,
             },
-            haBus, new SignallingHub(), TimeProvider.System, NullLoggerFactory.Instance, new ProcessCommandRunner(topology.Ha));
+            haBus, new SignallingHub(), TimeProvider.System, NullLoggerFactory.Instance, NetlinkKernel.Open(topology.Ha));
         using var mr = new DataPlaneEngine(
             new DataPlaneEngineOptions
             {
@@ -50,7 +51,7 @@ public class NemoTunnelTests
                 EgressInterfaces = new([MobilityTopology.MobileInterface]),
                 NetworkNamespace = topology.Mn,
             },
-            mrBus, new SignallingHub(), TimeProvider.System, NullLoggerFactory.Instance, new ProcessCommandRunner(topology.Mn));
+            mrBus, new SignallingHub(), TimeProvider.System, NullLoggerFactory.Instance, NetlinkKernel.Open(topology.Mn));
         ha.Start();
         mr.Start();
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Shisa.DataPlane.Kernel;
+namespace Shisa.Appliance.Demo;
 
 /// <summary>What a configuration command returned.</summary>
 public sealed record CommandResult(int ExitCode, string StandardOutput, string StandardError)
@@ -10,7 +10,7 @@ public sealed record CommandResult(int ExitCode, string StandardOutput, string S
 
 /// <summary>
 /// Runs a configuration program (<c>ip</c>, <c>nft</c>, <c>sysctl</c>) with an argument list, never through a
-/// shell. Configuration only: nothing on the packet path goes through a process.
+/// shell. The demo's topology builder and the tests only: the appliance itself talks to the kernel over netlink.
 /// </summary>
 public interface ICommandRunner
 {

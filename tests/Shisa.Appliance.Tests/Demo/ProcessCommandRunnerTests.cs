@@ -1,8 +1,8 @@
-using Shisa.DataPlane.Kernel;
+using Shisa.Appliance.Demo;
 
-namespace Shisa.DataPlane.Tests.Kernel;
+namespace Shisa.Appliance.Tests.Demo;
 
-/// <summary>The child-process runner behind every kernel change (ip, nft, sysctl).</summary>
+/// <summary>The child-process runner of the demo's topology builder and the tests (ip, nft, sysctl).</summary>
 public class ProcessCommandRunnerTests
 {
     [Test]
@@ -36,19 +36,5 @@ public class ProcessCommandRunnerTests
         var runner = new ProcessCommandRunner(timeout: TimeSpan.FromMilliseconds(300));
         var error = Assert.Throws<KernelCommandException>(() => runner.Run("sleep", ["30"]));
         Assert.That(error!.Message, Does.Contain("timed out"));
-    }
-
-    [Test]
-    [CancelAfter(30_000)]
-    public void Commands_finish_while_every_thread_pool_thread_is_blocked()
-    {
-        // As when signalling sends wait (on pool threads) for the bus consumer, which runs these commands.
-        using (StarvedThreadPool.Start())
-        {
-            var runner = new ProcessCommandRunner();
-            var result = Task.Factory.StartNew(() => runner.Run("echo", ["done"]), TaskCreationOptions.LongRunning);
-            Assert.That(result.Wait(TimeSpan.FromMilliseconds(1500)), Is.True, "finished while the pool was starved");
-            Assert.That(result.Result.StandardOutput, Is.EqualTo("done\n"));
-        }
     }
 }
