@@ -262,6 +262,9 @@ internal static unsafe partial class Libc
     public static partial nint pwrite(int fd, void* buffer, nuint count, long offset);
 
     [LibraryImport(Library, SetLastError = true)]
+    public static partial nint pread(int fd, void* buffer, nuint count, long offset);
+
+    [LibraryImport(Library, SetLastError = true)]
     public static partial int eventfd(uint initialValue, int flags);
 
     public static int Errno => Marshal.GetLastPInvokeError();
