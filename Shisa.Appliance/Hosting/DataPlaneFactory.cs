@@ -5,12 +5,14 @@ using Shisa.DataPlane.Engine;
 using Shisa.DataPlane.Kernel;
 using Shisa.DataPlane.Ports;
 using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.State;
 using Shisa.Modules.Configuration;
 
 namespace Shisa.Appliance.Hosting;
 
 /// <summary>Creates the data plane engine of a run (not started), or null when the profile gives it nothing to do.</summary>
-internal delegate DataPlaneEngine? DataPlaneEngineFactory(Profile profile, MobilityBus bus, SignallingHub signalling, TimeProvider time, ILoggerFactory loggerFactory);
+/// <remarks><paramref name="journal"/> is where the engine's forwarding-state writer records the binding state it applies.</remarks>
+internal delegate DataPlaneEngine? DataPlaneEngineFactory(Profile profile, MobilityBus bus, SignallingHub signalling, TimeProvider time, ILoggerFactory loggerFactory, IStateJournal? journal);
 
 /// <summary>Creates the data plane pieces a run needs.</summary>
 internal static class DataPlaneFactory
@@ -23,9 +25,10 @@ internal static class DataPlaneFactory
 
     /// <summary>
     /// The engine for the profile, working in the process's own network namespace through the real
-    /// <c>ip</c>/<c>nft</c>/<c>sysctl</c>; null when no interface is named (nothing to capture on).
+    /// <c>ip</c>/<c>nft</c>/<c>sysctl</c>, journalling binding state to <paramref name="journal"/>; null when no
+    /// interface is named (nothing to capture on).
     /// </summary>
-    public static DataPlaneEngine? CreateEngine(Profile profile, MobilityBus bus, SignallingHub signalling, TimeProvider time, ILoggerFactory loggerFactory)
+    public static DataPlaneEngine? CreateEngine(Profile profile, MobilityBus bus, SignallingHub signalling, TimeProvider time, ILoggerFactory loggerFactory, IStateJournal? journal)
     {
         var options = DataPlaneOptionsMapper.Map(profile);
         if (options.PortInterfaces().Count == 0)
@@ -33,6 +36,6 @@ internal static class DataPlaneFactory
             return null;
         }
 
-        return new DataPlaneEngine(options, bus, signalling, time, loggerFactory, new ProcessCommandRunner());
+        return new DataPlaneEngine(options, bus, signalling, time, loggerFactory, new ProcessCommandRunner(), journal);
     }
 }

@@ -8,6 +8,7 @@ using Shisa.DataPlane.Kernel;
 using Shisa.DataPlane.Neighbors;
 using Shisa.DataPlane.Ports;
 using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.State;
 using Shisa.DataPlane.Tunnels;
 
 namespace Shisa.DataPlane.Engine;
@@ -55,6 +56,7 @@ public sealed partial class DataPlaneEngine : IDisposable
     private readonly Lock _lifecycle = new();
     private readonly object _appliedSignal = new();
     private readonly OrderedSender _orderedSender;
+    private readonly IStateJournal? _journal;
     private BindingTable? _bindingCache;
     private BindingTable? _updateList;
     private CorrespondentBindingTable? _correspondentList;
@@ -84,7 +86,8 @@ public sealed partial class DataPlaneEngine : IDisposable
         SignallingHub hub,
         TimeProvider time,
         ILoggerFactory loggerFactory,
-        ICommandRunner runner)
+        ICommandRunner runner,
+        IStateJournal? journal = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(bus);
@@ -101,6 +104,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         _logger = loggerFactory.CreateLogger<DataPlaneEngine>();
         _runner = runner;
         _orderedSender = new OrderedSender(this);
+        _journal = journal;
     }
 
     public DataPlaneEngineOptions Options => _options;
