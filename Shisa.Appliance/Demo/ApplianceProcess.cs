@@ -85,12 +85,17 @@ public sealed class ApplianceProcess : IDisposable
         return string.Join(' ', [program, .. arguments]);
     }
 
-    /// <summary>Writes <paramref name="profile"/> (TOML) to the scratch folder and starts <c>shisa run</c> on it in <paramref name="ns"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="profile"/> (TOML) to the scratch folder and starts <c>shisa run</c> on it in <paramref name="ns"/>.
+    /// Unless the profile names one, the instance gets a state directory of its own in the scratch folder,
+    /// <c>&lt;name&gt;.state</c>: instances of one machine never share /var/lib/shisa, and an instance started again
+    /// under the same name finds its journal.
+    /// </summary>
     public static ApplianceProcess Start(DemoTopology topology, string ns, string name, string profile, int statusPort = DemoProfiles.StatusPort)
     {
         ArgumentNullException.ThrowIfNull(topology);
         string path = Path.Combine(topology.Names.ScratchDirectory, name + ".toml");
-        File.WriteAllText(path, profile);
+        File.WriteAllText(path, WithStateDirectory(profile, StateDirectoryOf(topology, name)));
         var (program, arguments) = SelfCommand();
         // As systemd would start it: SIGHUP (profile reload) at its default disposition even when this process was
         // started with it ignored (nohup), since .NET never delivers a signal a process started ignoring.
@@ -107,6 +112,37 @@ public sealed class ApplianceProcess : IDisposable
         var (program, arguments) = SelfCommand();
         var process = NamespaceProcess.Start(ns, "env", [.. environment, "--default-signal=HUP", program, .. arguments, "run", "--profile", profilePath]);
         return new ApplianceProcess(name, ns, profilePath, process, statusPort);
+    }
+
+    /// <summary>The state directory <see cref="Start"/> gives the instance <paramref name="name"/> of <paramref name="topology"/>.</summary>
+    public static string StateDirectoryOf(DemoTopology topology, string name)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        return Path.Combine(topology.Names.ScratchDirectory, name + ".state");
+    }
+
+    /// <summary>
+    /// <paramref name="profile"/> with <c>state_directory = "<paramref name="directory"/>"</c> as the first key of its
+    /// <c>[node]</c> table; unchanged when it already names one or has no <c>[node]</c> line.
+    /// </summary>
+    public static string WithStateDirectory(string profile, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(directory);
+        var lines = profile.Split('\n');
+        if (lines.Any(l => l.TrimStart().StartsWith("state_directory", StringComparison.Ordinal)))
+        {
+            return profile;
+        }
+
+        int node = Array.FindIndex(lines, l => l.Trim() == "[node]");
+        if (node < 0)
+        {
+            return profile;
+        }
+
+        string quoted = directory.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+        return string.Join('\n', [.. lines[..(node + 1)], $"state_directory = \"{quoted}\"", .. lines[(node + 1)..]]);
     }
 
     /// <summary>GET /api/status, or null while it does not answer.</summary>

@@ -7,6 +7,7 @@ using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Engine;
 using Shisa.DataPlane.Kernel;
 using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.State;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.Hosting;
 
@@ -18,6 +19,11 @@ namespace Shisa.Appliance.Hosting;
 /// reverse within <see cref="StopBudget"/>. The data plane starts before the modules and stops after them, so a
 /// deregistering mobile node's last signalling still goes out and nothing the engine installed stays behind.
 /// A module or data plane that fails to start ends the run with a message naming it.
+/// Before anything touches the kernel the run takes its state directory (<c>[node] state_directory</c>, created when
+/// missing): the instance lock (a second run on the same directory says which pid holds it and exits 1, touching
+/// nothing), then the binding journal, which the engine's forwarding-state writer appends to and whose restored
+/// entries the modules take back (<see cref="RestoredState"/>, a DI singleton). Both are released after the engine
+/// stopped.
 /// </summary>
 internal static class ApplianceRunner
 {
@@ -45,6 +51,28 @@ internal static class ApplianceRunner
         var log = loggerFactory.CreateLogger("Shisa.Appliance");
         var time = TimeProvider.System;
 
+        // One instance per state directory, decided before anything touches the kernel (DESIGN 5).
+        string stateDirectory = profile.Node.StateDirectory;
+        if (StateDirectory.Take(stateDirectory, error) is not { } instanceLock)
+        {
+            return 1;
+        }
+
+        using var heldLock = instanceLock;
+        BindingJournal journal;
+        try
+        {
+            journal = BindingJournal.Open(stateDirectory, time, loggerFactory.CreateLogger<BindingJournal>());
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"shisa: cannot open the binding journal in {stateDirectory}: {ex.Message}");
+            return 1;
+        }
+
+        using var journalLifetime = journal;
+        ApplianceLog.StateRestored(log, stateDirectory, journal.Restored.BindingCache.Count, journal.Restored.BindingUpdateList.Count);
+
         // One bus and one signalling hub, shared by the data plane and the modules (registered before
         // AddShisaModules, whose TryAdd then keeps them).
         using var bus = new MobilityBus(time);
@@ -52,7 +80,7 @@ internal static class ApplianceRunner
         DataPlaneEngine? engine;
         try
         {
-            engine = dataPlane?.Invoke(profile, bus, signalling, time, loggerFactory);
+            engine = dataPlane?.Invoke(profile, bus, signalling, time, loggerFactory, journal);
         }
         catch (ArgumentException ex)
         {
@@ -73,6 +101,7 @@ internal static class ApplianceRunner
         services.AddSingleton(bus);
         services.AddSingleton(signalling);
         services.AddSingleton<ISignallingSource>(signalling);
+        services.AddSingleton(journal.Restored);
         services.AddSingleton<IPacketSender>(_ => engine is null ? packetSender() : engine.SignallingSender);
         try
         {
@@ -285,6 +314,10 @@ internal static partial class ApplianceLog
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information,
         Message = "no movement_detector role: movement is expected from a detector publishing MovementInfo through the bus socket {Socket}")]
     public static partial void MovementFromBusSocket(ILogger logger, string socket);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information,
+        Message = "state directory {Directory}: restoring {CacheEntries} binding cache and {ListEntries} binding update list entr(ies)")]
+    public static partial void StateRestored(ILogger logger, string directory, int cacheEntries, int listEntries);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning,
         Message = "roles [{Roles}] without the movement_detector role and without a [bus] socket: nothing will report movement, so the node will not register; add \"movement_detector\" to roles or a [bus] socket for an external detector")]

@@ -6,12 +6,14 @@ using Shisa.DataPlane.Kernel;
 using Shisa.DataPlane.Kernel.Netlink;
 using Shisa.DataPlane.Ports;
 using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.State;
 using Shisa.Modules.Configuration;
 
 namespace Shisa.Appliance.Hosting;
 
 /// <summary>Creates the data plane engine of a run (not started), or null when the profile gives it nothing to do.</summary>
-internal delegate DataPlaneEngine? DataPlaneEngineFactory(Profile profile, MobilityBus bus, SignallingHub signalling, TimeProvider time, ILoggerFactory loggerFactory);
+/// <remarks><paramref name="journal"/> is where the engine's forwarding-state writer records the binding state it applies.</remarks>
+internal delegate DataPlaneEngine? DataPlaneEngineFactory(Profile profile, MobilityBus bus, SignallingHub signalling, TimeProvider time, ILoggerFactory loggerFactory, IStateJournal? journal);
 
 /// <summary>Creates the data plane pieces a run needs.</summary>
 internal static class DataPlaneFactory
@@ -25,9 +27,9 @@ internal static class DataPlaneFactory
     /// <summary>
     /// The engine for the profile, working in the process's own network namespace over netlink and /proc/sys
     /// (no <c>ip</c>, <c>nft</c> or <c>sysctl</c> at run time); null when no interface is named (nothing to capture
-    /// on). Throws <see cref="KernelException"/> (one line) when the kernel cannot be reached.
+    /// on), journalling binding state to <paramref name="journal"/>. Throws <see cref="KernelException"/> (one line) when the kernel cannot be reached.
     /// </summary>
-    public static DataPlaneEngine? CreateEngine(Profile profile, MobilityBus bus, SignallingHub signalling, TimeProvider time, ILoggerFactory loggerFactory)
+    public static DataPlaneEngine? CreateEngine(Profile profile, MobilityBus bus, SignallingHub signalling, TimeProvider time, ILoggerFactory loggerFactory, IStateJournal? journal)
     {
         var options = DataPlaneOptionsMapper.Map(profile);
         if (options.PortInterfaces().Count == 0)
@@ -40,6 +42,6 @@ internal static class DataPlaneFactory
             throw new KernelFacilityMissingException("the data plane needs Linux (netlink, AF_PACKET, TUN)");
         }
 
-        return new DataPlaneEngine(options, bus, signalling, time, loggerFactory, NetlinkKernel.Open(options.NetworkNamespace));
+        return new DataPlaneEngine(options, bus, signalling, time, loggerFactory, NetlinkKernel.Open(options.NetworkNamespace), journal);
     }
 }

@@ -3,10 +3,13 @@ using Shisa.DataPlane.Bus;
 
 namespace Shisa.Appliance.Profiles;
 
-/// <summary>[node]: the name and the roles, which decide the node type as SHISA's set of daemons did.</summary>
+/// <summary>
+/// [node]: the name, the roles (which decide the node type as SHISA's set of daemons did) and the state directory
+/// (journal and lock, DESIGN 5).
+/// </summary>
 internal static class NodeSectionValidator
 {
-    private static readonly string[] Keys = ["name", "roles"];
+    private static readonly string[] Keys = ["name", "roles", "state_directory"];
 
     /// <param name="roles">The valid roles with where each was written, for the cross-section checks.</param>
     public static NodeSection? Validate(TomlTable table, ProfileDiagnostics diagnostics, out IReadOnlyList<Located<Role>>? roles)
@@ -20,7 +23,40 @@ internal static class NodeSectionValidator
         }
 
         roles = ReadRoles(reader);
-        return name is { } valid && roles is not null ? new NodeSection(valid.Value, new EquatableArray<Role>(roles.Select(r => r.Value))) : null;
+        bool stateOk = ReadStateDirectory(reader, out string stateDirectory);
+        return name is { } valid && roles is not null && stateOk
+            ? new NodeSection(valid.Value, new EquatableArray<Role>(roles.Select(r => r.Value))) { StateDirectory = stateDirectory }
+            : null;
+    }
+
+    /// <summary>An absolute path without control characters; <see cref="NodeSection.DefaultStateDirectory"/> when absent.</summary>
+    private static bool ReadStateDirectory(SectionReader reader, out string directory)
+    {
+        directory = NodeSection.DefaultStateDirectory;
+        if (!reader.Has("state_directory"))
+        {
+            return true;
+        }
+
+        if (reader.Text("state_directory") is not { } text)
+        {
+            return false;
+        }
+
+        if (text.Value.Any(char.IsControl))
+        {
+            reader.Error(text.Position, "key 'state_directory' must not contain control characters");
+            return false;
+        }
+
+        if (!Path.IsPathFullyQualified(text.Value))
+        {
+            reader.Error(text.Position, $"key 'state_directory' must be an absolute path, not '{text.Value}'");
+            return false;
+        }
+
+        directory = Path.TrimEndingDirectorySeparator(text.Value);
+        return true;
     }
 
     private static List<Located<Role>>? ReadRoles(SectionReader reader)

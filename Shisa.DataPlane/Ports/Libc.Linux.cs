@@ -48,13 +48,19 @@ internal static unsafe partial class Libc
     public const short POLLIN = 0x001;
     public const short POLLOUT = 0x004;
 
+    public const int O_RDONLY = 0;
     public const int O_RDWR = 2;
+    public const int O_CREAT = 0x40;
+    public const int O_DIRECTORY = 0x10000;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
 
     public const int EINTR = 4;
     public const int EAGAIN = 11;
     public const int EPROTONOSUPPORT = 93;
+
+    public const int LOCK_EX = 2;
+    public const int LOCK_NB = 4;
 
     public const nuint SIOCGIFFLAGS = 0x8913;
     public const nuint SIOCSIFFLAGS = 0x8914;
@@ -269,8 +275,26 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags);
 
+    [LibraryImport(Library, SetLastError = true, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags, uint mode);
+
     [LibraryImport(Library, SetLastError = true)]
     public static partial int close(int fd);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int fsync(int fd);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int flock(int fd, int operation);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int ftruncate(int fd, long length);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint pwrite(int fd, void* buffer, nuint count, long offset);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint pread(int fd, void* buffer, nuint count, long offset);
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial int eventfd(uint initialValue, int flags);

@@ -52,7 +52,14 @@ public sealed record Profile(
     public BusSection? Bus { get; init; }
 }
 
-public sealed record NodeSection(string Name, EquatableArray<Role> Roles);
+public sealed record NodeSection(string Name, EquatableArray<Role> Roles)
+{
+    /// <summary>Where a run keeps what outlives it (DESIGN 5): the binding journal and the instance lock.</summary>
+    public const string DefaultStateDirectory = "/var/lib/shisa";
+
+    /// <summary><c>state_directory</c>: an absolute path, <see cref="DefaultStateDirectory"/> when absent.</summary>
+    public string StateDirectory { get; init; } = DefaultStateDirectory;
+}
 
 /// <summary>Listen address of the status page and API; null when disabled (empty string in the profile).</summary>
 public sealed record StatusSection(IPEndPoint? Listen);

@@ -10,8 +10,11 @@ internal static partial class CorrespondentLog
     [LoggerMessage(EventId = 2700, Level = LogLevel.Information, Message = "Correspondent node started: route optimization {RouteOptimization}, at most {MaxBindings} bindings")]
     public static partial void Started(ILogger logger, bool routeOptimization, int maxBindings);
 
-    [LoggerMessage(EventId = 2701, Level = LogLevel.Information, Message = "Correspondent node stopped; {Count} binding(s) removed")]
+    [LoggerMessage(EventId = 2701, Level = LogLevel.Information, Message = "Correspondent node stopped with {Count} binding(s), kept for the next start")]
     public static partial void Stopped(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2702, Level = LogLevel.Information, Message = "Correspondent node restored {Restored} binding(s) from the state directory, removed {Removed} it may no longer keep")]
+    public static partial void Restored(ILogger logger, int restored, int removed);
 
     [LoggerMessage(EventId = 2710, Level = LogLevel.Debug, Message = "HoT to {HomeAddress} (nonce index {Index})")]
     public static partial void HomeTestSent(ILogger logger, IPAddress homeAddress, ushort index);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.State;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.Hosting;
 
@@ -19,6 +20,7 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters
 
     private readonly Lock _gate = new();
     private readonly CorrespondentOptions? _options;
+    private readonly RestoredState _restored;
     private ModuleContext? _context;
     private ILogger _logger = NullLogger.Instance;
     private CorrespondentNode? _node;
@@ -30,7 +32,12 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters
     private Task _pumps = Task.CompletedTask;
 
     /// <param name="options">Fixed options; derived from the profile at start when null.</param>
-    public CorrespondentModule(CorrespondentOptions? options = null) => _options = options;
+    /// <param name="restored">What the state directory's journal kept across a restart; the correspondent takes back its bindings.</param>
+    public CorrespondentModule(CorrespondentOptions? options = null, RestoredState? restored = null)
+    {
+        _options = options;
+        _restored = restored ?? RestoredState.Empty;
+    }
 
     public string Name => ModuleName;
 
@@ -78,6 +85,11 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters
 
         lock (_gate)
         {
+            if (_restored.BindingCache.Count > 0)
+            {
+                _node.Restore(_restored.BindingCache, _restored.RestoredAt, context.TimeProvider.GetUtcNow());
+            }
+
             Reschedule();
         }
 
@@ -107,15 +119,16 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters
             await _timer.DisposeAsync().ConfigureAwait(false);
         }
 
-        int removed;
+        // Stopping removes no binding (DESIGN 5): the data plane keeps them, the journal too, for the next start.
+        int kept;
         lock (_gate)
         {
-            removed = _node.Flush();
+            kept = _node.BindingCount;
             _node = null;
         }
 
         _stopping?.Dispose();
-        CorrespondentLog.Stopped(_logger, removed);
+        CorrespondentLog.Stopped(_logger, kept);
     }
 
     /// <summary>The node's state for the status page; null when not running.</summary>

@@ -182,8 +182,8 @@ public sealed class CorrespondentNode
     }
 
     /// <summary>
-    /// Removes every binding (publishing the removals), for a stop: the data plane must not go on using route
-    /// optimization state nobody maintains. Returns how many there were.
+    /// Removes every binding, publishing the removals. Returns how many there were. (Not at a stop: bindings outlive
+    /// the process, DESIGN 5.)
     /// </summary>
     public int Flush()
     {
@@ -195,6 +195,47 @@ public sealed class CorrespondentNode
         }
 
         return all.Count;
+    }
+
+    /// <summary>
+    /// DESIGN 5: the bindings the journal kept across a restart come back with the lifetime they have left at
+    /// <paramref name="now"/> (their lifetimes being what remained at <paramref name="restoredAt"/>) and their sequence
+    /// numbers, and are published again so the data plane reinstalls them. Home registrations (a home agent's) are
+    /// left alone; ours that ran out meanwhile, that no longer fit, or that route optimization now refuses are
+    /// removed (BcRemove) so the journal forgets them. Refreshing one needs a new return routability exchange: the
+    /// nonces and Kcn are new with the process.
+    /// </summary>
+    public void Restore(IReadOnlyList<BindingCacheEntry> entries, DateTimeOffset restoredAt, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var elapsed = now > restoredAt ? now - restoredAt : TimeSpan.Zero;
+        int restored = 0;
+        int removed = 0;
+        foreach (var entry in entries)
+        {
+            if (entry.IsHomeRegistration)
+            {
+                continue;
+            }
+
+            var remaining = entry.Lifetime - elapsed;
+            if (remaining <= TimeSpan.Zero || !_options.RouteOptimization || _cache.IsFull || _cache.Find(entry.Key) is not null)
+            {
+                _publish(new BindingCacheRemove(entry));
+                removed++;
+                continue;
+            }
+
+            var binding = entry with { Lifetime = remaining };
+            _cache.Set(new CorrespondentBinding(binding, now, now + remaining, RefreshRequestTime(now, remaining, _options.RefreshRequestFraction)));
+            _publish(new BindingCacheAdd(binding));
+            restored++;
+        }
+
+        if (restored + removed > 0)
+        {
+            CorrespondentLog.Restored(_logger, restored, removed);
+        }
     }
 
     public CorrespondentSnapshot GetSnapshot(DateTimeOffset now)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Shisa.DataPlane.State;
 using Shisa.Modules.Hosting;
 
 namespace Shisa.Modules.Correspondent;
@@ -13,6 +14,6 @@ public static class CorrespondentServiceCollectionExtensions
     public static IServiceCollection AddCorrespondent(this IServiceCollection services, CorrespondentOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return services.AddRoleModule(_ => new CorrespondentModule(options));
+        return services.AddRoleModule(sp => new CorrespondentModule(options, sp.GetService<RestoredState>()));
     }
 }

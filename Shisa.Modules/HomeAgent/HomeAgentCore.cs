@@ -116,6 +116,9 @@ public sealed class HomeAgentCore
             case HomeAgentReconfigured reconfigured:
                 OnReconfigured(reconfigured.Section);
                 break;
+            case BindingsRestored restored:
+                OnRestored(restored.Entries, restored.RestoredAt, now);
+                break;
             default:
                 throw new ArgumentException($"unknown home agent input {input.GetType().Name}", nameof(input));
         }
@@ -125,13 +128,16 @@ public sealed class HomeAgentCore
 
     public HomeAgentCounters GetCounters() => _counters.Snapshot();
 
-    /// <summary>Announces the removal of every binding (the module stops; its cache does not survive).</summary>
-    public void RemoveAll()
+    /// <summary>
+    /// The module stops: forgets every binding WITHOUT announcing a removal. Bindings outlive the process (DESIGN 5):
+    /// the data plane keeps forwarding, the journal keeps them, the next start restores them; only expiry,
+    /// deregistration or a reload that drops the mobile node removes one. Pending registrations (no BA sent) go.
+    /// </summary>
+    public void ForgetAll()
     {
         foreach (var binding in _cache.Bindings.ToList())
         {
             _cache.Remove(binding.HomeAddress, out _);
-            _publish(new BindingCacheRemove(binding.ToEntry(Address)));
         }
 
         _pending.Clear();
@@ -654,6 +660,53 @@ public sealed class HomeAgentCore
 
     private static uint Seconds(TimeSpan lifetime) => (uint)Math.Clamp((long)lifetime.TotalSeconds, 0, uint.MaxValue);
 
+    // ---- Restart --------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// DESIGN 5: home registrations the journal kept come back with the lifetime they have left and their sequence
+    /// numbers (so the next Binding Update's sequence check holds and expiry fires on time), and are announced again
+    /// so the data plane reinstalls tunnel and proxy ND. Entries of another role (a correspondent's: no H, another
+    /// peer) are left alone; ours that the profile no longer allows (mobile node or prefix gone, beyond
+    /// max_bindings) or whose lifetime ran out meanwhile are removed instead (BcRemove), so the journal forgets them.
+    /// </summary>
+    private void OnRestored(IReadOnlyList<BindingCacheEntry> entries, DateTimeOffset restoredAt, DateTimeOffset now)
+    {
+        var elapsed = now > restoredAt ? now - restoredAt : TimeSpan.Zero;
+        int restored = 0;
+        int removed = 0;
+        foreach (var entry in entries)
+        {
+            if (!entry.Peer.Equals(Address) || !entry.IsHomeRegistration)
+            {
+                continue;
+            }
+
+            var remaining = entry.Lifetime - elapsed;
+            if (remaining <= TimeSpan.Zero || !MayRestore(entry) || _cache.TryGet(entry.HomeAddress, out _))
+            {
+                _publish(new BindingCacheRemove(entry));
+                HomeAgentLog.NotRestored(_logger, entry.HomeAddress, entry.CareOfAddress);
+                removed++;
+                continue;
+            }
+
+            var binding = new HomeBinding(entry.HomeAddress, entry.CareOfAddress, entry.Flags & KeptFlags, entry.Sequence, remaining, now, entry.MobileNetworkPrefixes);
+            long generation = _cache.Set(binding);
+            _deadlines.Add(new Deadline(DeadlineKind.BindingExpiry, binding.HomeAddress, generation, binding.ExpiresAt));
+            _publish(new BindingCacheAdd(binding.ToEntry(Address)));
+            restored++;
+        }
+
+        HomeAgentLog.Restored(_logger, restored, removed);
+    }
+
+    private bool MayRestore(BindingCacheEntry entry) =>
+        entry.BindingId == 0
+        && _section.Prefix.Contains(entry.HomeAddress)
+        && _nodes.TryGetValue(entry.HomeAddress, out var node)
+        && entry.MobileNetworkPrefixes.All(p => node.Prefixes.Any(allowed => allowed.Contains(p)))
+        && _cache.Count + _pending.Count < _section.MaxBindings;
+
     // ---- Reconfiguration ------------------------------------------------------------------------------------
 
     private void OnReconfigured(HomeAgentSection section)
@@ -663,6 +716,19 @@ public sealed class HomeAgentCore
         foreach (var home in _lastTimestamps.Keys.Where(h => !_nodes.ContainsKey(h)).ToList())
         {
             _lastTimestamps.Remove(home);
+        }
+
+        // A mobile node the new list no longer names loses its binding (and a registration waiting for DAD).
+        foreach (var binding in _cache.Bindings.Where(b => !_nodes.ContainsKey(b.HomeAddress)).ToList())
+        {
+            _cache.Remove(binding.HomeAddress, out _);
+            _publish(new BindingCacheRemove(binding.ToEntry(Address)));
+            HomeAgentLog.RemovedByReload(_logger, binding.HomeAddress);
+        }
+
+        foreach (var pending in _pending.Values.Where(p => !_nodes.ContainsKey(p.Binding.HomeAddress)).ToList())
+        {
+            ForgetPending(pending, stopDetection: true);
         }
 
         HomeAgentLog.Reconfigured(_logger, section.Prefix.ToString(), _nodes.Count);

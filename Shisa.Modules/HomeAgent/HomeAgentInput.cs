@@ -29,6 +29,12 @@ public sealed record DeadlineReached : HomeAgentInput
     public static DeadlineReached Instance { get; } = new();
 }
 
+/// <summary>
+/// The binding cache entries the state directory's journal kept across a restart (DESIGN 5), their lifetimes being
+/// what remained at <paramref name="RestoredAt"/>. Fed once, when the module starts.
+/// </summary>
+public sealed record BindingsRestored(IReadOnlyList<BindingCacheEntry> Entries, DateTimeOffset RestoredAt) : HomeAgentInput;
+
 /// <summary>The profile was reloaded: new limits, mobile node list or home prefix (a new prefix is advertised, RFC 6275 10.6.3).</summary>
 public sealed record HomeAgentReconfigured(HomeAgentSection Section) : HomeAgentInput;
 

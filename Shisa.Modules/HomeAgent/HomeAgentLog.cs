@@ -10,11 +10,20 @@ internal static partial class HomeAgentLog
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Home agent {Address} serving {Prefix} for {Count} mobile node(s), at most {MaxBindings} bindings")]
     public static partial void Started(ILogger logger, IPAddress address, string prefix, int count, int maxBindings);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Home agent stopped with {Count} binding(s)")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Home agent stopped with {Count} binding(s), kept for the next start")]
     public static partial void Stopped(ILogger logger, int count);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Home agent reconfigured: prefix {Prefix}, {Count} mobile node(s)")]
     public static partial void Reconfigured(ILogger logger, string prefix, int count);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Home agent restored {Restored} binding(s) from the state directory, removed {Removed} it may no longer keep")]
+    public static partial void Restored(ILogger logger, int restored, int removed);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Restored binding {HomeAddress} -> {CareOfAddress} removed: expired, or no longer allowed by the profile")]
+    public static partial void NotRestored(ILogger logger, IPAddress homeAddress, IPAddress careOfAddress);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Binding {HomeAddress} removed: the reloaded profile no longer names the mobile node")]
+    public static partial void RemovedByReload(ILogger logger, IPAddress homeAddress);
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Binding {HomeAddress} -> {CareOfAddress} accepted: sequence {Sequence}, lifetime {LifetimeSeconds} s")]
     public static partial void Accepted(ILogger logger, IPAddress homeAddress, IPAddress careOfAddress, ushort sequence, double lifetimeSeconds);

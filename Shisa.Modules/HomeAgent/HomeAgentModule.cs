@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.State;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.Hosting;
 
@@ -19,6 +20,7 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
 
     private readonly HomeAgentTuning _tuning;
     private readonly IMobileRouterPolicy? _mobileRouterPolicy;
+    private readonly RestoredState _restored;
     private readonly Lock _gate = new();
     private HomeAgentCore? _core;
     private ModuleContext? _context;
@@ -34,10 +36,12 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
     {
     }
 
-    public HomeAgentModule(HomeAgentTuning? tuning, IMobileRouterPolicy? mobileRouterPolicy = null)
+    /// <param name="restored">What the state directory's journal kept across a restart; the home agent takes back its bindings.</param>
+    public HomeAgentModule(HomeAgentTuning? tuning, IMobileRouterPolicy? mobileRouterPolicy = null, RestoredState? restored = null)
     {
         _tuning = tuning ?? HomeAgentTuning.Default;
         _mobileRouterPolicy = mobileRouterPolicy;
+        _restored = restored ?? RestoredState.Empty;
     }
 
     public string Name => ModuleName;
@@ -65,6 +69,12 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
         _context = context;
         _core = new HomeAgentCore(section, context.PacketSender, m => context.Publish(m), _tuning, homeLink, _mobileRouterPolicy, context.Logger);
         _timer = context.TimeProvider.CreateTimer(static state => ((HomeAgentModule)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (_restored.BindingCache.Count > 0)
+        {
+            // Before any signalling is read: a refreshing BU then meets the restored sequence number.
+            Dispatch(new BindingsRestored(_restored.BindingCache, _restored.RestoredAt));
+        }
+
         _dad = context.Subscribe(MessageKinds.Dad, purpose: "dad");
         _signalling = context.Signalling.Subscribe(ModuleName, SignallingKinds.MobilityHeader | SignallingKinds.HomeAgentDiscovery | SignallingKinds.MobilePrefix);
         _stopping = new CancellationTokenSource();
@@ -102,14 +112,9 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
             _timer = null;
             int count = _core!.BindingCount;
 
-            // Our cache does not outlive us: the data plane must not keep tunnelling for bindings nobody refreshes.
-            try
-            {
-                _core.RemoveAll();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
+            // Stopping removes no binding (DESIGN 5): the data plane keeps forwarding, the journal keeps them, and the
+            // next start restores them with what is left of their lifetimes.
+            _core.ForgetAll();
 
             HomeAgentLog.Stopped(_context.Logger, count);
         }
@@ -219,6 +224,7 @@ public static class HomeAgentServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         return services.AddRoleModule(sp => new HomeAgentModule(
             tuning ?? sp.GetService<HomeAgentTuning>(),
-            sp.GetService<IMobileRouterPolicy>()));
+            sp.GetService<IMobileRouterPolicy>(),
+            sp.GetService<RestoredState>()));
     }
 }

@@ -127,6 +127,9 @@ public sealed class HomeRegistration
             case RegistrationTimeout:
                 OnTimeout(now);
                 break;
+            case RegistrationRestored restored:
+                OnRestored(restored, now);
+                break;
             case StopRequested:
                 OnStop();
                 break;
@@ -139,6 +142,45 @@ public sealed class HomeRegistration
         }
 
         return [.. _actions];
+    }
+
+    // DESIGN 5: the binding survived the process (it ended without deregistering). It is published again at once so
+    // the data plane's tunnel stays up, and refreshed at once with the next sequence number: no tear-down, and the
+    // home agent's answer (135 resynchronises a sequence that moved on meanwhile) confirms it is still there.
+    private void OnRestored(RegistrationRestored restored, DateTimeOffset now)
+    {
+        var entry = restored.Entry;
+        if (State != HomeRegistrationState.Idle || PublishedEntry is not null)
+        {
+            Ignore($"restored binding in {State.Name()}");
+            return;
+        }
+
+        if (!entry.IsHomeRegistration || !entry.HomeAddress.Equals(HomeAddress))
+        {
+            Ignore($"restored binding of {entry.HomeAddress}, not this home registration");
+            return;
+        }
+
+        var remaining = entry.Lifetime - (now > restored.RestoredAt ? now - restored.RestoredAt : TimeSpan.Zero);
+        if (remaining <= TimeSpan.Zero || (_options.HomeAgent is { } configured && !configured.Equals(entry.Peer)))
+        {
+            // Ran out meanwhile, or the profile now names another home agent: the data plane and journal forget it.
+            _actions.Add(new PublishMessage(new BindingUpdateListRemove(entry)));
+            Ignore(remaining <= TimeSpan.Zero ? "restored binding ran out" : $"restored binding is with {entry.Peer}, not the configured home agent");
+            return;
+        }
+
+        HomeAgent = entry.Peer;
+        CareOfAddress = entry.CareOfAddress;
+        AtHome = false;
+        _sequence = entry.Sequence;
+        _registeredWithHomeAgent = true;
+        _movedAt = now;
+        BindingExpires = now + remaining;
+        PublishedEntry = entry with { Lifetime = remaining, State = BindingUpdateListState.Bound };
+        _actions.Add(new PublishMessage(new BindingUpdateListAdd(PublishedEntry)));
+        StartRefresh(now);
     }
 
     // RFC 6275 11.5.1/11.7.1: a new care-of address means a new home registration from it.

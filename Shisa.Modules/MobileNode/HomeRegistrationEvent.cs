@@ -35,6 +35,13 @@ public sealed record HaadReplyReceived(HomeAgentAddressDiscoveryReply Reply, IPA
 /// <summary>The home prefix's remaining valid lifetime, learnt from a Mobile Prefix Advertisement (RFC 6275 11.4.3).</summary>
 public sealed record HomePrefixLifetime(TimeSpan ValidLifetime) : HomeRegistrationEvent;
 
+/// <summary>
+/// The home registration the state directory's journal kept (DESIGN 5): the process ended without deregistering
+/// (a crash, kill -9), so the home agent may still hold the binding. <paramref name="Entry"/>'s lifetime is what
+/// remained at <paramref name="RestoredAt"/>. Fed once, at start, to an idle machine.
+/// </summary>
+public sealed record RegistrationRestored(Shisa.DataPlane.Bus.BindingUpdateListEntry Entry, DateTimeOffset RestoredAt) : HomeRegistrationEvent;
+
 /// <summary>The machine's one timer expired.</summary>
 public sealed record RegistrationTimeout : HomeRegistrationEvent
 {

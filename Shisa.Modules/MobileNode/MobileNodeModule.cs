@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.State;
 using Shisa.DataPlane.Wire;
 using Shisa.DataPlane.Wire.Icmp;
 using Shisa.DataPlane.Wire.Mobility;
@@ -29,6 +30,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
     private readonly Lock _gate = new();
     private readonly ushort? _initialSequence;
     private readonly IHomeRegistrationExtension? _extension;
+    private readonly RestoredState _restored = RestoredState.Empty;
     private readonly Dictionary<BindingAcknowledgementStatus, long> _acksByStatus = [];
     private readonly Queue<HandoverRecord> _handovers = new();
     private readonly Dictionary<Prefix, HomePrefixStatus> _prefixes = [];
@@ -67,10 +69,12 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
 
     /// <summary>With the extension (at most one) that shapes the home registration, e.g. the mobile router's; the
     /// constructor dependency injection uses (an empty list when no extension is registered).</summary>
+    /// <param name="restored">What the state directory's journal kept: a home registration that outlived a crash.</param>
     [Microsoft.Extensions.DependencyInjection.ActivatorUtilitiesConstructor]
-    public MobileNodeModule(IEnumerable<IHomeRegistrationExtension> extensions)
+    public MobileNodeModule(IEnumerable<IHomeRegistrationExtension> extensions, RestoredState? restored = null)
     {
         ArgumentNullException.ThrowIfNull(extensions);
+        _restored = restored ?? RestoredState.Empty;
         var list = extensions.Distinct().ToList();
         if (list.Count > 1)
         {
@@ -81,10 +85,11 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
     }
 
     /// <summary>For tests: a fixed first sequence number instead of a random one.</summary>
-    internal MobileNodeModule(ushort initialSequence, IHomeRegistrationExtension? extension = null)
+    internal MobileNodeModule(ushort initialSequence, IHomeRegistrationExtension? extension = null, RestoredState? restored = null)
     {
         _initialSequence = initialSequence;
         _extension = extension;
+        _restored = restored ?? RestoredState.Empty;
     }
 
     public string Name => ModuleName;
@@ -125,6 +130,15 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
                 RouteOptimizationDriver.OptionsFor(section.HomeAddress, section.Lifetime, new EquatableArray<IPAddress>([.. NoRouteOptimization, .. section.NoRouteOptimization])),
                 context.PacketSender, m => context.Publish(m), context.Logger);
             _routeOptimization = new RouteOptimizationDriver(manager, context.TimeProvider, _gate, context.Logger);
+        }
+
+        if (_restored.BindingUpdateList.FirstOrDefault(e => e.IsHomeRegistration && e.HomeAddress.Equals(section.HomeAddress)) is { } restored)
+        {
+            // Before movement is read: the restored binding is what the next MovementInfo is compared with.
+            lock (_gate)
+            {
+                Dispatch(new RegistrationRestored(restored, _restored.RestoredAt), context.TimeProvider.GetUtcNow());
+            }
         }
 
         _stop = new CancellationTokenSource();

@@ -141,15 +141,15 @@ static string Run(int n)
         clock.Restart();
         using var restored = BindingJournal.Open(state, time, NullLogger.Instance);
         double restore = clock.Elapsed.TotalSeconds;
-        if (restored.Restored.Cache.Count != n)
+        if (restored.Restored.BindingCache.Count != n)
         {
-            throw new InvalidOperationException($"restored {restored.Restored.Cache.Count} of {n}");
+            throw new InvalidOperationException($"restored {restored.Restored.BindingCache.Count} of {n}");
         }
 
         clock.Restart();
         var again = new ForwardingStateWriter(options, kernel, "shisa0", null, time, NullLogger.Instance);
         again.Start();
-        again.ApplyBatch([.. restored.Restored.Cache.Select(e => new BindingCacheAdd(e))], 0);
+        again.ApplyBatch([.. restored.Restored.BindingCache.Select(e => new BindingCacheAdd(e))], 0);
         double reinstall = clock.Elapsed.TotalSeconds;
         again.Stop();
 

@@ -32,7 +32,7 @@ public class ApplianceWiringTests
             + Host.Exec(topology.Ha, "nft", "list", "tables").StandardOutput;
 
         var profile = new Profile(
-            new NodeSection("ha1", new([Role.HomeAgent])),
+            new NodeSection("ha1", new([Role.HomeAgent])) { StateDirectory = Path.Combine(topology.Names.ScratchDirectory, "ha1.state") },
             new StatusSection(new IPEndPoint(IPAddress.Loopback, 0)),
             new([new InterfaceSection(MobilityTopology.HomeBridge, LinkKind.Home), new InterfaceSection("ha-up", LinkKind.Backbone)]),
             new HomeAgentSection(MobilityTopology.HomeAgentAddress, Prefix.Parse("2001:db8:1::/64"), 100, TimeSpan.FromSeconds(420), default),
@@ -52,9 +52,9 @@ public class ApplianceWiringTests
             error,
             stop.Token,
             url => statusUrl = url,
-            (p, bus, hub, time, loggers) => engine = new DataPlaneEngine(
+            (p, bus, hub, time, loggers, journal) => engine = new DataPlaneEngine(
                 DataPlaneOptionsMapper.Map(p) with { NetworkNamespace = topology.Ha },
-                bus, hub, time, loggers, NetlinkKernel.Open(topology.Ha))));
+                bus, hub, time, loggers, NetlinkKernel.Open(topology.Ha), journal)));
 
         await DataPlaneEngineTests.WaitUntilAsync(() => probe.Started || run.IsCompleted, TimeSpan.FromSeconds(30));
         Assert.That(run.IsCompleted, Is.False, error.ToString());

@@ -26,6 +26,7 @@ public class ServiceUnitTests
         Assert.That(lines, Has.Some.Match("^WatchdogSec=[1-9]"));
         Assert.That(lines, Does.Contain("AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN"));
         Assert.That(lines, Has.Some.Match("^User=").And.None.EqualTo("User=root"));
+        Assert.That(lines, Does.Contain("StateDirectory=shisa"), "/var/lib/shisa, [node] state_directory's default: journal and lock");
     }
 
     [Test]

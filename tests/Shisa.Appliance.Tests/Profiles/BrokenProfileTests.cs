@@ -98,6 +98,10 @@ public class BrokenProfileTests
         yield return Case("missing interface link", Correspondent + "\n[[interface]]\nname = \"lo\"", 6, 3, "missing key 'link' in [[interface]]");
         yield return Case("missing [node]", "[correspondent_node]\nroute_optimization = true", 1, 1, "missing section [node]");
         yield return Case("empty name", Correspondent.Replace("\"cn\"", "\"\"", StringComparison.Ordinal), 2, 8, "key 'name' in [node] must not be empty");
+        yield return Case("empty state directory", WithStateDirectory("\"\""), 4, 19, "key 'state_directory' in [node] must not be empty");
+        yield return Case("relative state directory", WithStateDirectory("\"state\""), 4, 19, "key 'state_directory' must be an absolute path, not 'state'");
+        yield return Case("state directory not a string", WithStateDirectory("1"), 4, 19, "key 'state_directory'");
+        yield return Case("state directory with a control character", WithStateDirectory("\"/var/lib/\\u0001\""), 4, 19, "key 'state_directory' must not contain control characters");
         yield return Case("unknown role", Correspondent.Replace("[\"correspondent_node\"]", "[\"correspondent_node\", \"router\"]", StringComparison.Ordinal), 3, 32, "unknown role 'router' (expected mobile_node, mobile_router, home_agent, correspondent_node, movement_detector)");
         yield return Case("no roles", Correspondent.Replace("[\"correspondent_node\"]", "[]", StringComparison.Ordinal), 1, 2, "key 'roles' in [node] must name at least one role");
         yield return Case("role listed twice", Correspondent.Replace("[\"correspondent_node\"]", "[\"correspondent_node\", \"correspondent_node\"]", StringComparison.Ordinal), 3, 32, "role 'correspondent_node' is listed twice");
@@ -166,6 +170,9 @@ public class BrokenProfileTests
         yield return Case("TOML error: key defined twice", Correspondent + "\nroute_optimization = false", 6, 1, "already defined");
         yield return Case("TOML error: table defined twice", Correspondent + "\n[node]", 6, 1, "already defined");
     }
+
+    private static string WithStateDirectory(string value) =>
+        Correspondent.Replace("roles = [\"correspondent_node\"]", "roles = [\"correspondent_node\"]\nstate_directory = " + value, StringComparison.Ordinal);
 
     private static TestCaseData Case(string name, string text, int line, int column, string fragment, int count = 1) =>
         new TestCaseData(text, line, column, fragment, count).SetName("Broken profile: " + name);

@@ -55,7 +55,7 @@ public class ConfigProfileTests
     {
         var profile = ProfileLoader.LoadFile(Path.Combine(RepoFiles.Root, "config", "ha.toml")).Profile!;
 
-        Assert.That(profile.Node, Is.EqualTo(new NodeSection("ha", new EquatableArray<Role>([Role.HomeAgent]))));
+        Assert.That(profile.Node, Is.EqualTo(new NodeSection("ha", new EquatableArray<Role>([Role.HomeAgent])) { StateDirectory = "/var/lib/shisa/ha" }));
         Assert.That(profile.Status.Listen, Is.EqualTo(IPEndPoint.Parse("127.0.0.1:8781")));
         Assert.That(profile.Interfaces, Is.EqualTo(new EquatableArray<InterfaceSection>([new("ha0", LinkKind.Home), new("ha-up", LinkKind.Backbone)])));
         var ha = profile.HomeAgent!;

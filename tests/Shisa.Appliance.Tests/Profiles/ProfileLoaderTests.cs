@@ -38,6 +38,19 @@ public class ProfileLoaderTests
         }));
     }
 
+    [TestCase("", NodeSection.DefaultStateDirectory)]
+    [TestCase("state_directory = \"/run/shisa-test/ha\"\n", "/run/shisa-test/ha")]
+    [TestCase("state_directory = \"/srv/shisa/\"\n", "/srv/shisa")]
+    public void The_state_directory_is_the_default_unless_given(string line, string expected)
+    {
+        string text = "[node]\nname = \"cn\"\nroles = [\"correspondent_node\"]\n" + line + "[correspondent_node]\n";
+
+        var result = ProfileLoader.Parse(text, "cn.toml");
+
+        Assert.That(result.Errors, Is.Empty);
+        Assert.That(result.Profile!.Node.StateDirectory, Is.EqualTo(expected));
+    }
+
     [Test]
     public void Every_syntax_error_is_reported_and_nothing_else()
     {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using Shisa.DataPlane;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.State;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.Correspondent;
 using Shisa.Modules.Hosting;
@@ -83,7 +84,7 @@ public class CorrespondentModuleTests
     }
 
     [Test]
-    public async Task Stopping_removes_the_bindings_it_made()
+    public async Task Stopping_keeps_the_bindings_it_made()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
         using var bus = new MobilityBus(time);
@@ -98,7 +99,31 @@ public class CorrespondentModuleTests
 
         await module.StopAsync(CancellationToken.None);
 
-        Assert.That((await NextAsync(watch.Reader)).Message, Is.InstanceOf<BindingCacheRemove>());
+        Assert.That(watch.Reader.TryRead(out var after), Is.False, $"no removal at the stop (DESIGN 5), got {after.Message}");
+    }
+
+    [Test]
+    public async Task A_module_started_with_restored_bindings_announces_them_and_expires_them_on_time()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using var bus = new MobilityBus(time);
+        var hub = new SignallingHub();
+        using var watch = bus.Subscribe("test", MessageKinds.BindingCache);
+        var entry = new BindingCacheEntry(Home, CareOf, Cn, BindingUpdateFlags.Acknowledge, TimeSpan.FromSeconds(60), 0x1234, EquatableArray<Prefix>.Empty);
+        var module = new CorrespondentModule(new CorrespondentOptions { RefreshRequestFraction = 0 }, new RestoredState([entry], [], time.GetUtcNow()));
+
+        await module.StartAsync(new ModuleContext(CorrespondentModule.ModuleName, CnProfile(), bus, new RecordingSender(), hub, time, NullLoggerFactory.Instance), CancellationToken.None);
+        try
+        {
+            Assert.That((await NextAsync(watch.Reader)).Message, Is.EqualTo(new BindingCacheAdd(entry)));
+            Assert.That(module.GetSnapshot()!.Bindings.Single().Sequence, Is.EqualTo(0x1234));
+            time.Advance(TimeSpan.FromSeconds(60));
+            Assert.That((await NextAsync(watch.Reader)).Message, Is.EqualTo(new BindingCacheRemove(entry)));
+        }
+        finally
+        {
+            await module.StopAsync(CancellationToken.None);
+        }
     }
 
     [Test]

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using Shisa.DataPlane;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.State;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.HomeAgent;
 using Shisa.Modules.Hosting;
@@ -66,7 +67,7 @@ public class HomeAgentModuleTests
 
     [Test]
     [CancelAfter(10_000)]
-    public async Task Stopping_announces_the_removal_of_the_bindings(CancellationToken cancellationToken)
+    public async Task Stopping_announces_no_removal_the_bindings_outlive_the_process(CancellationToken cancellationToken)
     {
         var time = new FakeTimeProvider();
         using var bus = new MobilityBus(time);
@@ -83,7 +84,34 @@ public class HomeAgentModuleTests
         Assert.That((await dataPlane.Reader.ReadAsync(cancellationToken)).Message, Is.InstanceOf<BindingCacheAdd>());
 
         await module.StopAsync(cancellationToken);
-        Assert.That((await dataPlane.Reader.ReadAsync(cancellationToken)).Message, Is.InstanceOf<BindingCacheRemove>());
+        Assert.That(dataPlane.Reader.TryRead(out var after), Is.False, $"nothing after the stop, got {after.Message}");
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task A_module_started_with_restored_bindings_announces_them_before_reading_signalling_and_expires_them_on_time(CancellationToken cancellationToken)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using var bus = new MobilityBus(time);
+        var hub = new SignallingHub();
+        using var dataPlane = bus.Subscribe("data_plane", MessageKinds.BindingCache);
+        var entry = new BindingCacheEntry(Topology.Home, Topology.CareOf, Topology.HomeAgent,
+            BindingUpdateFlags.Acknowledge | BindingUpdateFlags.HomeRegistration, TimeSpan.FromSeconds(90), 4242, EquatableArray<Prefix>.Empty);
+        var restored = new RestoredState([entry], [], time.GetUtcNow());
+        await using var module = new HomeAgentModule(null, null, restored);
+        await module.StartAsync(new ModuleContext(module.Name, HomeAgentProfile(), bus, new RecordingSender(), hub, time, NullLoggerFactory.Instance), cancellationToken);
+
+        Assert.That((await dataPlane.Reader.ReadAsync(cancellationToken)).Message, Is.EqualTo(new BindingCacheAdd(entry)));
+        var binding = module.GetSnapshot().Bindings.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(binding.Sequence, Is.EqualTo(4242));
+            Assert.That(binding.LifetimeRemaining, Is.EqualTo(TimeSpan.FromSeconds(90)));
+        });
+
+        time.Advance(TimeSpan.FromSeconds(90));
+        Assert.That((await dataPlane.Reader.ReadAsync(cancellationToken)).Message, Is.EqualTo(new BindingCacheRemove(entry)));
+        await module.StopAsync(cancellationToken);
     }
 
     [Test]

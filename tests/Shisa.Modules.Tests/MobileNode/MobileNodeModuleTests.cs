@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Signalling;
+using Shisa.DataPlane.State;
 using Shisa.DataPlane.Wire.Crypto;
 using Shisa.DataPlane.Wire.Icmp;
 using Shisa.DataPlane.Wire.Mobility;
@@ -40,10 +41,11 @@ public sealed class MobileNodeModuleTests
         MovementDetector: null,
         Plugins: null);
 
-    private async Task StartAsync(IPAddress? homeAgent = null, bool discover = false, MnHaCredentials? credentials = null, ushort initialSequence = 999)
+    private async Task StartAsync(IPAddress? homeAgent = null, bool discover = false, MnHaCredentials? credentials = null, ushort initialSequence = 999,
+        RestoredState? restored = null)
     {
         _bul = _bus.Subscribe("test", MessageKinds.BindingUpdateList);
-        _module = new MobileNodeModule(initialSequence);
+        _module = new MobileNodeModule(initialSequence, restored: restored);
         var context = new ModuleContext(MobileNodeModule.ModuleName, MobileNodeProfile(discover ? null : homeAgent ?? HomeAgentAddress, credentials),
             _bus, _sender, _hub, _time, NullLoggerFactory.Instance);
         await _module.StartAsync(context, CancellationToken.None);
@@ -127,6 +129,28 @@ public sealed class MobileNodeModuleTests
         entry!.Register(services, MobileNodeProfile(HomeAgentAddress));
         Assert.That(services.Single().ImplementationType, Is.EqualTo(typeof(MobileNodeModule)));
         Assert.That(new ServiceCollection().AddMobileNode().Single().ServiceType, Is.EqualTo(typeof(IRoleModule)));
+    }
+
+    [Test]
+    public async Task A_home_registration_restored_after_a_crash_keeps_the_tunnel_and_is_refreshed_at_once()
+    {
+        var entry = new BindingUpdateListEntry(HomeAgentAddress, Home, CareOf,
+            Shisa.DataPlane.Bus.BindingUpdateFlags.Acknowledge | Shisa.DataPlane.Bus.BindingUpdateFlags.HomeRegistration,
+            TimeSpan.FromSeconds(100), 3000, BindingUpdateListState.Bound);
+        await StartAsync(restored: new RestoredState([], [entry], _time.GetUtcNow()));
+
+        Assert.That(await NextBulAsync(), Is.EqualTo(new BindingUpdateListAdd(entry)), "published at start: the data plane keeps the tunnel");
+        var refresh = await NextBuAsync();
+        Assert.That(refresh, Is.EqualTo(new BindingUpdate(3001, Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags.A | Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags.H, 30)));
+        Assert.That(_module.GetStatus().State, Is.EqualTo("WAITAR"));
+
+        Deliver(MobileNodeTestPackets.Ba(3001, BindingAcknowledgementStatus.Accepted, 30));
+        var add = (BindingUpdateListAdd)await NextBulAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(add.Entry.Sequence, Is.EqualTo(3001));
+            Assert.That(_module.GetStatus().State, Is.EqualTo("BOUND"));
+        });
     }
 
     [Test]
