@@ -49,7 +49,7 @@ static string Run(int n)
     Exec("ip", "netns", "add", ns);
     try
     {
-        Exec("ip", "-n", ns, "link", "add", "home0", "type", "dummy");
+        Exec("ip", "-n", ns, "link", "add", "home0", "type", "veth", "peer", "name", "home0-p");
         Exec("ip", "-n", ns, "link", "set", "home0", "up");
         Exec("ip", "-n", ns, "link", "set", "lo", "up");
         Exec("ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");

@@ -30,8 +30,10 @@ public partial class WithoutKernelToolsTests
             Host.Exec(ns, "ip", "link", "set", "lo", "up");
             foreach (string device in InterfaceNames().Matches(text).Select(m => m.Groups[1].Value).Where(d => d != "lo").Distinct())
             {
-                Host.Exec(ns, "ip", "link", "add", device, "type", "dummy");
+                // A veth pair (this kernel has no dummy driver); the peer stays unused.
+                Host.Exec(ns, "ip", "link", "add", device, "type", "veth", "peer", "name", device + "-p");
                 Host.Exec(ns, "ip", "link", "set", device, "up");
+                Host.Exec(ns, "ip", "link", "set", device + "-p", "up");
             }
 
             // The bundled profile as it is, with a state directory of the test's own (a board uses /var/lib/shisa).

@@ -57,7 +57,8 @@ public class PersistenceTests
         using var session = await MobilitySession.StartAsync(cancellationToken);
         string before = KernelSnapshot(session.Topology.Ha);
 
-        using var second = ApplianceInstance.Start(session.Topology, session.Topology.Ha, "ha2", session.HomeAgentProfile, Profiles.HomeAgentStatusPort + 10);
+        // The same instance name: the same profile and state directory as the running home agent.
+        using var second = ApplianceInstance.Start(session.Topology, session.Topology.Ha, "ha", session.HomeAgentProfile, Profiles.HomeAgentStatusPort + 10);
         Assert.That(second.Process.WaitForExit(TimeSpan.FromSeconds(20)), Is.True, "the second instance exits");
         Assert.That(second.Process.ExitCode, Is.EqualTo(1), second.Output);
         Assert.That(second.Output, Does.Match(@"another instance \(pid \d+\)"), second.Output);
