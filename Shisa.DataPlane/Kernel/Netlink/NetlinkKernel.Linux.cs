@@ -25,6 +25,7 @@ public sealed class NetlinkKernel : IKernel
     private readonly NetlinkSocket _route;
     private readonly NetlinkSocket _netfilter;
     private readonly byte[] _request = new byte[RequestBufferLength];
+    private readonly Dictionary<string, int> _indexes = new(StringComparer.Ordinal);
 
     private NetlinkKernel(string? networkNamespace, NetlinkSocket route, NetlinkSocket netfilter)
     {
@@ -155,8 +156,11 @@ public sealed class NetlinkKernel : IKernel
         CheckRoute(route);
         lock (_lock)
         {
-            var entry = ToEntry(route, InterfaceIndex(route.Device, what));
-            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteRoute(buffer, Rtnetlink.NewRoute, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, entry, out written));
+            ChangeOnDevice(route.Device, what, index =>
+            {
+                var entry = ToEntry(route, index);
+                return (buffer, sequence, out written) => Rtnetlink.TryWriteRoute(buffer, Rtnetlink.NewRoute, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, entry, out written);
+            });
         }
     }
 
@@ -233,8 +237,8 @@ public sealed class NetlinkKernel : IKernel
         CheckIpv6(entry.Address, what);
         lock (_lock)
         {
-            int index = InterfaceIndex(entry.Device, what);
-            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteProxyNeighbor(buffer, Rtnetlink.NewNeighbor, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, entry.Address, index, out written));
+            ChangeOnDevice(entry.Device, what, index =>
+                (buffer, sequence, out written) => Rtnetlink.TryWriteProxyNeighbor(buffer, Rtnetlink.NewNeighbor, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, entry.Address, index, out written));
         }
     }
 
@@ -278,8 +282,8 @@ public sealed class NetlinkKernel : IKernel
         CheckAddress(address, what);
         lock (_lock)
         {
-            int index = InterfaceIndex(address.Device, what);
-            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteAddress(buffer, Rtnetlink.NewAddress, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, address.Address, address.PrefixLength, index, out written));
+            ChangeOnDevice(address.Device, what, index =>
+                (buffer, sequence, out written) => Rtnetlink.TryWriteAddress(buffer, Rtnetlink.NewAddress, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, address.Address, address.PrefixLength, index, out written));
         }
     }
 
@@ -543,12 +547,53 @@ public sealed class NetlinkKernel : IKernel
                 index = link.Index;
             }
         });
+        if (errno == 0 && index > 0)
+        {
+            _indexes[device] = index;
+        }
+        else
+        {
+            _ = _indexes.Remove(device);
+        }
+
         return errno switch
         {
             0 when index > 0 => index,
             0 or NetlinkErrors.Enodev => null,
             _ => throw NetlinkErrors.ToException(what, errno, explanation),
         };
+    }
+
+    /// <summary>
+    /// Sends a change that names a device by index, from a cache of indexes by name (one round trip instead of two
+    /// per change). A stale index (the device was deleted and made again) is answered with ENODEV: the name is looked
+    /// up afresh and the change sent once more. Deletes and lists always look the name up afresh, since a delete
+    /// through a stale index would find nothing and say so without an error.
+    /// </summary>
+    private void ChangeOnDevice(string device, string what, Func<int, RequestWriter> write)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            if (!_indexes.TryGetValue(device, out int index))
+            {
+                index = InterfaceIndex(device, what);
+                _indexes[device] = index;
+            }
+
+            var (errno, explanation) = Execute(_route, what, write(index));
+            if (errno == NetlinkErrors.Enodev && attempt == 0)
+            {
+                _ = _indexes.Remove(device);
+                continue;
+            }
+
+            if (errno != 0)
+            {
+                throw NetlinkErrors.ToException(what, errno, explanation);
+            }
+
+            return;
+        }
     }
 
     /// <summary>Sends a rtnetlink change; an errno among <paramref name="fine"/> (absent, already there) is not an error.</summary>

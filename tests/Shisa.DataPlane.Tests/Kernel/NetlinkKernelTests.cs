@@ -177,6 +177,21 @@ public class NetlinkKernelTests
     }
 
     [Test]
+    public void A_device_made_again_under_the_same_name_gets_the_next_route_and_address()
+    {
+        _kernel.ReplaceRoute(new KernelRoute(IPNetwork.Parse("2001:db8:5a::/64"), Device));
+        _namespace.Ip("link", "del", Device);
+        _namespace.Ip("link", "add", Device, "type", "veth", "peer", "name", "d1");
+        _namespace.Ip("link", "set", Device, "up");
+
+        _kernel.ReplaceRoute(new KernelRoute(IPNetwork.Parse("2001:db8:5b::/64"), Device));
+        _kernel.ReplaceAddress(new KernelAddress(IPAddress.Parse("2001:db8:5c::1"), 64, Device));
+
+        Assert.That(_namespace.Ip("-6", "route", "show", "dev", Device), Does.Contain("2001:db8:5b::/64"));
+        Assert.That(_kernel.ListAddresses(Device), Is.EqualTo(new[] { new KernelAddress(IPAddress.Parse("2001:db8:5c::1"), 64, Device) }));
+    }
+
+    [Test]
     public void A_route_the_kernel_refuses_is_a_kernel_exception_with_its_reason()
     {
         // A gateway that is not on any link: the kernel refuses the route (EHOSTUNREACH or ENETUNREACH).
