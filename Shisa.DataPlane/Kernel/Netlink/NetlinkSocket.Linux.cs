@@ -152,48 +152,14 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     public int Batch(ReadOnlySpan<byte> batch, uint beginSequence, uint firstAcked, uint lastAcked, out uint failedSequence, out string? explanation)
     {
         Send(batch);
-        failedSequence = 0;
-        explanation = null;
-        int firstError = 0;
-        uint pending = lastAcked - firstAcked + 1;
-        var answered = new bool[pending];
-        while (pending > 0)
+        var answers = new NetlinkBatchAnswers(beginSequence, firstAcked, lastAcked);
+        while (!answers.Take(_receive.AsSpan(0, Receive())))
         {
-            int length = Receive();
-            var buffer = _receive.AsSpan(0, length);
-            while (NetlinkMessageView.TryRead(buffer, out var message, out int consumed))
-            {
-                buffer = buffer[consumed..];
-                if (!message.TryReadError(out int errno, out string? text))
-                {
-                    continue;
-                }
-
-                if (message.Sequence == beginSequence)
-                {
-                    failedSequence = beginSequence;
-                    explanation = text;
-                    return errno != 0 ? errno : firstError;
-                }
-
-                uint index = message.Sequence - firstAcked;
-                if (index >= (uint)answered.Length || answered[index])
-                {
-                    continue;
-                }
-
-                answered[index] = true;
-                pending--;
-                if (errno != 0 && firstError == 0)
-                {
-                    firstError = errno;
-                    failedSequence = message.Sequence;
-                    explanation = text;
-                }
-            }
         }
 
-        return firstError;
+        failedSequence = answers.FailedSequence;
+        explanation = answers.Explanation;
+        return answers.Errno;
     }
 
     public void Dispose()
