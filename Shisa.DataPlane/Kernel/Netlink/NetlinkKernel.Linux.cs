@@ -96,7 +96,8 @@ public sealed class NetlinkKernel : IKernel
         lock (_lock)
         {
             uint first = _netfilter.NextSequence();
-            if (!Nftables.TryWriteReplaceTable(_request, tableName, filter, first, out int length, out uint last))
+            var messages = new List<string>();
+            if (!Nftables.TryWriteReplaceTable(_request, tableName, filter, first, out int length, out uint last, messages))
             {
                 throw new KernelException($"{what}: the batch does not fit in {_request.Length} octets");
             }
@@ -109,7 +110,8 @@ public sealed class NetlinkKernel : IKernel
             int errno = _netfilter.Batch(_request.AsSpan(0, length), first, first + 1, last - 1, out uint failed, out string? explanation);
             if (errno != 0)
             {
-                throw NftablesError(failed == first ? what : $"{what} (message {failed - first} of the batch)", errno, explanation, refusedWhole: failed == first);
+                string message = messages.ElementAtOrDefault((int)(failed - first)) ?? $"message {failed - first}";
+                throw NftablesError(failed == first ? what : $"{what}, {message}", errno, explanation, refusedWhole: failed == first);
             }
         }
     }

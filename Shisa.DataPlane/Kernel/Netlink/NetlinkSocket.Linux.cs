@@ -36,7 +36,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 
     /// <summary>
     /// Opens and binds a netlink socket of <paramref name="protocol"/> with extended ACKs (the kernel's own
-    /// explanation of an error) and capped ACKs (the request is not echoed back). Returns the errno on failure.
+    /// explanation of an error) and capped ACKs (the request is not echoed back).
     /// </summary>
     public static NetlinkSocket Open(int protocol, string name)
     {

@@ -128,6 +128,18 @@ public class NetlinkCodecTests
     }
 
     [Test]
+    public void Each_message_of_the_batch_is_described_for_error_messages()
+    {
+        var messages = new List<string>();
+
+        Assert.That(Nftables.TryWriteReplaceTable(new byte[16 * 1024], "shisa", new MobilityFilter(), 1, out _, out uint last, messages), Is.True);
+
+        Assert.That(messages, Has.Count.EqualTo((int)last));
+        Assert.That(messages[7], Is.EqualTo("rule in chain input: Mobility Header: handled by shisa"));
+        Assert.That(messages[^2], Is.EqualTo("rule in chain output: no kernel errors about what shisa handles"));
+    }
+
+    [Test]
     public void Switched_off_rules_are_left_out_of_the_batch()
     {
         var buffer = new byte[16 * 1024];
