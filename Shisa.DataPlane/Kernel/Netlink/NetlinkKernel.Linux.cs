@@ -102,11 +102,7 @@ public sealed class NetlinkKernel : IKernel
                 throw new KernelException($"{what}: the batch does not fit in {_request.Length} octets");
             }
 
-            for (uint s = first + 1; s <= last; s++)
-            {
-                _ = _netfilter.NextSequence(); // the batch used these
-            }
-
+            _netfilter.UsedUpTo(last);
             int errno = _netfilter.Batch(_request.AsSpan(0, length), first, first + 1, last - 1, out uint failed, out string? explanation);
             if (errno != 0)
             {
@@ -122,8 +118,7 @@ public sealed class NetlinkKernel : IKernel
         lock (_lock)
         {
             uint first = _netfilter.NextSequence();
-            _ = _netfilter.NextSequence();
-            _ = _netfilter.NextSequence();
+            _netfilter.UsedUpTo(first + 2);
             if (!Nftables.TryWriteDeleteTable(_request, tableName, first, out int length))
             {
                 throw new KernelException($"delete nftables table ip6 {tableName}: request too long");

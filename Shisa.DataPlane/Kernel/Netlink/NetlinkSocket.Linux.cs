@@ -75,6 +75,9 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     /// <summary>The next sequence number to put in a request.</summary>
     public uint NextSequence() => ++_sequence;
 
+    /// <summary>Marks the sequence numbers up to <paramref name="last"/> used (a batch takes one per message).</summary>
+    public void UsedUpTo(uint last) => _sequence = last;
+
     /// <summary>
     /// Sends <paramref name="request"/> (which asked for NLM_F_ACK) and reads until its NLMSG_ERROR; replies with
     /// its sequence number before that go to <paramref name="onReply"/>. Returns the errno (0: success).
