@@ -383,7 +383,7 @@ public sealed class NetlinkKernel : IKernel
     // nfnetlink answers a batch for a subsystem it does not have with EOPNOTSUPP to the BATCH_BEGIN, a single
     // request with EINVAL (nfnetlink_rcv_skb_batch, nfnetlink_rcv_msg); <paramref name="refusedWhole"/> tells that
     // the answer is about the batch or request as such, not one of its messages (a rule the kernel did not take).
-    private static KernelException NftablesError(string what, int errno, string? explanation, bool refusedWhole) =>
+    internal static KernelException NftablesError(string what, int errno, string? explanation, bool refusedWhole) =>
         refusedWhole && errno is NetlinkErrors.Eopnotsupp or NetlinkErrors.Eprotonosupport or NetlinkErrors.Einval
             ? new KernelFacilityMissingException("the kernel has no nf_tables (load it: modprobe nf_tables)")
             : NetlinkErrors.ToException(what, errno, explanation);

@@ -213,6 +213,18 @@ public class NetlinkCodecTests
     }
 
     [Test]
+    public void Nfnetlink_refusing_the_batch_as_such_is_a_missing_nf_tables_but_a_refused_rule_is_not()
+    {
+        var missing = NetlinkKernel.NftablesError("nftables table ip6 shisa", 95, null, refusedWhole: true);
+        var rule = NetlinkKernel.NftablesError("nftables table ip6 shisa, rule in chain input: Mobility Header: handled by shisa", 95, null, refusedWhole: false);
+
+        Assert.That(missing, Is.TypeOf<KernelFacilityMissingException>());
+        Assert.That(missing.Message, Is.EqualTo("the kernel has no nf_tables (load it: modprobe nf_tables)"));
+        Assert.That(rule, Is.Not.TypeOf<KernelFacilityMissingException>());
+        Assert.That(rule.Message, Does.StartWith("nftables table ip6 shisa, rule in chain input: Mobility Header: handled by shisa: "));
+    }
+
+    [Test]
     public void Truncated_or_impossible_messages_and_attributes_are_refused_without_throwing()
     {
         var bytes = Convert.FromHexString(CapturedRouteDumpEntry);

@@ -164,6 +164,13 @@ public class NetlinkKernelTests
     }
 
     [Test]
+    public void A_sysctl_value_the_kernel_refuses_is_a_kernel_exception_naming_key_and_value()
+    {
+        var failure = Assert.Throws<KernelException>(() => _kernel.WriteSysctl("net.ipv6.conf.all.forwarding", "yes"));
+        Assert.That(failure!.Message, Does.StartWith("sysctl net.ipv6.conf.all.forwarding = yes: "));
+    }
+
+    [Test]
     public void A_missing_device_is_a_kernel_exception_naming_the_request_and_the_device()
     {
         var route = new KernelRoute(IPNetwork.Parse("2001:db8:1::100/128"), "shisa0");
