@@ -25,6 +25,7 @@ public sealed class NetlinkKernel : IKernel
     private readonly NetlinkSocket _route;
     private readonly NetlinkSocket _netfilter;
     private readonly byte[] _request = new byte[RequestBufferLength];
+    private readonly Dictionary<string, int> _indexes = new(StringComparer.Ordinal);
 
     private NetlinkKernel(string? networkNamespace, NetlinkSocket route, NetlinkSocket netfilter)
     {
@@ -95,20 +96,18 @@ public sealed class NetlinkKernel : IKernel
         lock (_lock)
         {
             uint first = _netfilter.NextSequence();
-            if (!Nftables.TryWriteReplaceTable(_request, tableName, filter, first, out int length, out uint last))
+            var messages = new List<string>();
+            if (!Nftables.TryWriteReplaceTable(_request, tableName, filter, first, out int length, out uint last, messages))
             {
                 throw new KernelException($"{what}: the batch does not fit in {_request.Length} octets");
             }
 
-            for (uint s = first + 1; s <= last; s++)
-            {
-                _ = _netfilter.NextSequence(); // the batch used these
-            }
-
+            _netfilter.UsedUpTo(last);
             int errno = _netfilter.Batch(_request.AsSpan(0, length), first, first + 1, last - 1, out uint failed, out string? explanation);
             if (errno != 0)
             {
-                throw NftablesError(failed == first ? what : $"{what} (message {failed - first} of the batch)", errno, explanation, refusedWhole: failed == first);
+                string message = messages.ElementAtOrDefault((int)(failed - first)) ?? $"message {failed - first}";
+                throw NftablesError(failed == first ? what : $"{what}, {message}", errno, explanation, refusedWhole: failed == first);
             }
         }
     }
@@ -119,8 +118,7 @@ public sealed class NetlinkKernel : IKernel
         lock (_lock)
         {
             uint first = _netfilter.NextSequence();
-            _ = _netfilter.NextSequence();
-            _ = _netfilter.NextSequence();
+            _netfilter.UsedUpTo(first + 2);
             if (!Nftables.TryWriteDeleteTable(_request, tableName, first, out int length))
             {
                 throw new KernelException($"delete nftables table ip6 {tableName}: request too long");
@@ -155,8 +153,11 @@ public sealed class NetlinkKernel : IKernel
         CheckRoute(route);
         lock (_lock)
         {
-            var entry = ToEntry(route, InterfaceIndex(route.Device, what));
-            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteRoute(buffer, Rtnetlink.NewRoute, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, entry, out written));
+            ChangeOnDevice(route.Device, what, index =>
+            {
+                var entry = ToEntry(route, index);
+                return (buffer, sequence, out written) => Rtnetlink.TryWriteRoute(buffer, Rtnetlink.NewRoute, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, entry, out written);
+            });
         }
     }
 
@@ -233,8 +234,8 @@ public sealed class NetlinkKernel : IKernel
         CheckIpv6(entry.Address, what);
         lock (_lock)
         {
-            int index = InterfaceIndex(entry.Device, what);
-            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteProxyNeighbor(buffer, Rtnetlink.NewNeighbor, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, entry.Address, index, out written));
+            ChangeOnDevice(entry.Device, what, index =>
+                (buffer, sequence, out written) => Rtnetlink.TryWriteProxyNeighbor(buffer, Rtnetlink.NewNeighbor, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, entry.Address, index, out written));
         }
     }
 
@@ -278,8 +279,8 @@ public sealed class NetlinkKernel : IKernel
         CheckAddress(address, what);
         lock (_lock)
         {
-            int index = InterfaceIndex(address.Device, what);
-            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteAddress(buffer, Rtnetlink.NewAddress, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, address.Address, address.PrefixLength, index, out written));
+            ChangeOnDevice(address.Device, what, index =>
+                (buffer, sequence, out written) => Rtnetlink.TryWriteAddress(buffer, Rtnetlink.NewAddress, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, address.Address, address.PrefixLength, index, out written));
         }
     }
 
@@ -382,7 +383,7 @@ public sealed class NetlinkKernel : IKernel
     // nfnetlink answers a batch for a subsystem it does not have with EOPNOTSUPP to the BATCH_BEGIN, a single
     // request with EINVAL (nfnetlink_rcv_skb_batch, nfnetlink_rcv_msg); <paramref name="refusedWhole"/> tells that
     // the answer is about the batch or request as such, not one of its messages (a rule the kernel did not take).
-    private static KernelException NftablesError(string what, int errno, string? explanation, bool refusedWhole) =>
+    internal static KernelException NftablesError(string what, int errno, string? explanation, bool refusedWhole) =>
         refusedWhole && errno is NetlinkErrors.Eopnotsupp or NetlinkErrors.Eprotonosupport or NetlinkErrors.Einval
             ? new KernelFacilityMissingException("the kernel has no nf_tables (load it: modprobe nf_tables)")
             : NetlinkErrors.ToException(what, errno, explanation);
@@ -543,12 +544,53 @@ public sealed class NetlinkKernel : IKernel
                 index = link.Index;
             }
         });
+        if (errno == 0 && index > 0)
+        {
+            _indexes[device] = index;
+        }
+        else
+        {
+            _ = _indexes.Remove(device);
+        }
+
         return errno switch
         {
             0 when index > 0 => index,
             0 or NetlinkErrors.Enodev => null,
             _ => throw NetlinkErrors.ToException(what, errno, explanation),
         };
+    }
+
+    /// <summary>
+    /// Sends a change that names a device by index, from a cache of indexes by name (one round trip instead of two
+    /// per change). A stale index (the device was deleted and made again) is answered with ENODEV: the name is looked
+    /// up afresh and the change sent once more. Deletes and lists always look the name up afresh, since a delete
+    /// through a stale index would find nothing and say so without an error.
+    /// </summary>
+    private void ChangeOnDevice(string device, string what, Func<int, RequestWriter> write)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            if (!_indexes.TryGetValue(device, out int index))
+            {
+                index = InterfaceIndex(device, what);
+                _indexes[device] = index;
+            }
+
+            var (errno, explanation) = Execute(_route, what, write(index));
+            if (errno == NetlinkErrors.Enodev && attempt == 0)
+            {
+                _ = _indexes.Remove(device);
+                continue;
+            }
+
+            if (errno != 0)
+            {
+                throw NetlinkErrors.ToException(what, errno, explanation);
+            }
+
+            return;
+        }
     }
 
     /// <summary>Sends a rtnetlink change; an errno among <paramref name="fine"/> (absent, already there) is not an error.</summary>

@@ -36,7 +36,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 
     /// <summary>
     /// Opens and binds a netlink socket of <paramref name="protocol"/> with extended ACKs (the kernel's own
-    /// explanation of an error) and capped ACKs (the request is not echoed back). Returns the errno on failure.
+    /// explanation of an error) and capped ACKs (the request is not echoed back).
     /// </summary>
     public static NetlinkSocket Open(int protocol, string name)
     {
@@ -74,6 +74,9 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 
     /// <summary>The next sequence number to put in a request.</summary>
     public uint NextSequence() => ++_sequence;
+
+    /// <summary>Marks the sequence numbers up to <paramref name="last"/> used (a batch takes one per message).</summary>
+    public void UsedUpTo(uint last) => _sequence = last;
 
     /// <summary>
     /// Sends <paramref name="request"/> (which asked for NLM_F_ACK) and reads until its NLMSG_ERROR; replies with
@@ -152,48 +155,14 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     public int Batch(ReadOnlySpan<byte> batch, uint beginSequence, uint firstAcked, uint lastAcked, out uint failedSequence, out string? explanation)
     {
         Send(batch);
-        failedSequence = 0;
-        explanation = null;
-        int firstError = 0;
-        uint pending = lastAcked - firstAcked + 1;
-        var answered = new bool[pending];
-        while (pending > 0)
+        var answers = new NetlinkBatchAnswers(beginSequence, firstAcked, lastAcked);
+        while (!answers.Take(_receive.AsSpan(0, Receive())))
         {
-            int length = Receive();
-            var buffer = _receive.AsSpan(0, length);
-            while (NetlinkMessageView.TryRead(buffer, out var message, out int consumed))
-            {
-                buffer = buffer[consumed..];
-                if (!message.TryReadError(out int errno, out string? text))
-                {
-                    continue;
-                }
-
-                if (message.Sequence == beginSequence)
-                {
-                    failedSequence = beginSequence;
-                    explanation = text;
-                    return errno != 0 ? errno : firstError;
-                }
-
-                uint index = message.Sequence - firstAcked;
-                if (index >= (uint)answered.Length || answered[index])
-                {
-                    continue;
-                }
-
-                answered[index] = true;
-                pending--;
-                if (errno != 0 && firstError == 0)
-                {
-                    firstError = errno;
-                    failedSequence = message.Sequence;
-                    explanation = text;
-                }
-            }
         }
 
-        return firstError;
+        failedSequence = answers.FailedSequence;
+        explanation = answers.Explanation;
+        return answers.Errno;
     }
 
     public void Dispose()

@@ -133,13 +133,15 @@ public static class Nftables
     /// <summary>
     /// The batch that replaces table <c>ip6 <paramref name="tableName"/></c> with the rules of <paramref name="filter"/>:
     /// sequence numbers run from <paramref name="firstSequence"/> (BATCH_BEGIN) to <paramref name="lastSequence"/> (BATCH_END).
+    /// <paramref name="messages"/>, when given, receives what each message does, in order (for error messages).
     /// </summary>
-    public static bool TryWriteReplaceTable(Span<byte> buffer, string tableName, MobilityFilter filter, uint firstSequence, out int bytesWritten, out uint lastSequence)
+    public static bool TryWriteReplaceTable(Span<byte> buffer, string tableName, MobilityFilter filter, uint firstSequence, out int bytesWritten, out uint lastSequence, List<string>? messages = null)
     {
         ArgumentNullException.ThrowIfNull(filter);
         var writer = new NetlinkWriter(buffer);
         uint sequence = firstSequence;
         WriteBatchMarker(ref writer, BatchBegin, sequence++);
+        messages?.AddRange(["batch begin", $"add table ip6 {tableName}", $"delete table ip6 {tableName}", $"add table ip6 {tableName}", "chain input", "chain output", "chain forward"]);
         WriteTable(ref writer, NewTable, NetlinkMessage.FlagCreate, tableName, sequence++);
         WriteTable(ref writer, DelTable, 0, tableName, sequence++);
         WriteTable(ref writer, NewTable, NetlinkMessage.FlagCreate, tableName, sequence++);
@@ -154,6 +156,7 @@ public static class Nftables
             int rule = BeginRule(ref writer, tableName, "input", sequence++, out int expressions);
             Meta(ref writer, MetaL4Protocol);
             Cmp(ref writer, CmpEqual, [ProtocolMobilityHeader]);
+            messages?.Add("rule in chain input: Mobility Header: handled by shisa");
             CounterDrop(ref writer, rule, expressions, "Mobility Header: handled by shisa");
         }
 
@@ -163,6 +166,7 @@ public static class Nftables
             int rule = BeginRule(ref writer, tableName, "input", sequence++, out int expressions);
             Meta(ref writer, MetaL4Protocol);
             Cmp(ref writer, CmpEqual, [ProtocolTunnel]);
+            messages?.Add("rule in chain input: IPv6-in-IPv6 to this node: decapsulated by shisa");
             CounterDrop(ref writer, rule, expressions, "IPv6-in-IPv6 to this node: decapsulated by shisa");
         }
 
@@ -176,6 +180,7 @@ public static class Nftables
             Cmp(ref writer, CmpEqual, [ProtocolDestinationOptions]);
             Payload(ref writer, NetworkHeader, FirstOptionOffset);
             Cmp(ref writer, CmpEqual, [HomeAddressOptionType]);
+            messages?.Add("rule in chain input: Home Address option: handled by shisa");
             CounterDrop(ref writer, rule, expressions, "Home Address option: handled by shisa");
 
             // ip6 nexthdr 60 @nh,336,8 0x01 @nh,368,8 0xc9 counter drop
@@ -186,6 +191,7 @@ public static class Nftables
             Cmp(ref writer, CmpEqual, [PadNOptionType]);
             Payload(ref writer, NetworkHeader, OptionAfterPadNOffset);
             Cmp(ref writer, CmpEqual, [HomeAddressOptionType]);
+            messages?.Add("rule in chain input: Home Address option after PadN");
             CounterDrop(ref writer, rule, expressions, "Home Address option after PadN");
         }
 
@@ -195,12 +201,14 @@ public static class Nftables
             int rule = BeginRule(ref writer, tableName, "input", sequence++, out int expressions);
             Exthdr(ref writer, ProtocolRouting, RoutingTypeOffset);
             Cmp(ref writer, CmpEqual, [Type2Routing]);
+            messages?.Add("rule in chain input: type 2 routing header: handled by shisa");
             CounterDrop(ref writer, rule, expressions, "type 2 routing header: handled by shisa");
         }
 
         if (filter.SuppressParameterProblems)
         {
             // meta mark != 0x5348 icmpv6 type parameter-problem @th,112,8 { 41, 43, 60, 135 } counter drop
+            messages?.AddRange(["anonymous set { 41, 43, 60, 135 }", "its elements"]);
             WriteAnonymousSet(ref writer, tableName, sequence++, sequence++);
             int rule = BeginRule(ref writer, tableName, "output", sequence++, out int expressions);
             Meta(ref writer, MetaMark);
@@ -213,10 +221,12 @@ public static class Nftables
             Cmp(ref writer, CmpEqual, [Icmpv6ParameterProblem]);
             Payload(ref writer, TransportHeader, InvokingNextHeaderOffset);
             Lookup(ref writer);
+            messages?.Add("rule in chain output: no kernel errors about what shisa handles");
             CounterDrop(ref writer, rule, expressions, "no kernel errors about what shisa handles");
         }
 
         lastSequence = sequence;
+        messages?.Add("batch end");
         WriteBatchMarker(ref writer, BatchEnd, sequence);
         return writer.TryGetWritten(out bytesWritten);
     }

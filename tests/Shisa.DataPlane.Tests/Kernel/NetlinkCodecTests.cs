@@ -128,6 +128,18 @@ public class NetlinkCodecTests
     }
 
     [Test]
+    public void Each_message_of_the_batch_is_described_for_error_messages()
+    {
+        var messages = new List<string>();
+
+        Assert.That(Nftables.TryWriteReplaceTable(new byte[16 * 1024], "shisa", new MobilityFilter(), 1, out _, out uint last, messages), Is.True);
+
+        Assert.That(messages, Has.Count.EqualTo((int)last));
+        Assert.That(messages[7], Is.EqualTo("rule in chain input: Mobility Header: handled by shisa"));
+        Assert.That(messages[^2], Is.EqualTo("rule in chain output: no kernel errors about what shisa handles"));
+    }
+
+    [Test]
     public void Switched_off_rules_are_left_out_of_the_batch()
     {
         var buffer = new byte[16 * 1024];
@@ -201,6 +213,18 @@ public class NetlinkCodecTests
     }
 
     [Test]
+    public void Nfnetlink_refusing_the_batch_as_such_is_a_missing_nf_tables_but_a_refused_rule_is_not()
+    {
+        var missing = NetlinkKernel.NftablesError("nftables table ip6 shisa", 95, null, refusedWhole: true);
+        var rule = NetlinkKernel.NftablesError("nftables table ip6 shisa, rule in chain input: Mobility Header: handled by shisa", 95, null, refusedWhole: false);
+
+        Assert.That(missing, Is.TypeOf<KernelFacilityMissingException>());
+        Assert.That(missing.Message, Is.EqualTo("the kernel has no nf_tables (load it: modprobe nf_tables)"));
+        Assert.That(rule, Is.Not.TypeOf<KernelFacilityMissingException>());
+        Assert.That(rule.Message, Does.StartWith("nftables table ip6 shisa, rule in chain input: Mobility Header: handled by shisa: "));
+    }
+
+    [Test]
     public void Truncated_or_impossible_messages_and_attributes_are_refused_without_throwing()
     {
         var bytes = Convert.FromHexString(CapturedRouteDumpEntry);
@@ -219,6 +243,35 @@ public class NetlinkCodecTests
         Assert.That(reader.TryReadNext(out _, out _), Is.False);
     }
 
+    [Test]
+    public void A_batch_is_answered_when_every_message_is_acknowledged_and_the_first_error_is_the_one_reported()
+    {
+        var answers = new NetlinkBatchAnswers(beginSequence: 10, firstAcked: 11, lastAcked: 13);
+
+        Assert.That(answers.Take([.. Ack(11, 0), .. Ack(99, -2)]), Is.False, "an answer to another request is skipped");
+        Assert.That(answers.Take([.. Ack(12, -2), .. Ack(12, -2)]), Is.False, "a repeated answer counts once");
+        Assert.That(answers.Take(Ack(13, -17)), Is.True);
+        Assert.That((answers.Errno, answers.FailedSequence), Is.EqualTo((2, 12u)));
+    }
+
+    [Test]
+    public void A_batch_refused_as_a_whole_is_answered_by_its_begin_alone()
+    {
+        var answers = new NetlinkBatchAnswers(beginSequence: 10, firstAcked: 11, lastAcked: 13);
+
+        Assert.That(answers.Take(Ack(10, -95)), Is.True);
+        Assert.That((answers.Errno, answers.FailedSequence), Is.EqualTo((95, 10u)));
+    }
+
+    [Test]
+    public void A_committed_batch_has_no_error()
+    {
+        var answers = new NetlinkBatchAnswers(beginSequence: 1, firstAcked: 2, lastAcked: 3);
+
+        Assert.That(answers.Take([.. Ack(2, 0), .. Ack(3, 0)]), Is.True);
+        Assert.That(answers.Errno, Is.Zero);
+    }
+
     [TestCase("net.ipv6.conf.all.forwarding", "/proc/sys/net/ipv6/conf/all/forwarding")]
     [TestCase("net/ipv6/conf/eth0.100/proxy_ndp", "/proc/sys/net/ipv6/conf/eth0.100/proxy_ndp")]
     [TestCase("/proc/sys/net/ipv6/neigh/d0/proxy_delay", "/proc/sys/net/ipv6/neigh/d0/proxy_delay")]
@@ -230,6 +283,8 @@ public class NetlinkCodecTests
     [TestCase("")]
     public void A_sysctl_key_that_leaves_proc_sys_is_refused(string key) =>
         Assert.Catch<ArgumentException>(() => NetlinkKernel.SysctlPath(key));
+
+    private static byte[] Ack(uint sequence, int error) => Message(NetlinkMessage.Error, 0x100, sequence, [.. Int32(error), .. new byte[16]]);
 
     private static byte[] Int32(int value) => BitConverter.GetBytes(value);
 

@@ -164,6 +164,13 @@ public class NetlinkKernelTests
     }
 
     [Test]
+    public void A_sysctl_value_the_kernel_refuses_is_a_kernel_exception_naming_key_and_value()
+    {
+        var failure = Assert.Throws<KernelException>(() => _kernel.WriteSysctl("net.ipv6.conf.all.forwarding", "yes"));
+        Assert.That(failure!.Message, Does.StartWith("sysctl net.ipv6.conf.all.forwarding = yes: "));
+    }
+
+    [Test]
     public void A_missing_device_is_a_kernel_exception_naming_the_request_and_the_device()
     {
         var route = new KernelRoute(IPNetwork.Parse("2001:db8:1::100/128"), "shisa0");
@@ -174,6 +181,21 @@ public class NetlinkKernelTests
         Assert.Throws<KernelException>(() => _kernel.ReplaceProxyNeighbor(new KernelProxyNeighbor(IPAddress.Parse("2001:db8::1"), "shisa0")));
         Assert.Throws<KernelException>(() => _kernel.ListAddresses("shisa0"));
         Assert.DoesNotThrow(() => _kernel.DeleteRoute(route), "deleting what a gone device took with it is fine");
+    }
+
+    [Test]
+    public void A_device_made_again_under_the_same_name_gets_the_next_route_and_address()
+    {
+        _kernel.ReplaceRoute(new KernelRoute(IPNetwork.Parse("2001:db8:5a::/64"), Device));
+        _namespace.Ip("link", "del", Device);
+        _namespace.Ip("link", "add", Device, "type", "veth", "peer", "name", "d1");
+        _namespace.Ip("link", "set", Device, "up");
+
+        _kernel.ReplaceRoute(new KernelRoute(IPNetwork.Parse("2001:db8:5b::/64"), Device));
+        _kernel.ReplaceAddress(new KernelAddress(IPAddress.Parse("2001:db8:5c::1"), 64, Device));
+
+        Assert.That(_namespace.Ip("-6", "route", "show", "dev", Device), Does.Contain("2001:db8:5b::/64"));
+        Assert.That(_kernel.ListAddresses(Device), Is.EqualTo(new[] { new KernelAddress(IPAddress.Parse("2001:db8:5c::1"), 64, Device) }));
     }
 
     [Test]
