@@ -38,7 +38,7 @@ public partial class WithoutKernelToolsTests
 
             // The bundled profile as it is, with a state directory of the test's own (a board uses /var/lib/shisa).
             string profile = Path.Combine(state, profileName);
-            File.WriteAllText(profile, NodeSection().Replace(text, $"[node]\nstate_directory = \"{state}\"", 1));
+            File.WriteAllText(profile, NodeSection().Replace(StateDirectory().Replace(text, string.Empty), $"[node]\nstate_directory = \"{state}\"", 1));
             int port = int.Parse(ListenPort().Match(text).Groups[1].Value, CultureInfo.InvariantCulture);
 
             using var shisa = ApplianceProcess.StartInNamespace(ns, profileName, profile, port, "PATH=/var/empty");
@@ -73,6 +73,9 @@ public partial class WithoutKernelToolsTests
 
     [GeneratedRegex(@"^\[node\]", RegexOptions.Multiline)]
     private static partial Regex NodeSection();
+
+    [GeneratedRegex(@"^state_directory\s*=.*$", RegexOptions.Multiline)]
+    private static partial Regex StateDirectory();
 
     [GeneratedRegex(@"listen\s*=\s*""[^:""]+:(\d+)""")]
     private static partial Regex ListenPort();
