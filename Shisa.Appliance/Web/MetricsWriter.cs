@@ -45,6 +45,8 @@ internal static class MetricsWriter
     private const string DropsHelp = "Packets dropped without an answer, by where and why.";
     private const string TunnelPackets = "shisa_tunnel_packets_total";
     private const string TunnelBytes = "shisa_tunnel_bytes_total";
+    private const string KernelRepairs = "shisa_kernel_repairs_total";
+    private const string KernelRepairsHelp = "Kernel state the reconcile repaired: leftovers of ours removed, wanted state found missing re-added.";
 
     // Ordered: the first rule that matches a counter's name takes it.
     private static readonly Rule[] Rules =
@@ -65,6 +67,11 @@ internal static class MetricsWriter
         new("dataplane_bindings_cache", Match.Exact, "shisa_dataplane_bindings", Kind.Gauge, "Bindings installed in the data plane's tables.", "table=binding_cache"),
         new("dataplane_bindings_update_list", Match.Exact, "shisa_dataplane_bindings", Kind.Gauge, "Bindings installed in the data plane's tables.", "table=binding_update_list"),
         new("dataplane_drop_", Match.Suffix, Drops, Kind.Counter, DropsHelp, "source=dataplane", "reason"),
+        new("dataplane_kernel_repaired_removed", Match.Exact, KernelRepairs, Kind.Counter, KernelRepairsHelp, "action=removed_leftover"),
+        new("dataplane_kernel_repaired_added", Match.Exact, KernelRepairs, Kind.Counter, KernelRepairsHelp, "action=readded_missing"),
+        new("dataplane_kernel_reconciles", Match.Exact, "shisa_kernel_reconciles_total", Kind.Counter, "Times the forwarding-state writer read back the kernel's tagged state and converged it."),
+        new("dataplane_kernel_errors", Match.Exact, "shisa_kernel_errors_total", Kind.Counter, "Kernel requests that failed (retried by the next change or reconcile)."),
+        new("dataplane_kernel_", Match.Suffix, "shisa_kernel_objects", Kind.Gauge, "Objects the appliance wants installed in the kernel (tagged as its own), by kind.", "kind"),
         new("ha_drops_", Match.Suffix, Drops, Kind.Counter, DropsHelp, "source=home_agent", "reason"),
         new("cn_drop_", Match.Suffix, Drops, Kind.Counter, DropsHelp, "source=correspondent", "reason"),
         new("bus_messages", Match.Exact, "shisa_bus_messages_total", Kind.Counter, "Messages published on the mobility bus."),

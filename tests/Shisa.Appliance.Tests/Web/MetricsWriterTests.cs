@@ -159,6 +159,30 @@ public partial class MetricsWriterTests
     }
 
     [Test]
+    public void Kernel_repairs_are_counters_by_action_and_wanted_kernel_objects_gauges_by_kind()
+    {
+        var counters = new Dictionary<string, long>
+        {
+            ["dataplane_kernel_repaired_removed"] = 3,
+            ["dataplane_kernel_repaired_added"] = 2,
+            ["dataplane_kernel_reconciles"] = 7,
+            ["dataplane_kernel_errors"] = 1,
+            ["dataplane_kernel_routes"] = 40,
+        };
+        var (samples, types) = Parse(MetricsWriter.Write(Snapshot(counters, null)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(Value(samples, "shisa_kernel_repairs_total", ("action", "removed_leftover")), Is.EqualTo(3));
+            Assert.That(Value(samples, "shisa_kernel_repairs_total", ("action", "readded_missing")), Is.EqualTo(2));
+            Assert.That(Value(samples, "shisa_kernel_reconciles_total"), Is.EqualTo(7));
+            Assert.That(Value(samples, "shisa_kernel_errors_total"), Is.EqualTo(1));
+            Assert.That(Value(samples, "shisa_kernel_objects", ("kind", "routes")), Is.EqualTo(40));
+            Assert.That(types["shisa_kernel_objects"], Is.EqualTo("gauge"));
+            Assert.That(types["shisa_kernel_repairs_total"], Is.EqualTo("counter"));
+        });
+    }
+
+    [Test]
     public void Handover_histogram_buckets_are_cumulative_and_inf_equals_count()
     {
         var log = new HandoverLog();
