@@ -12,8 +12,13 @@ namespace Shisa.EndToEnd.Tests.Appliance;
 public sealed class ApplianceInstance : IDisposable
 {
     private readonly ApplianceProcess _process;
+    private readonly string _stateDirectory;
 
-    private ApplianceInstance(ApplianceProcess process) => _process = process;
+    private ApplianceInstance(ApplianceProcess process, string stateDirectory)
+    {
+        _process = process;
+        _stateDirectory = stateDirectory;
+    }
 
     public string Namespace => _process.Namespace;
 
@@ -28,7 +33,10 @@ public sealed class ApplianceInstance : IDisposable
 
     /// <summary>Writes <paramref name="profile"/> (TOML) to the scratch folder and starts shisa on it in <paramref name="ns"/>.</summary>
     public static ApplianceInstance Start(MobilityTopology topology, string ns, string name, string profile, int statusPort) =>
-        new(ApplianceProcess.Start(topology, ns, name, profile, statusPort));
+        new(ApplianceProcess.Start(topology, ns, name, profile, statusPort), ApplianceProcess.StateDirectoryOf(topology, name));
+
+    /// <summary>Writes a changed profile in place (for a reload), keeping the instance's state directory.</summary>
+    public void RewriteProfile(string profile) => File.WriteAllText(ProfilePath, ApplianceProcess.WithStateDirectory(profile, _stateDirectory));
 
     /// <summary>GET /api/status, or null while it does not answer.</summary>
     public Task<JsonDocument?> TryStatusAsync(CancellationToken cancellationToken) => _process.TryStatusAsync(cancellationToken);
