@@ -19,6 +19,9 @@ public sealed class ApplianceInstance : IDisposable
 
     public string ProfilePath => _process.ProfilePath;
 
+    /// <summary>Replaces the profile file, keeping the state directory the instance started with (<see cref="ApplianceProcess.RewriteProfile"/>).</summary>
+    public void RewriteProfile(string profile) => _process.RewriteProfile(profile);
+
     public NamespaceProcess Process => _process.Process;
 
     public int StatusPort => _process.StatusPort;

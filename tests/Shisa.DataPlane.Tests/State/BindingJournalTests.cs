@@ -170,9 +170,9 @@ public class BindingJournalTests
                 }
             });
 
-            // Compacted at open: the file holds the good prefix only, whole.
-            using var again = BindingJournal.Open(directory.Path, time, NullLogger.Instance);
-            Assert.That(again.Restored.Damage, Is.Null, $"cut at {cut}: the damaged tail was cut off");
+            // Compacted at open: the file holds the good prefix only, whole (read back without another open and its fsyncs).
+            var (_, damage) = BindingJournal.Replay(File.ReadAllBytes(directory.File), new LiveBindingSet());
+            Assert.That(damage, Is.Null, $"cut at {cut}: the damaged tail was cut off");
         }
     }
 
@@ -282,11 +282,12 @@ public class BindingJournalTests
     [Test]
     public void Compaction_keeps_the_live_set_and_bounds_the_file()
     {
+        const int Rounds = 2_000;
         var time = Time();
         using var directory = new ScratchDirectory();
         using (var journal = BindingJournal.Open(directory.Path, time, NullLogger.Instance))
         {
-            for (int round = 0; round < 5_000; round++)
+            for (int round = 0; round < Rounds; round++)
             {
                 // Ten mobile nodes refreshing, one coming and going: few live entries, many records.
                 journal.Append(new BindingCacheAdd(Cache(round % 10, sequence: (ushort)round)), time.GetUtcNow());
@@ -297,14 +298,14 @@ public class BindingJournalTests
 
             Assert.Multiple(() =>
             {
-                Assert.That(journal.Compactions, Is.GreaterThan(5));
+                Assert.That(journal.Compactions, Is.GreaterThan(3));
                 Assert.That(journal.RecordCount, Is.LessThanOrEqualTo((2 * journal.LiveCount) + BindingJournal.CompactionSlack + 3));
                 Assert.That(journal.LiveCount, Is.EqualTo(11));
             });
         }
 
         using var reopened = BindingJournal.Open(directory.Path, time, NullLogger.Instance);
-        var expected = Enumerable.Range(0, 10).Select(i => Cache(i, sequence: (ushort)(4990 + i))).Append(Cache(99));
+        var expected = Enumerable.Range(0, 10).Select(i => Cache(i, sequence: (ushort)(Rounds - 10 + i))).Append(Cache(99));
         Assert.Multiple(() =>
         {
             Assert.That(reopened.Restored.BindingCache, Is.EquivalentTo(expected));
@@ -336,10 +337,18 @@ public class BindingJournalTests
 
         long size = new FileInfo(directory.File).Length;
         time.Advance(TimeSpan.FromSeconds(1));
+
+        // The read alone (file, replay, remaining lifetimes), then the whole open (plus the compaction's rewrite and fsyncs).
+        var reading = Stopwatch.StartNew();
+        var live = new LiveBindingSet();
+        BindingJournal.Replay(File.ReadAllBytes(directory.File), live);
+        int read = live.Restore(time.GetUtcNow(), null).BindingCache.Count;
+        reading.Stop();
         var stopwatch = Stopwatch.StartNew();
         using var reopened = BindingJournal.Open(directory.Path, time, NullLogger.Instance);
         stopwatch.Stop();
-        TestContext.Out.WriteLine($"restored {reopened.Restored.BindingCache.Count} bindings from {size / 1024} KiB in {stopwatch.ElapsedMilliseconds} ms (open, replay, compaction and fsync included)");
+        TestContext.Out.WriteLine($"restored {reopened.Restored.BindingCache.Count} bindings from {size / 1024} KiB in {stopwatch.ElapsedMilliseconds} ms "
+            + $"(open, replay, compaction and fsync included; reading and replaying alone {reading.ElapsedMilliseconds} ms for {read})");
         Assert.Multiple(() =>
         {
             Assert.That(reopened.Restored.BindingCache, Has.Count.EqualTo(Count));
