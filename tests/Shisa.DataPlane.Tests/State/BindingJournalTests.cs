@@ -96,6 +96,26 @@ public class BindingJournalTests
     }
 
     [Test]
+    public void What_was_flushed_survives_a_process_that_never_closed_the_journal_and_what_was_only_appended_does_not()
+    {
+        using var directory = new ScratchDirectory();
+        var time = Time();
+        var crashed = BindingJournal.Open(directory.Path, time, NullLogger.Instance);
+        crashed.Append(new BindingCacheAdd(Cache(0)), time.GetUtcNow());
+        crashed.Flush(); // before the BA leaves
+        crashed.Append(new BindingCacheAdd(Cache(1)), time.GetUtcNow()); // its BA never left: the crash came first
+
+        // kill -9: no Dispose. The next instance opens the file as the crash left it.
+        using var next = BindingJournal.Open(directory.Path, time, NullLogger.Instance);
+        Assert.Multiple(() =>
+        {
+            Assert.That(next.Restored.BindingCache, Is.EqualTo(new[] { Cache(0) }));
+            Assert.That(next.Restored.Damage, Is.Null);
+        });
+        GC.KeepAlive(crashed);
+    }
+
+    [Test]
     public void Messages_that_carry_no_binding_state_are_not_recorded()
     {
         using var directory = new ScratchDirectory();
