@@ -16,11 +16,12 @@ public sealed class ApplianceProcess : IDisposable
 {
     private readonly HttpClient _http;
 
-    private ApplianceProcess(string name, string ns, string profilePath, NamespaceProcess process, int statusPort)
+    private ApplianceProcess(string name, string ns, string profilePath, string stateDirectory, NamespaceProcess process, int statusPort)
     {
         Name = name;
         Namespace = ns;
         ProfilePath = profilePath;
+        StateDirectory = stateDirectory;
         Process = process;
         StatusPort = statusPort;
         var handler = new SocketsHttpHandler
@@ -48,6 +49,9 @@ public sealed class ApplianceProcess : IDisposable
     public string Namespace { get; }
 
     public string ProfilePath { get; }
+
+    /// <summary>The state directory given to the instance when its profile names none (see <see cref="Start"/>).</summary>
+    public string StateDirectory { get; }
 
     public NamespaceProcess Process { get; }
 
@@ -95,24 +99,32 @@ public sealed class ApplianceProcess : IDisposable
     {
         ArgumentNullException.ThrowIfNull(topology);
         string path = Path.Combine(topology.Names.ScratchDirectory, name + ".toml");
-        File.WriteAllText(path, WithStateDirectory(profile, StateDirectoryOf(topology, name)));
+        string stateDirectory = StateDirectoryOf(topology, name);
+        File.WriteAllText(path, WithStateDirectory(profile, stateDirectory));
         var (program, arguments) = SelfCommand();
         // As systemd would start it: SIGHUP (profile reload) at its default disposition even when this process was
         // started with it ignored (nohup), since .NET never delivers a signal a process started ignoring.
         var process = topology.Start(ns, "env", ["--default-signal=HUP", program, .. arguments, "run", "--profile", path]);
-        return new ApplianceProcess(name, ns, path, process, statusPort);
+        return new ApplianceProcess(name, ns, path, stateDirectory, process, statusPort);
     }
 
     /// <summary>
     /// Starts <c>shisa run</c> on the profile file at <paramref name="profilePath"/> in <paramref name="ns"/> with
-    /// <paramref name="environment"/> (<c>NAME=value</c> words for <c>env</c>, e.g. a PATH without <c>ip</c>).
+    /// <paramref name="environment"/> (<c>NAME=value</c> words for <c>env</c>, e.g. a PATH without <c>ip</c>); the
+    /// profile names <paramref name="stateDirectory"/>.
     /// </summary>
-    public static ApplianceProcess StartInNamespace(string ns, string name, string profilePath, int statusPort, params string[] environment)
+    public static ApplianceProcess StartInNamespace(string ns, string name, string profilePath, string stateDirectory, int statusPort, params string[] environment)
     {
         var (program, arguments) = SelfCommand();
         var process = NamespaceProcess.Start(ns, "env", [.. environment, "--default-signal=HUP", program, .. arguments, "run", "--profile", profilePath]);
-        return new ApplianceProcess(name, ns, profilePath, process, statusPort);
+        return new ApplianceProcess(name, ns, profilePath, stateDirectory, process, statusPort);
     }
+
+    /// <summary>
+    /// Replaces the profile file with <paramref name="profile"/>, given the same state directory as at the start (a
+    /// different one would be a [node] change, which a reload refuses); for SIGHUP tests.
+    /// </summary>
+    public void RewriteProfile(string profile) => File.WriteAllText(ProfilePath, WithStateDirectory(profile, StateDirectory));
 
     /// <summary>The state directory <see cref="Start"/> gives the instance <paramref name="name"/> of <paramref name="topology"/>.</summary>
     public static string StateDirectoryOf(DemoTopology topology, string name)

@@ -216,9 +216,7 @@ public sealed class BindingJournal : IStateJournal, IDisposable
                 return;
             }
 
-            _file.Write(_pending, 0, _pendingLength);
-            _file.Flush(flushToDisk: true);
-            _pendingLength = 0;
+            WritePending(_file);
         }
     }
 
@@ -236,9 +234,7 @@ public sealed class BindingJournal : IStateJournal, IDisposable
             {
                 if (_pendingLength > 0)
                 {
-                    _file.Write(_pending, 0, _pendingLength);
-                    _file.Flush(flushToDisk: true);
-                    _pendingLength = 0;
+                    WritePending(_file);
                 }
             }
             catch (IOException ex)
@@ -285,13 +281,58 @@ public sealed class BindingJournal : IStateJournal, IDisposable
 
         _file?.Dispose();
         _file = null;
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            // Renamed or not, the journal stays open for appending: the new file, or the old one as it was.
+            _file = OpenForAppend(path);
+        }
+
         SyncDirectory(_directory);
-        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
         _pendingLength = 0;
         _recordsInFile = written;
         _compactions++;
         JournalLog.Compacted(_logger, path, written);
+    }
+
+    /// <summary>
+    /// Appends the pending records and fsyncs them. A write that fails part way is cut back off the file, so a retry
+    /// never leaves a torn record in front of good ones (the replay stops at the first bad record).
+    /// </summary>
+    private void WritePending(FileStream file)
+    {
+        long durable = file.Length;
+        try
+        {
+            file.Write(_pending, 0, _pendingLength);
+            file.Flush(flushToDisk: true);
+        }
+        catch (IOException)
+        {
+            try
+            {
+                file.SetLength(durable);
+                file.Seek(durable, SeekOrigin.Begin);
+            }
+            catch (IOException)
+            {
+                // The file cannot even be cut back: the next open's replay stops at the torn record and reports it.
+            }
+
+            throw;
+        }
+
+        _pendingLength = 0;
+    }
+
+    private static FileStream OpenForAppend(string path)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        file.Seek(0, SeekOrigin.End);
+        return file;
     }
 
     private void EnsurePending(int more)

@@ -30,9 +30,9 @@ public enum JournalRecordError : byte
 ///  0                   1                   2                   3
 ///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// |                     Length (of the payload)                   |  0
+/// |     CRC-32 (IEEE) of everything after it: Length and payload  |  0
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// |            CRC-32 (IEEE) of Length and the payload            |  4
+/// |                     Length (of the payload)                   |  4
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// |                                                               |  8   payload:
 /// +     Expiry (milliseconds since the Unix epoch; 0 for a        +
@@ -50,8 +50,8 @@ public enum JournalRecordError : byte
 /// <param name="ExpiryUnixMilliseconds">When an added entry's lifetime runs out; 0 for the others.</param>
 public readonly record struct JournalRecord(MobilityMessage Message, long ExpiryUnixMilliseconds)
 {
-    public const int LengthOffset = 0;
-    public const int ChecksumOffset = 4;
+    public const int ChecksumOffset = 0;
+    public const int LengthOffset = 4;
     public const int PayloadOffset = 8;
     public const int HeaderSize = PayloadOffset;
 
@@ -90,7 +90,7 @@ public readonly record struct JournalRecord(MobilityMessage Message, long Expiry
         BinaryPrimitives.WriteUInt32BigEndian(record[LengthOffset..], (uint)(length - HeaderSize));
         BinaryPrimitives.WriteInt64BigEndian(record[PayloadOffset..], ExpiryUnixMilliseconds);
         BusFrame.TryWrite(record[(PayloadOffset + ExpirySize)..], Message, out _);
-        BinaryPrimitives.WriteUInt32BigEndian(record[ChecksumOffset..], Checksum(record[LengthOffset..ChecksumOffset], record[PayloadOffset..]));
+        BinaryPrimitives.WriteUInt32BigEndian(record[ChecksumOffset..], Crc32.HashToUInt32(record[LengthOffset..]));
         bytesWritten = length;
         return true;
     }
@@ -124,7 +124,7 @@ public readonly record struct JournalRecord(MobilityMessage Message, long Expiry
         }
 
         var payload = source[PayloadOffset..length];
-        if (BinaryPrimitives.ReadUInt32BigEndian(source[ChecksumOffset..]) != Checksum(source[LengthOffset..ChecksumOffset], payload))
+        if (BinaryPrimitives.ReadUInt32BigEndian(source[ChecksumOffset..]) != Crc32.HashToUInt32(source[LengthOffset..length]))
         {
             error = JournalRecordError.BadChecksum;
             return false;
@@ -143,13 +143,5 @@ public readonly record struct JournalRecord(MobilityMessage Message, long Expiry
         bytesConsumed = length;
         error = JournalRecordError.None;
         return true;
-    }
-
-    private static uint Checksum(ReadOnlySpan<byte> length, ReadOnlySpan<byte> payload)
-    {
-        var crc = new Crc32();
-        crc.Append(length);
-        crc.Append(payload);
-        return crc.GetCurrentHashAsUInt32();
     }
 }

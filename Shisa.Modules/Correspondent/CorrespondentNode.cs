@@ -213,13 +213,13 @@ public sealed class CorrespondentNode
         int removed = 0;
         foreach (var entry in entries)
         {
-            if (entry.IsHomeRegistration)
+            if (entry.IsHomeRegistration || _cache.Find(entry.Key) is not null)
             {
-                continue;
+                continue; // a home agent's, or already bound (a BcRemove here would take the live binding's key away)
             }
 
             var remaining = entry.Lifetime - elapsed;
-            if (remaining <= TimeSpan.Zero || !_options.RouteOptimization || _cache.IsFull || _cache.Find(entry.Key) is not null)
+            if (remaining <= TimeSpan.Zero || !_options.RouteOptimization || _cache.IsFull)
             {
                 _publish(new BindingCacheRemove(entry));
                 removed++;

@@ -681,8 +681,13 @@ public sealed class HomeAgentCore
                 continue;
             }
 
+            if (_cache.TryGet(entry.HomeAddress, out _))
+            {
+                continue; // already bound (a BcRemove here would take the live binding's key away)
+            }
+
             var remaining = entry.Lifetime - elapsed;
-            if (remaining <= TimeSpan.Zero || !MayRestore(entry) || _cache.TryGet(entry.HomeAddress, out _))
+            if (remaining <= TimeSpan.Zero || !MayRestore(entry))
             {
                 _publish(new BindingCacheRemove(entry));
                 HomeAgentLog.NotRestored(_logger, entry.HomeAddress, entry.CareOfAddress);

@@ -12,17 +12,15 @@ namespace Shisa.EndToEnd.Tests.Appliance;
 public sealed class ApplianceInstance : IDisposable
 {
     private readonly ApplianceProcess _process;
-    private readonly string _stateDirectory;
 
-    private ApplianceInstance(ApplianceProcess process, string stateDirectory)
-    {
-        _process = process;
-        _stateDirectory = stateDirectory;
-    }
+    private ApplianceInstance(ApplianceProcess process) => _process = process;
 
     public string Namespace => _process.Namespace;
 
     public string ProfilePath => _process.ProfilePath;
+
+    /// <summary>Replaces the profile file, keeping the state directory the instance started with (<see cref="ApplianceProcess.RewriteProfile"/>).</summary>
+    public void RewriteProfile(string profile) => _process.RewriteProfile(profile);
 
     public NamespaceProcess Process => _process.Process;
 
@@ -33,10 +31,7 @@ public sealed class ApplianceInstance : IDisposable
 
     /// <summary>Writes <paramref name="profile"/> (TOML) to the scratch folder and starts shisa on it in <paramref name="ns"/>.</summary>
     public static ApplianceInstance Start(MobilityTopology topology, string ns, string name, string profile, int statusPort) =>
-        new(ApplianceProcess.Start(topology, ns, name, profile, statusPort), ApplianceProcess.StateDirectoryOf(topology, name));
-
-    /// <summary>Writes a changed profile in place (for a reload), keeping the instance's state directory.</summary>
-    public void RewriteProfile(string profile) => File.WriteAllText(ProfilePath, ApplianceProcess.WithStateDirectory(profile, _stateDirectory));
+        new(ApplianceProcess.Start(topology, ns, name, profile, statusPort));
 
     /// <summary>GET /api/status, or null while it does not answer.</summary>
     public Task<JsonDocument?> TryStatusAsync(CancellationToken cancellationToken) => _process.TryStatusAsync(cancellationToken);

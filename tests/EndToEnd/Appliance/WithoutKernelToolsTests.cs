@@ -41,7 +41,7 @@ public partial class WithoutKernelToolsTests
             File.WriteAllText(profile, NodeSection().Replace(StateDirectory().Replace(text, string.Empty), $"[node]\nstate_directory = \"{state}\"", 1));
             int port = int.Parse(ListenPort().Match(text).Groups[1].Value, CultureInfo.InvariantCulture);
 
-            using var shisa = ApplianceProcess.StartInNamespace(ns, profileName, profile, port, "PATH=/var/empty");
+            using var shisa = ApplianceProcess.StartInNamespace(ns, profileName, profile, state, port, "PATH=/var/empty");
             using var status = await shisa.WaitForStatusAsync(_ => true, TimeSpan.FromSeconds(30), cancellationToken);
             Assert.That(status, Is.Not.Null, $"no status page\n{shisa.Output}");
             Assert.That(shisa.Output, Does.Not.Contain("Exception").And.Not.Contain("No such file"), shisa.Output);

@@ -59,6 +59,22 @@ public class CorrespondentRestartTests
     }
 
     [Test]
+    public void A_restored_entry_for_a_binding_already_held_changes_nothing()
+    {
+        var f = new NodeFixture();
+        f.Receive(BuHex);
+        f.Published.Clear();
+
+        f.Node.Restore([Entry(sequence: 0x1000)], f.Now, f.Now);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(f.Published, Is.Empty);
+            Assert.That(f.Node.GetSnapshot(f.Now).Bindings.Single().Sequence, Is.EqualTo(0x1234));
+        });
+    }
+
+    [Test]
     public void Home_registrations_are_left_alone_and_entries_that_ran_out_or_are_refused_are_removed()
     {
         var homeRegistration = Entry(flags: BusFlags.HomeRegistration) with { Peer = HomeAgentAddress };

@@ -86,6 +86,22 @@ public class RestartTests
     }
 
     [Test]
+    public void A_restored_entry_for_a_home_address_already_bound_changes_nothing()
+    {
+        var ha = new CoreHarness();
+        ha.Register(BindingUpdate(1000));
+        ha.Published.Clear();
+
+        ha.Core.Process(new BindingsRestored([Entry(sequence: 900)], ha.Now), ha.Now);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ha.Published, Is.Empty, "no BcRemove: it would take the live binding's key away");
+            Assert.That(ha.Core.GetBindings(ha.Now).Single().Sequence, Is.EqualTo(1000));
+        });
+    }
+
+    [Test]
     public void Stopping_forgets_the_bindings_without_announcing_a_removal()
     {
         var ha = new CoreHarness();
