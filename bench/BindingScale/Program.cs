@@ -104,6 +104,12 @@ static string Run(int n)
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < n; i++)
         {
+            // As mobile nodes' retransmissions would: no more BAs waiting for the writer than its queue holds.
+            while (sender.Waiting > OrderedSignallingSender.Capacity / 2)
+            {
+                Thread.Sleep(1);
+            }
+
             var now = time.GetUtcNow();
             var update = new BindingUpdate(1, Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags.A | Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags.H, 100);
             var envelope = new Ipv6Envelope(CareOfOf(i), HomeAgent, HomeAddress: HomeAddressOf(i));
