@@ -33,7 +33,7 @@ if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("SUDO_U
     return 1;
 }
 
-Console.WriteLine("N        bindings/s  install_s  rss_MiB  rss_B/binding  tables_B/binding  journal_MiB  restore_s  reinstall_s");
+Console.WriteLine("N        bindings/s  install_s  rss_MiB  rss_B/binding  heap_B/binding  dataplane_B/binding  journal_MiB  restore_s  reinstall_s");
 foreach (int n in counts)
 {
     Console.WriteLine(Run(n));
@@ -159,14 +159,29 @@ static string Run(int n)
         double reinstall = clock.Elapsed.TotalSeconds;
         again.Stop();
 
+        double dataPlane = DataPlaneBytesPerBinding(options, restored.Restored.BindingCache);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{n,-8} {n / install,10:F0}  {install,9:F2}  {(rssAfter - rssBefore) / 1048576.0,7:F1}  {(rssAfter - rssBefore) / (double)n,13:F0}  {(heapAfter - heapBefore) / (double)n,16:F0}  {journalBytes / 1048576.0,11:F1}  {restore,9:F2}  {reinstall,11:F2}");
+            $"{n,-8} {n / install,10:F0}  {install,9:F2}  {(rssAfter - rssBefore) / 1048576.0,7:F1}  {(rssAfter - rssBefore) / (double)n,13:F0}  {(heapAfter - heapBefore) / (double)n,14:F0}  {dataPlane,19:F0}  {journalBytes / 1048576.0,11:F1}  {restore,9:F2}  {reinstall,11:F2}");
     }
     finally
     {
         Exec("ip", "netns", "del", ns);
         Directory.Delete(state, recursive: true);
     }
+}
+
+// The data plane's own share: the writer's binding table and desired kernel state for the same bindings, measured
+// on the managed heap with a kernel that keeps nothing.
+static double DataPlaneBytesPerBinding(DataPlaneEngineOptions options, IReadOnlyList<BindingCacheEntry> entries)
+{
+    var messages = entries.Select(e => (Shisa.DataPlane.Bus.MobilityMessage)new BindingCacheAdd(e)).ToList();
+    long before = GC.GetTotalMemory(forceFullCollection: true);
+    var writer = new ForwardingStateWriter(options, new DiscardingKernel(), "shisa0", null, TimeProvider.System, NullLogger.Instance);
+    writer.Start();
+    writer.ApplyBatch(messages, 0);
+    long after = GC.GetTotalMemory(forceFullCollection: true);
+    GC.KeepAlive(writer);
+    return (after - before) / (double)entries.Count;
 }
 
 static IPAddress HomeAddressOf(int i) => AddressKey.ToAddress(AddressKey.From(IPAddress.Parse("2001:db8:1::1:0")) + (UInt128)i);
@@ -203,6 +218,30 @@ internal static partial class Program
 {
     private static readonly IPAddress HomeAgent = IPAddress.Parse("2001:db8:1::1");
     private static readonly Prefix HomePrefix = Prefix.Parse("2001:db8:1::/64");
+}
+
+/// <summary>A kernel that accepts everything and keeps nothing (the data plane's memory share alone).</summary>
+internal sealed class DiscardingKernel : IKernel
+{
+    public void ReplaceTable(string tableName, MobilityFilter filter) { }
+    public void DeleteTable(string tableName) { }
+    public bool HasTable(string tableName) => true;
+    public void ReplaceRoute(KernelRoute route) { }
+    public void DeleteRoute(KernelRoute route) { }
+    public IReadOnlyList<KernelRoute> ListRoutes() => [];
+    public void AddRule(KernelRule rule) { }
+    public void DeleteRule(KernelRule rule) { }
+    public IReadOnlyList<KernelRule> ListRules() => [];
+    public void ReplaceProxyNeighbor(KernelProxyNeighbor entry) { }
+    public void DeleteProxyNeighbor(KernelProxyNeighbor entry) { }
+    public IReadOnlyList<KernelProxyNeighbor> ListProxyNeighbors(string device) => [];
+    public void ReplaceAddress(KernelAddress address) { }
+    public void DeleteAddress(KernelAddress address) { }
+    public IReadOnlyList<KernelAddress> ListAddresses(string device) => [];
+    public string ReadSysctl(string key) => "0";
+    public void WriteSysctl(string key, string value) { }
+    public void ForgetLink(string device) { }
+    public void Dispose() { }
 }
 
 /// <summary>Counts the Binding Acknowledgements the home agent sends (released by the writer once installed and journalled).</summary>
