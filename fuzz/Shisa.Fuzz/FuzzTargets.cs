@@ -24,11 +24,11 @@ internal static class FuzzTargets
 
     public static IEnumerable<string> Names => s_targets.Keys;
 
-    public static bool TryGet(string name, [NotNullWhen(true)] out FuzzTarget? target)
-    {
-        target = s_targets.TryGetValue(name, out var create) ? create() : null;
-        return target is not null;
-    }
+    /// <summary>
+    /// The factory of target <paramref name="name"/>. Under afl-fuzz call it only inside <c>Fuzzer.Run</c>: instrumented
+    /// code that runs before SharpFuzz has attached afl's shared memory ends the process with an access violation.
+    /// </summary>
+    public static bool TryGet(string name, [NotNullWhen(true)] out Func<FuzzTarget>? create) => s_targets.TryGetValue(name, out create);
 }
 
 /// <summary>Thrown by a target when an invariant of the code under test does not hold (a crash to afl).</summary>

@@ -27,7 +27,7 @@ if (args[0] == "--list")
     return 0;
 }
 
-if (!FuzzTargets.TryGet(args[0], out var target))
+if (!FuzzTargets.TryGet(args[0], out var create))
 {
     Console.Error.WriteLine($"unknown target '{args[0]}'; one of: {string.Join(", ", FuzzTargets.Names)}");
     return 2;
@@ -35,15 +35,19 @@ if (!FuzzTargets.TryGet(args[0], out var target))
 
 if (args.Length == 1)
 {
+    // Created inside Fuzzer.Run: instrumented code must not run before SharpFuzz attaches afl's shared memory.
+    FuzzTarget? fuzzed = null;
     Fuzzer.Run(stream =>
     {
+        fuzzed ??= create();
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
-        target(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        fuzzed(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     });
     return 0;
 }
 
+var target = create();
 int replayed = 0;
 foreach (var path in args.Skip(1))
 {
