@@ -38,9 +38,10 @@ export AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE
   AFL_NO_UI=1 AFL_FAST_CAL=1 AFL_SUPPRESS_THIS_WARNING=1 DOTNET_TieredPGO=0
 start=$(date +%s)
 status=0
-# -t 2000+: 2 s per input (the first ones pay for the JIT); + skips seeds that time out instead of aborting.
+# -t 10000+: an input is a hang past 10 s (generous: the first inputs pay for the JIT, and on a loaded machine a GC
+# pause must not pass for a hang, since afl then kills the whole in-process fork server); + skips seeds that time out.
 timeout --kill-after=10 $((seconds + 60)) \
-  afl-fuzz -i "$here/corpus/$target" -o "$findings" -V "$seconds" -t 2000+ -m none \
+  afl-fuzz -i "$here/corpus/$target" -o "$findings" -V "$seconds" -t 10000+ -m none \
   -- dotnet "$bin/Shisa.Fuzz.dll" "$target" > "$findings/afl.log" 2>&1 || status=$?
 elapsed=$(( $(date +%s) - start ))
 
@@ -48,6 +49,21 @@ stats="$findings/default/fuzzer_stats"
 if [[ ! -f "$stats" ]]; then
   echo "$target afl-fuzz did not start (exit $status); last lines of $findings/afl.log:" >&2
   tail -n 20 "$findings/afl.log" >&2
+  exit 2
+fi
+
+if grep -q "PROGRAM ABORT" "$findings/afl.log"; then
+  # afl lost the fork server: the .NET process died on an uncatchable fault (a crash) or was killed on a timeout.
+  reason=$(grep -a -A1 "PROGRAM ABORT" "$findings/afl.log" | head -n1 | sed 's/\x1b\[[0-9;]*m//g; s/.*PROGRAM ABORT : //')
+  echo "$target afl-fuzz aborted after $elapsed s: $reason" >&2
+  if [[ -f "$findings/default/.cur_input" ]]; then
+    cp "$findings/default/.cur_input" "$findings/last_input"
+    if ! timeout 60 dotnet "$work/bin-plain/Shisa.Fuzz.dll" "$target" "$findings/last_input" >&2; then
+      echo "$target execs=? execs_per_sec=? crashes=1 hangs=0 seconds=$elapsed (the last input crashes: $findings/last_input)"
+      exit 1
+    fi
+  fi
+  echo "$target execs=? execs_per_sec=? crashes=0 hangs=0 seconds=$elapsed (aborted; the last input replays cleanly)"
   exit 2
 fi
 
@@ -63,7 +79,7 @@ if [[ "$crashes" != 0 || "$hangs" != 0 ]]; then
   for input in "$findings"/default/crashes/id:* "$findings"/default/hangs/id:*; do
     [[ -f "$input" ]] || continue
     echo "--- $input" >&2
-    timeout 20 dotnet "$bin/Shisa.Fuzz.dll" "$target" "$input" 2>&1 | head -n 30 >&2 || true
+    timeout 20 dotnet "$work/bin-plain/Shisa.Fuzz.dll" "$target" "$input" 2>&1 | head -n 30 >&2 || true
   done
   exit 1
 fi

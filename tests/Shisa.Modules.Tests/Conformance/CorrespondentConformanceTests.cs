@@ -289,6 +289,22 @@ public class CorrespondentConformanceTests
     }
 
     [Test]
+    [Ignore("known deviation: CorrespondentNode discards a Payload Proto or Header Len fault silently; only the home agent core answers it with a Parameter Problem")]
+    [Description("RFC 6275 9.2 SHOULD: a Payload Proto other than 59 at the correspondent is answered with ICMPv6 Parameter Problem code 0 pointing at Payload Proto")]
+    public void Rfc6275_9_2_CorrespondentAnswersPayloadProtoOtherThan59WithParameterProblem()
+    {
+        var f = new NodeFixture();
+        var bu = Bytes(BuHex);
+        bu[64] = IpProtocol.Icmpv6;
+        MobilityHeader.FillChecksum(bu.AsSpan(64, 32), Home.GetAddressBytes(), Cn.GetAddressBytes());
+
+        f.Receive(bu);
+
+        Assert.That(Ipv6Packet.TryParse(f.Sender.Single(), out var ip), Is.True);
+        Assert.That((ip.UpperLayerProtocol, ip.UpperLayer[0]), Is.EqualTo((IpProtocol.Icmpv6, (byte)4)), "ICMPv6 Parameter Problem");
+    }
+
+    [Test]
     [Description("RFC 6275 9.3.1 MUST, 9.3.3 SHOULD: a packet with a Home Address option and no binding for it is discarded and answered with a Binding Error, status 1, naming the home address")]
     public void Rfc6275_9_3_1_HomeAddressOptionWithoutBindingGetsBindingErrorStatus1()
     {
