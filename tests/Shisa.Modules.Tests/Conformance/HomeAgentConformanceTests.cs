@@ -210,6 +210,35 @@ public class HomeAgentConformanceTests
     }
 
     [Test]
+    [Description("RFC 6275 10.3.1 MUST: the binding (and with it proxy Neighbor Discovery for the home address) is installed only after DAD succeeds, and before the acknowledgement leaves")]
+    public void Rfc6275_10_3_1_BindingIsInstalledAfterDadAndBeforeTheAcknowledgement()
+    {
+        var log = new OrderLog();
+        var core = log.Core();
+        log.Deliver(core, BindingUpdate(1));
+        Assert.That(log.Events, Is.EqualTo(new[] { "Dad" }), "nothing installed, nothing sent while DAD runs");
+
+        core.Process(new DadReported(new Dad(DadMessage.Success, Topology.Home, "eth0", 2)), OrderLog.Now);
+
+        Assert.That(log.Events, Is.EqualTo(new[] { "Dad", "BindingCacheAdd", "sent" }));
+    }
+
+    [Test]
+    [Description("RFC 6275 10.3.2 MUST: a deregistration removes the binding (stopping proxy Neighbor Discovery and the tunnel) before the acknowledgement is sent")]
+    public void Rfc6275_10_3_2_BindingIsRemovedBeforeTheDeregistrationAcknowledgement()
+    {
+        var log = new OrderLog();
+        var core = log.Core();
+        log.Deliver(core, BindingUpdate(1));
+        core.Process(new DadReported(new Dad(DadMessage.Success, Topology.Home, "eth0", 2)), OrderLog.Now);
+        log.Events.Clear();
+
+        log.Deliver(core, BindingUpdate(2, lifetimeUnits: 0));
+
+        Assert.That(log.Events, Is.EqualTo(new[] { "BindingCacheRemove", "sent" }));
+    }
+
+    [Test]
     [Description("RFC 6275 10.3.1 MUST: with L set, the mobile node's link-local address (from its interface identifier) is defended too")]
     public void Rfc6275_10_3_1_LinkLocalCompatibilityAlsoRunsDadOnTheLinkLocalAddress()
     {
@@ -573,6 +602,25 @@ public class HomeAgentConformanceTests
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
+
+    /// <summary>What a home agent core publishes and sends, in one sequence.</summary>
+    private sealed class OrderLog : Shisa.DataPlane.IPacketSender
+    {
+        public static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public List<string> Events { get; } = [];
+
+        public HomeAgentCore Core() => new(Topology.Section(), this, m => Events.Add(m.GetType().Name), homeLink: new HomeLink("eth0", 2));
+
+        public void Deliver(HomeAgentCore core, byte[] packet) =>
+            core.Process(new SignallingReceived(new SignallingPacket(packet, SignallingKinds.MobilityHeader, "eth0", 2, Now)), Now);
+
+        public bool TrySend(ReadOnlySpan<byte> ipv6Packet)
+        {
+            Events.Add("sent");
+            return true;
+        }
+    }
 
     private static CoreHarness AuthenticatedHarness() => new(Topology.Section(nodes: Topology.Node(Topology.Home, authenticated: true)));
 
