@@ -26,6 +26,8 @@ cp "$repo"/config/*.toml "$corpus/profile/"
 
 rm -rf "$corpus/busframe"
 dotnet run -c Release --project "$here/Shisa.Fuzz" -- --seed-busframe "$corpus/busframe"
-for target in "${packet_targets[@]}" profile busframe; do
+rm -rf "$corpus/journal"
+dotnet run -c Release --project "$here/Shisa.Fuzz" -- --seed-journal "$corpus/journal"
+for target in "${packet_targets[@]}" profile busframe journal; do
   echo "$target: $(ls "$corpus/$target" | wc -l) seeds"
 done

@@ -20,6 +20,7 @@ internal static class FuzzTargets
         ["mobilenode"] = () => new MobileNodeTarget().Run,
         ["busframe"] = () => BusFrameTarget.Run,
         ["profile"] = () => ProfileTarget.Run,
+        ["journal"] = () => new JournalTarget().Run,
     };
 
     public static IEnumerable<string> Names => s_targets.Keys;

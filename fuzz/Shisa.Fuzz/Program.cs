@@ -5,6 +5,7 @@ using Shisa.Fuzz;
 // Shisa.Fuzz TARGET FILE|DIR...     replays inputs (a crash directory, a corpus) without afl, in this process
 // Shisa.Fuzz --list                 the target names
 // Shisa.Fuzz --seed-busframe DIR     writes the busframe seeds (one frame per message type)
+// Shisa.Fuzz --seed-journal DIR      writes the journal seed (a sample binding journal)
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.Error.WriteLine("usage: Shisa.Fuzz TARGET [FILE|DIR ...] | --list");
@@ -14,6 +15,13 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 if (args[0] == "--seed-busframe" && args.Length == 2)
 {
     Console.WriteLine($"{BusFrameSeeds.Write(args[1])} frames written to {args[1]}");
+    return 0;
+}
+
+if (args[0] == "--seed-journal" && args.Length == 2)
+{
+    JournalTarget.WriteSeed(args[1]);
+    Console.WriteLine($"a sample journal written to {args[1]}");
     return 0;
 }
 
