@@ -132,13 +132,13 @@ static string Run(int n)
         long heapAfter = GC.GetTotalMemory(forceFullCollection: true);
         long rssAfter = Rss();
         int routes = kernel.ListRoutes().Count;
-        if (acks.Count < n || routes < n)
-        {
-            throw new InvalidOperationException($"only {acks.Count} BAs and {routes} routes of {n}");
-        }
-
         subscription.Dispose();
         consumer.Join();
+        if (acks.Count < n || routes < n)
+        {
+            throw new InvalidOperationException($"only {acks.Count} BAs and {routes} routes of {n} after {install:F0} s");
+        }
+
         journal.Dispose();
         long journalBytes = new FileInfo(Path.Combine(state, BindingJournal.FileName)).Length;
         writer.Stop();
