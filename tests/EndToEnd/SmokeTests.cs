@@ -1,7 +1,0 @@
-namespace Shisa.EndToEnd.Tests;
-
-public class SmokeTests
-{
-    [Test]
-    public void Assembly_loads() => Assert.That(typeof(SmokeTests).Assembly.GetName().Name, Is.EqualTo("Shisa.EndToEnd.Tests"));
-}
