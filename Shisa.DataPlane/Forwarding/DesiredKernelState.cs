@@ -109,7 +109,9 @@ public sealed class DesiredKernelState
         repaired += Converge(_routes, kernel, Read(() => kernel.ListRoutes()));
         repaired += Converge(_rules, kernel, Read(() => kernel.ListRules()));
         repaired += Converge(_proxies, kernel, Read(() => ProxyDevices.SelectMany(kernel.ListProxyNeighbors).ToList()));
-        var addresses = Read(() => OwnedAddressDevices.SelectMany(kernel.ListAddresses).ToList());
+        // The owned devices whole; on others (the home address on the egress interface at home) only what we want.
+        var devices = OwnedAddressDevices.Union(_addresses.Wanted.Select(a => a.Device)).Distinct(StringComparer.Ordinal).ToList();
+        var addresses = Read(() => devices.SelectMany(kernel.ListAddresses).ToList());
         repaired += Converge(_addresses, kernel, addresses, extraAllowed: a => !OwnedAddressDevices.Contains(a.Device));
         return repaired;
     }
@@ -171,6 +173,8 @@ public sealed class DesiredKernelState
         private readonly HashSet<T> _changed = [];
 
         public int Count => _wanted.Count;
+
+        public IEnumerable<T> Wanted => _wanted.Keys;
 
         public bool IsWanted(T item) => _wanted.ContainsKey(item);
 

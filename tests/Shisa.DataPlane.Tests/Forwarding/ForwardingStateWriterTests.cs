@@ -307,6 +307,20 @@ public class ForwardingStateWriterTests
     }
 
     [Test]
+    public void Reconcile_at_home_finds_the_home_address_on_the_egress_interface_and_repairs_nothing()
+    {
+        var writer = Started(MobileNodeWriter());
+        writer.Apply(new MovementInfo(MovementCommand.ReturnedHome, null, Egress, 2, true, Home));
+        _kernel.Addresses.Add(new KernelAddress(CareOf, 64, Egress));
+
+        Assert.That(writer.Reconcile(), Is.Zero, "the home address is there and the care-of address is not ours to remove");
+        _kernel.Addresses.Remove(new KernelAddress(Home, 128, Egress));
+        Assert.That(writer.Reconcile(), Is.EqualTo(1), "deleted behind our back: re-added");
+        Assert.That(_kernel.Addresses, Does.Contain(new KernelAddress(Home, 128, Egress)));
+        Assert.That(_kernel.Addresses, Does.Contain(new KernelAddress(CareOf, 64, Egress)));
+    }
+
+    [Test]
     public void A_failed_kernel_request_is_counted_and_retried_by_the_next_apply()
     {
         var writer = Started(HomeAgentWriter());
