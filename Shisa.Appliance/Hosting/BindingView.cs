@@ -11,8 +11,7 @@ namespace Shisa.Appliance.Hosting;
 internal sealed class BindingView(int capacity)
 {
     private readonly object _gate = new();
-    private readonly Dictionary<BindingCacheKey, (BindingCacheEntry Entry, DateTimeOffset Since)> _cache = [];
-    private readonly Dictionary<BindingUpdateListKey, (BindingUpdateListEntry Entry, DateTimeOffset Since)> _list = [];
+    private readonly BindingStateTables<(BindingCacheEntry Entry, DateTimeOffset Since), (BindingUpdateListEntry Entry, DateTimeOffset Since)> _bindings = new(capacity);
 
     public int Capacity { get; } = capacity;
 
@@ -20,31 +19,12 @@ internal sealed class BindingView(int capacity)
 
     public void Apply(BusEnvelope envelope)
     {
+        var since = envelope.Timestamp;
         lock (_gate)
         {
-            switch (envelope.Message)
+            if (!_bindings.Apply(envelope.Message, add => (add.Entry, since), add => (add.Entry, since)))
             {
-                case BindingCacheAdd add when _cache.Count < Capacity || _cache.ContainsKey(add.Entry.Key):
-                    _cache[add.Entry.Key] = (add.Entry, envelope.Timestamp);
-                    break;
-                case BindingCacheRemove remove:
-                    _cache.Remove(remove.Entry.Key);
-                    break;
-                case BindingCacheFlush:
-                    _cache.Clear();
-                    break;
-                case BindingUpdateListAdd add when _list.Count < Capacity || _list.ContainsKey(add.Entry.Key):
-                    _list[add.Entry.Key] = (add.Entry, envelope.Timestamp);
-                    break;
-                case BindingUpdateListRemove remove:
-                    _list.Remove(remove.Entry.Key);
-                    break;
-                case BindingUpdateListFlush:
-                    _list.Clear();
-                    break;
-                case BindingCacheAdd or BindingUpdateListAdd:
-                    Overflow++;
-                    break;
+                Overflow++;
             }
         }
     }
@@ -53,8 +33,8 @@ internal sealed class BindingView(int capacity)
     {
         lock (_gate)
         {
-            return ([.. _cache.Values.OrderBy(e => e.Entry.HomeAddress.ToString(), StringComparer.Ordinal)],
-                    [.. _list.Values.OrderBy(e => e.Entry.Peer.ToString(), StringComparer.Ordinal)]);
+            return ([.. _bindings.Cache.Values.OrderBy(e => e.Entry.HomeAddress.ToString(), StringComparer.Ordinal)],
+                    [.. _bindings.UpdateList.Values.OrderBy(e => e.Entry.Peer.ToString(), StringComparer.Ordinal)]);
         }
     }
 

@@ -8,39 +8,22 @@ namespace Shisa.DataPlane.Bus;
 /// </summary>
 internal sealed class BusStateTable
 {
-    private readonly Dictionary<BindingCacheKey, BindingCacheAdd> _cache = [];
-    private readonly Dictionary<BindingUpdateListKey, BindingUpdateListAdd> _updateList = [];
+    private readonly BindingStateTables<BindingCacheAdd, BindingUpdateListAdd> _bindings = new();
     private readonly Dictionary<NodeType, (long Sequence, NodeTypeInfo Message)> _nodeTypes = [];
 
-    public int BindingCacheCount => _cache.Count;
+    public int BindingCacheCount => _bindings.Cache.Count;
 
-    public int BindingUpdateListCount => _updateList.Count;
+    public int BindingUpdateListCount => _bindings.UpdateList.Count;
 
     public void Apply(long sequence, MobilityMessage message)
     {
-        switch (message)
+        if (message is NodeTypeInfo nodeType)
         {
-            case NodeTypeInfo nodeType:
-                _nodeTypes[nodeType.NodeType] = (sequence, nodeType);
-                break;
-            case BindingCacheAdd add:
-                _cache[add.Entry.Key] = add;
-                break;
-            case BindingCacheRemove remove:
-                _cache.Remove(remove.Entry.Key);
-                break;
-            case BindingCacheFlush:
-                _cache.Clear();
-                break;
-            case BindingUpdateListAdd add:
-                _updateList[add.Entry.Key] = add;
-                break;
-            case BindingUpdateListRemove remove:
-                _updateList.Remove(remove.Entry.Key);
-                break;
-            case BindingUpdateListFlush:
-                _updateList.Clear();
-                break;
+            _nodeTypes[nodeType.NodeType] = (sequence, nodeType);
+        }
+        else
+        {
+            _bindings.Apply(message, static add => add, static add => add);
         }
     }
 
@@ -66,7 +49,7 @@ internal sealed class BusStateTable
 
         if (kinds.Includes(MessageType.BindingCacheAdd))
         {
-            messages.AddRange(_cache.Values);
+            messages.AddRange(_bindings.Cache.Values);
         }
 
         if (kinds.Includes(MessageType.BindingUpdateListFlush))
@@ -76,7 +59,7 @@ internal sealed class BusStateTable
 
         if (kinds.Includes(MessageType.BindingUpdateListAdd))
         {
-            messages.AddRange(_updateList.Values);
+            messages.AddRange(_bindings.UpdateList.Values);
         }
     }
 }

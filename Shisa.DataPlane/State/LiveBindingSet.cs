@@ -9,52 +9,32 @@ namespace Shisa.DataPlane.State;
 /// </summary>
 internal sealed class LiveBindingSet
 {
-    private readonly Dictionary<BindingCacheKey, Timed<BindingCacheEntry>> _cache = [];
-    private readonly Dictionary<BindingUpdateListKey, Timed<BindingUpdateListEntry>> _list = [];
+    private readonly BindingStateTables<Timed<BindingCacheEntry>, Timed<BindingUpdateListEntry>> _bindings = new();
 
-    public int Count => _cache.Count + _list.Count;
+    public int Count => _bindings.Count;
 
     public void Apply(in JournalRecord record)
     {
-        switch (record.Message)
-        {
-            case BindingCacheAdd add:
-                _cache[add.Entry.Key] = new Timed<BindingCacheEntry>(add.Entry, record.ExpiryUnixMilliseconds);
-                break;
-            case BindingCacheRemove remove:
-                _cache.Remove(remove.Entry.Key);
-                break;
-            case BindingCacheFlush:
-                _cache.Clear();
-                break;
-            case BindingUpdateListAdd add:
-                _list[add.Entry.Key] = new Timed<BindingUpdateListEntry>(add.Entry, record.ExpiryUnixMilliseconds);
-                break;
-            case BindingUpdateListRemove remove:
-                _list.Remove(remove.Entry.Key);
-                break;
-            case BindingUpdateListFlush:
-                _list.Clear();
-                break;
-        }
+        long expiry = record.ExpiryUnixMilliseconds;
+        _bindings.Apply(record.Message, add => new Timed<BindingCacheEntry>(add.Entry, expiry), add => new Timed<BindingUpdateListEntry>(add.Entry, expiry));
     }
 
     /// <summary>Forgets the entries whose expiry is at or before <paramref name="nowUnixMilliseconds"/>.</summary>
     public void DropExpired(long nowUnixMilliseconds)
     {
-        foreach (var (key, timed) in _cache)
+        foreach (var (key, timed) in _bindings.Cache)
         {
             if (timed.ExpiryUnixMilliseconds <= nowUnixMilliseconds)
             {
-                _cache.Remove(key);
+                _bindings.Cache.Remove(key);
             }
         }
 
-        foreach (var (key, timed) in _list)
+        foreach (var (key, timed) in _bindings.UpdateList)
         {
             if (timed.ExpiryUnixMilliseconds <= nowUnixMilliseconds)
             {
-                _list.Remove(key);
+                _bindings.UpdateList.Remove(key);
             }
         }
     }
@@ -62,12 +42,12 @@ internal sealed class LiveBindingSet
     /// <summary>One add record per live entry: the journal compacted.</summary>
     public IEnumerable<JournalRecord> Records()
     {
-        foreach (var timed in _cache.Values)
+        foreach (var timed in _bindings.Cache.Values)
         {
             yield return new JournalRecord(new BindingCacheAdd(timed.Entry), timed.ExpiryUnixMilliseconds);
         }
 
-        foreach (var timed in _list.Values)
+        foreach (var timed in _bindings.UpdateList.Values)
         {
             yield return new JournalRecord(new BindingUpdateListAdd(timed.Entry), timed.ExpiryUnixMilliseconds);
         }
@@ -77,8 +57,8 @@ internal sealed class LiveBindingSet
     public RestoredState Restore(DateTimeOffset now, string? damage)
     {
         long nowMs = now.ToUnixTimeMilliseconds();
-        var cache = new List<BindingCacheEntry>(_cache.Count);
-        foreach (var timed in _cache.Values)
+        var cache = new List<BindingCacheEntry>(_bindings.Cache.Count);
+        foreach (var timed in _bindings.Cache.Values)
         {
             if (timed.ExpiryUnixMilliseconds > nowMs)
             {
@@ -86,8 +66,8 @@ internal sealed class LiveBindingSet
             }
         }
 
-        var list = new List<BindingUpdateListEntry>(_list.Count);
-        foreach (var timed in _list.Values)
+        var list = new List<BindingUpdateListEntry>(_bindings.UpdateList.Count);
+        foreach (var timed in _bindings.UpdateList.Values)
         {
             if (timed.ExpiryUnixMilliseconds > nowMs)
             {
