@@ -81,33 +81,23 @@ internal sealed class HomeAgentBindings(
         ForwardingLog.BindingSet(logger, "binding cache", binding.ToString());
     }
 
-    private void Require(TunnelBinding binding)
+    private void Require(TunnelBinding binding) => ForEachItem(binding, desired.Require, desired.Require);
+
+    private void Release(TunnelBinding binding) => ForEachItem(binding, desired.Release, desired.Release);
+
+    /// <summary>What a binding needs: its home address and prefixes routed into the TUN, the home address proxied on the home link.</summary>
+    private void ForEachItem(TunnelBinding binding, Action<KernelRoute> route, Action<KernelProxyNeighbor> proxy)
     {
         var homeAddress = AddressKey.ToAddress(binding.HomeAddress);
-        desired.Require(new KernelRoute(new IPNetwork(homeAddress, 128), tunnel));
+        route(new KernelRoute(new IPNetwork(homeAddress, 128), tunnel));
         foreach (var prefix in binding.MobileNetworkPrefixes)
         {
-            desired.Require(new KernelRoute(Network(prefix), tunnel));
+            route(new KernelRoute(Network(prefix), tunnel));
         }
 
         if (homeLink is not null)
         {
-            desired.Require(new KernelProxyNeighbor(homeAddress, homeLink));
-        }
-    }
-
-    private void Release(TunnelBinding binding)
-    {
-        var homeAddress = AddressKey.ToAddress(binding.HomeAddress);
-        desired.Release(new KernelRoute(new IPNetwork(homeAddress, 128), tunnel));
-        foreach (var prefix in binding.MobileNetworkPrefixes)
-        {
-            desired.Release(new KernelRoute(Network(prefix), tunnel));
-        }
-
-        if (homeLink is not null)
-        {
-            desired.Release(new KernelProxyNeighbor(homeAddress, homeLink));
+            proxy(new KernelProxyNeighbor(homeAddress, homeLink));
         }
     }
 

@@ -137,53 +137,20 @@ internal sealed class MobileNodeBindings(
         ForwardingLog.BindingRemoved(logger, "binding update list", AddressKey.ToAddress(home));
     }
 
-    private void Require(TunnelBinding binding)
-    {
-        foreach (var item in Items(binding))
-        {
-            switch (item)
-            {
-                case KernelRoute route:
-                    desired.Require(route);
-                    break;
-                case KernelRule rule:
-                    desired.Require(rule);
-                    break;
-                case KernelAddress address:
-                    desired.Require(address);
-                    break;
-            }
-        }
-    }
+    private void Require(TunnelBinding binding) => ForEachItem(binding, desired.Require, desired.Require, desired.Require);
 
-    private void Release(TunnelBinding binding)
-    {
-        foreach (var item in Items(binding))
-        {
-            switch (item)
-            {
-                case KernelRoute route:
-                    desired.Release(route);
-                    break;
-                case KernelRule rule:
-                    desired.Release(rule);
-                    break;
-                case KernelAddress address:
-                    desired.Release(address);
-                    break;
-            }
-        }
-    }
+    private void Release(TunnelBinding binding) => ForEachItem(binding, desired.Release, desired.Release, desired.Release);
 
-    private IEnumerable<object> Items(TunnelBinding binding)
+    /// <summary>What a bound binding needs: its home address on the TUN, the TUN as the policy table's default route, a source rule per address and prefix.</summary>
+    private void ForEachItem(TunnelBinding binding, Action<KernelAddress> address, Action<KernelRoute> route, Action<KernelRule> rule)
     {
         var home = AddressKey.ToAddress(binding.HomeAddress);
-        yield return new KernelAddress(home, 128, tunnel);
-        yield return new KernelRoute(DefaultRoute, tunnel, policyTable);
-        yield return new KernelRule(new IPNetwork(home, 128), policyTable, policyPriority);
+        address(new KernelAddress(home, 128, tunnel));
+        route(new KernelRoute(DefaultRoute, tunnel, policyTable));
+        rule(new KernelRule(new IPNetwork(home, 128), policyTable, policyPriority));
         foreach (var prefix in binding.MobileNetworkPrefixes)
         {
-            yield return new KernelRule(HomeAgentBindings.Network(prefix), policyTable, policyPriority);
+            rule(new KernelRule(HomeAgentBindings.Network(prefix), policyTable, policyPriority));
         }
     }
 
