@@ -33,12 +33,11 @@ public sealed partial class DataPlaneEngine : IDisposable
 {
     /// <summary>
     /// What the ports take from the wire: Mobility Header, IPv6-in-IPv6, packets starting with a Destination
-    /// Options or Routing header (HAO, RH2), and ICMPv6 Parameter Problem, RA, NA, DAD NS (from ::) and 144-147.
+    /// Options or Routing header (HAO, RH2), and ICMPv6 Parameter Problem, RA, NS, NA and 144-147.
     /// </summary>
     public const string CaptureFilter =
         "ip6 and (ip6[6] == 135 or ip6[6] == 41 or ip6[6] == 60 or ip6[6] == 43 or (ip6[6] == 58 and ("
-        + "ip6[40] == 4 or ip6[40] == 134 or ip6[40] == 136 or (ip6[40] >= 144 and ip6[40] <= 147) "
-        + "or (ip6[40] == 135 and ip6[8:4] == 0 and ip6[12:4] == 0 and ip6[16:4] == 0 and ip6[20:4] == 0))))";
+        + "ip6[40] == 4 or ip6[40] == 134 or ip6[40] == 135 or ip6[40] == 136 or (ip6[40] >= 144 and ip6[40] <= 147))))";
 
     private const string Origin = "data_plane";
     private const int MinimumTunnelMtu = 1280;
@@ -61,6 +60,7 @@ public sealed partial class DataPlaneEngine : IDisposable
     private RawIpv6Sender? _tunnelSender;
     private RawIpv6Sender? _signallingSender;
     private DuplicateAddressDetector? _dad;
+    private ProxyNeighborResponder? _proxy;
     private TunnelForwarder? _forwarder;
     private MobilitySubscription? _subscription;
     private Thread? _consumer;
@@ -204,6 +204,12 @@ public sealed partial class DataPlaneEngine : IDisposable
             counters["dataplane_dad_rejected"] = dad.Rejected;
         }
 
+        if (_proxy is { } proxy)
+        {
+            counters["dataplane_proxy_advertisements"] = proxy.Answered;
+            counters["dataplane_proxy_solicitations_ignored"] = proxy.Ignored;
+        }
+
         if (_tun is { } tun)
         {
             var t = tun.Counters.Snapshot();
@@ -244,7 +250,10 @@ public sealed partial class DataPlaneEngine : IDisposable
         {
             foreach (string name in o.PortInterfaces())
             {
-                var port = AfPacketPort.Open(name, new AfPacketPortOptions { Protocol = AfPacketPortOptions.Ipv6Protocol, Filter = filter });
+                // The home link's port hears every multicast group: the solicited-node groups of the home addresses
+                // it defends (RFC 4861 7.2.8: a proxy joins them) are as many as the bindings.
+                bool homeLink = o.IsHomeAgent && string.Equals(name, o.ResolvedHomeInterface, StringComparison.Ordinal);
+                var port = AfPacketPort.Open(name, new AfPacketPortOptions { Protocol = AfPacketPortOptions.Ipv6Protocol, Filter = filter, AllMulticast = homeLink });
                 lock (_ports)
                 {
                     _ports.Add(name, port);
@@ -271,7 +280,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         _dad = new DuplicateAddressDetector(_time, SendDadProbe, result => _bus.Publish(result, Origin), o.DadRetransTimer, o.DadTransmits);
         _writer = new ForwardingStateWriter(
             o, _kernel, _tun?.Name, _journal, _time, _loggerFactory.CreateLogger<ForwardingStateWriter>(),
-            SendUnsolicitedAdvertisement, _dad.Handle, _ => RefreshInterfaceAddresses());
+            SendUnsolicitedAdvertisements, _dad.Handle, _ => RefreshInterfaceAddresses());
         var subscription = _subscription;
         _orderedSender = _writer.CreateSender(_signallingSender!, () => subscription.LastOffered);
         _writer.Start();
@@ -280,7 +289,11 @@ public sealed partial class DataPlaneEngine : IDisposable
         SetStaticAddresses();
         RefreshInterfaceAddresses();
         var classifier = new PacketClassifier(tables.LocalAddresses, tables.BindingCache, tables.BindingUpdateList, tables.CorrespondentList, tables.CorrespondentCache);
-        _forwarder = new TunnelForwarder(classifier, _counters, _hub, _time, _dad, m => _bus.Publish(m, Origin));
+        var proxy = o.IsHomeAgent && o.ResolvedHomeInterface is { } homeLink && o.HomeAgentAddress is { } homeAgent && tables.BindingCache is { } cache
+            ? new ProxyNeighborResponder(cache, homeLink, homeAgent)
+            : null;
+        _proxy = proxy;
+        _forwarder = new TunnelForwarder(classifier, _counters, _hub, _time, _dad, m => _bus.Publish(m, Origin), proxy);
 
         foreach (var port in _ports.Values)
         {
@@ -454,7 +467,8 @@ public sealed partial class DataPlaneEngine : IDisposable
         return port.Send(batch) == 1;
     }
 
-    private void SendUnsolicitedAdvertisement(IPAddress homeAddress)
+    /// <summary>RFC 6275 10.4.1: an unsolicited Neighbor Advertisement on the home link for each newly bound home address, sent in batches.</summary>
+    private void SendUnsolicitedAdvertisements(IReadOnlyList<UInt128> homeAddresses)
     {
         string? home = _options.ResolvedHomeInterface;
         IPacketPort? port = null;
@@ -475,11 +489,23 @@ public sealed partial class DataPlaneEngine : IDisposable
         Span<byte> sourceBytes = stackalloc byte[16];
         Span<byte> targetBytes = stackalloc byte[16];
         source.TryWriteBytes(sourceBytes, out _);
-        homeAddress.TryWriteBytes(targetBytes, out _);
-        var batch = new PacketBatch(1, 128);
-        int length = NeighborPackets.WriteUnsolicitedAdvertisement(batch.GetNextSlot(), port.LinkAddress.GetAddressBytes(), sourceBytes, targetBytes);
-        batch.Commit(length);
-        port.Send(batch);
+        byte[] mac = port.LinkAddress.GetAddressBytes();
+        var batch = new PacketBatch(PacketBatch.DefaultCapacity, NeighborPackets.AdvertisementFrameLength);
+        foreach (var homeAddress in homeAddresses)
+        {
+            AddressKey.Write(homeAddress, targetBytes);
+            batch.Commit(NeighborPackets.WriteUnsolicitedAdvertisement(batch.GetNextSlot(), mac, sourceBytes, targetBytes));
+            if (batch.Count == batch.Capacity)
+            {
+                port.Send(batch);
+                batch.Clear();
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            port.Send(batch);
+        }
     }
 
     private void SetStaticAddresses()

@@ -3,8 +3,7 @@ using Shisa.DataPlane.Kernel;
 namespace Shisa.DataPlane.Forwarding;
 
 /// <summary>
-/// What the kernel should hold for the bindings the writer has applied: routes, policy rules, proxy ND entries
-/// and addresses, each counted by how many bindings need it (two correspondent bindings of one home address share
+/// What the kernel should hold for the bindings the writer has applied: routes, policy rules and addresses, each counted by how many bindings need it (two correspondent bindings of one home address share
 /// its route; every bound home address of a mobile node needs the tunnel's default route). Handlers only change
 /// the counts; <see cref="Sync"/> then installs what went from 0 to 1 and deletes what went back to 0, so a
 /// removal followed by the same addition in one batch (a re-registration, a resync) never touches the kernel.
@@ -15,27 +14,19 @@ public sealed class DesiredKernelState
 {
     private readonly Desired<KernelRoute> _routes;
     private readonly Desired<KernelRule> _rules;
-    private readonly Desired<KernelProxyNeighbor> _proxies;
     private readonly Desired<KernelAddress> _addresses;
 
     /// <param name="ownedAddressDevices">Devices whose every global address is ours (the TUN): their leftovers are removed.</param>
-    /// <param name="proxyDevices">Devices whose every proxy ND entry is ours (the home link).</param>
-    /// <param name="onProxyInstalled">Called after a proxy entry is newly installed (to announce it with an unsolicited NA).</param>
-    public DesiredKernelState(IReadOnlyCollection<string> ownedAddressDevices, IReadOnlyCollection<string> proxyDevices, Action<KernelProxyNeighbor>? onProxyInstalled = null)
+    public DesiredKernelState(IReadOnlyCollection<string> ownedAddressDevices)
     {
         ArgumentNullException.ThrowIfNull(ownedAddressDevices);
-        ArgumentNullException.ThrowIfNull(proxyDevices);
-        _routes = new Desired<KernelRoute>((k, r) => k.ReplaceRoute(r), (k, r) => k.DeleteRoute(r), null);
-        _rules = new Desired<KernelRule>((k, r) => k.AddRule(r), (k, r) => k.DeleteRule(r), null);
-        _proxies = new Desired<KernelProxyNeighbor>((k, p) => k.ReplaceProxyNeighbor(p), (k, p) => k.DeleteProxyNeighbor(p), onProxyInstalled);
-        _addresses = new Desired<KernelAddress>((k, a) => k.ReplaceAddress(a), (k, a) => k.DeleteAddress(a), null);
+        _routes = new Desired<KernelRoute>((k, r) => k.ReplaceRoute(r), (k, r) => k.DeleteRoute(r));
+        _rules = new Desired<KernelRule>((k, r) => k.AddRule(r), (k, r) => k.DeleteRule(r));
+        _addresses = new Desired<KernelAddress>((k, a) => k.ReplaceAddress(a), (k, a) => k.DeleteAddress(a));
         OwnedAddressDevices = ownedAddressDevices;
-        ProxyDevices = proxyDevices;
     }
 
     public IReadOnlyCollection<string> OwnedAddressDevices { get; }
-
-    public IReadOnlyCollection<string> ProxyDevices { get; }
 
     /// <summary>Kernel requests that failed (the item is retried by the next sync or reconcile).</summary>
     public long Failures { get; private set; }
@@ -53,8 +44,6 @@ public sealed class DesiredKernelState
 
     public int RuleCount => _rules.Count;
 
-    public int ProxyCount => _proxies.Count;
-
     public int AddressCount => _addresses.Count;
 
     public void Require(KernelRoute route) => _routes.Require(route);
@@ -65,10 +54,6 @@ public sealed class DesiredKernelState
 
     public void Release(KernelRule rule) => _rules.Release(rule);
 
-    public void Require(KernelProxyNeighbor proxy) => _proxies.Require(proxy);
-
-    public void Release(KernelProxyNeighbor proxy) => _proxies.Release(proxy);
-
     public void Require(KernelAddress address) => _addresses.Require(address);
 
     public void Release(KernelAddress address) => _addresses.Release(address);
@@ -76,8 +61,6 @@ public sealed class DesiredKernelState
     public bool IsWanted(KernelRoute route) => _routes.IsWanted(route);
 
     public bool IsWanted(KernelRule rule) => _rules.IsWanted(rule);
-
-    public bool IsWanted(KernelProxyNeighbor proxy) => _proxies.IsWanted(proxy);
 
     public bool IsWanted(KernelAddress address) => _addresses.IsWanted(address);
 
@@ -87,18 +70,16 @@ public sealed class DesiredKernelState
         ArgumentNullException.ThrowIfNull(kernel);
         // Deletions first (rules before what they lead to), then additions (what rules lead to before them).
         Count(_rules.SyncRemovals(kernel));
-        Count(_proxies.SyncRemovals(kernel));
         Count(_routes.SyncRemovals(kernel));
         Count(_addresses.SyncRemovals(kernel));
         Count(_addresses.SyncAdditions(kernel));
         Count(_routes.SyncAdditions(kernel));
-        Count(_proxies.SyncAdditions(kernel));
         Count(_rules.SyncAdditions(kernel));
     }
 
     /// <summary>
     /// Reads the kernel's state that carries our tags (routes and rules of <see cref="KernelTags.RouteProtocol"/>,
-    /// proxy entries on <see cref="ProxyDevices"/>, addresses on <see cref="OwnedAddressDevices"/>) and converges it
+    /// addresses on <see cref="OwnedAddressDevices"/>) and converges it
     /// to what is wanted. Returns how many items it repaired.
     /// </summary>
     public int Reconcile(IKernel kernel)
@@ -108,7 +89,6 @@ public sealed class DesiredKernelState
         int repaired = 0;
         repaired += Converge(_routes, kernel, Read(() => kernel.ListRoutes()));
         repaired += Converge(_rules, kernel, Read(() => kernel.ListRules()));
-        repaired += Converge(_proxies, kernel, Read(() => ProxyDevices.SelectMany(kernel.ListProxyNeighbors).ToList()));
         // The owned devices whole; on others (the home address on the egress interface at home) only what we want.
         var devices = OwnedAddressDevices.Union(_addresses.Wanted.Select(a => a.Device)).Distinct(StringComparer.Ordinal).ToList();
         var addresses = Read(() => devices.SelectMany(kernel.ListAddresses).ToList());
@@ -121,7 +101,6 @@ public sealed class DesiredKernelState
     {
         ArgumentNullException.ThrowIfNull(kernel);
         Count(_rules.RemoveAll(kernel));
-        Count(_proxies.RemoveAll(kernel));
         Count(_routes.RemoveAll(kernel));
         Count(_addresses.RemoveAll(kernel));
     }
@@ -165,7 +144,7 @@ public sealed class DesiredKernelState
     }
 
     /// <summary>One kind of kernel item: how many bindings want each, which are installed, which changed since the last sync.</summary>
-    private sealed class Desired<T>(Action<IKernel, T> install, Action<IKernel, T> delete, Action<T>? onInstalled)
+    private sealed class Desired<T>(Action<IKernel, T> install, Action<IKernel, T> delete)
         where T : notnull
     {
         private readonly Dictionary<T, int> _wanted = [];
@@ -226,7 +205,6 @@ public sealed class DesiredKernelState
                 if (_wanted.ContainsKey(item) && !_installed.Contains(item) && Try(() => install(kernel, item), failures))
                 {
                     _installed.Add(item);
-                    onInstalled?.Invoke(item);
                 }
             }
 
@@ -262,7 +240,6 @@ public sealed class DesiredKernelState
                     _installed.Add(item);
                     _changed.Remove(item);
                     added++;
-                    onInstalled?.Invoke(item);
                 }
             }
 

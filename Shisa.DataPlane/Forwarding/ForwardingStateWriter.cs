@@ -9,7 +9,7 @@ namespace Shisa.DataPlane.Forwarding;
 
 /// <summary>
 /// The one writer of forwarding state (DESIGN 5): it owns the binding tables, the appliance's nftables table, and
-/// every route, policy rule, proxy ND entry and TUN address the appliance installs. It applies bus messages through
+/// every route, policy rule and TUN address the appliance installs. It applies bus messages through
 /// one handler per message type and role into the tables and a <see cref="DesiredKernelState"/>, then syncs the
 /// kernel and the journal once per batch, and only then releases the signalling packets queued behind that batch
 /// (<see cref="OrderedSignallingSender"/>): "installed and durable before the BA leaves" is an ordering of its queue.
@@ -31,7 +31,7 @@ public sealed class ForwardingStateWriter : IDisposable
     private readonly Action<MovementInfo> _onMovement;
     private readonly Lock _gate = new();
     private readonly List<StateHandler>[] _handlers = new List<StateHandler>[32];
-    private readonly Dictionary<string, string> _restoreSysctls = new(StringComparer.Ordinal);
+    private readonly List<StateHandler> _allHandlers = [];
     private readonly string? _tunnel;
     private readonly List<MobilityMessage> _batch = [];
     private OrderedSignallingSender? _sender;
@@ -42,7 +42,7 @@ public sealed class ForwardingStateWriter : IDisposable
     private long _reconciles;
 
     /// <param name="tunnel">The TUN device's name (null when no role needs one).</param>
-    /// <param name="announce">Sends an unsolicited Neighbor Advertisement for a newly proxied home address.</param>
+    /// <param name="announce">Sends unsolicited Neighbor Advertisements on the home link for newly bound home addresses.</param>
     /// <param name="onDadRequest">Where DAD requests go (the engine's detector).</param>
     /// <param name="onMovement">Called after a movement message is applied (the engine re-reads interface addresses).</param>
     public ForwardingStateWriter(
@@ -52,7 +52,7 @@ public sealed class ForwardingStateWriter : IDisposable
         IStateJournal? journal,
         TimeProvider time,
         ILogger logger,
-        Action<IPAddress>? announce = null,
+        Action<IReadOnlyList<UInt128>>? announce = null,
         Action<Dad>? onDadRequest = null,
         Action<MovementInfo>? onMovement = null)
     {
@@ -70,10 +70,7 @@ public sealed class ForwardingStateWriter : IDisposable
         _onMovement = onMovement ?? (_ => { });
         Tables = new ForwardingTables(options);
         string? homeLink = options.IsHomeAgent ? options.ResolvedHomeInterface : null;
-        Desired = new DesiredKernelState(
-            tunnel is null ? [] : [tunnel],
-            homeLink is null ? [] : [homeLink],
-            proxy => announce?.Invoke(proxy.Address));
+        Desired = new DesiredKernelState(tunnel is null ? [] : [tunnel]);
 
         if (options.NeedsTunnel && tunnel is null)
         {
@@ -82,7 +79,7 @@ public sealed class ForwardingStateWriter : IDisposable
 
         if (Tables.BindingCache is { } cache)
         {
-            Register(new HomeAgentBindings(cache, Desired, tunnel!, homeLink, options.HomeAgentAddress, logger));
+            Register(new HomeAgentBindings(cache, Desired, tunnel!, homeLink, options.HomeAgentAddress, announce ?? (_ => { }), logger));
         }
 
         if (Tables.CorrespondentCache is { } correspondentCache)
@@ -117,14 +114,6 @@ public sealed class ForwardingStateWriter : IDisposable
             _kernel.ReplaceTable(_options.NftTableName, new MobilityFilter());
             _tableInstalled = true;
             ForwardingLog.TableInstalled(_logger, _options.NftTableName);
-            if (_options.IsHomeAgent && _options.ResolvedHomeInterface is { } home)
-            {
-                // Proxy ND for home addresses on the home link, answered at once (the kernel otherwise waits up to
-                // 0.8 s, proxy_delay, before answering for a proxied address).
-                SetSysctl($"net/ipv6/conf/{home}/proxy_ndp", "1");
-                SetSysctl($"net/ipv6/neigh/{home}/proxy_delay", "0");
-            }
-
             if (_options.IsCorrespondent)
             {
                 // Bound home addresses are routed into the TUN in a table of their own, for every packet but ours.
@@ -224,7 +213,6 @@ public sealed class ForwardingStateWriter : IDisposable
             counters["dataplane_kernel_reconciles"] = _reconciles;
             counters["dataplane_kernel_routes"] = Desired.RouteCount;
             counters["dataplane_kernel_rules"] = Desired.RuleCount;
-            counters["dataplane_kernel_proxies"] = Desired.ProxyCount;
             counters["dataplane_kernel_addresses"] = Desired.AddressCount;
         }
 
@@ -233,8 +221,8 @@ public sealed class ForwardingStateWriter : IDisposable
     }
 
     /// <summary>
-    /// Removes what this writer installed in the kernel (routes, rules, proxy entries, addresses, the nftables table,
-    /// sysctls back to their old values) and sends what still waited. The bindings themselves stay in the journal.
+    /// Removes what this writer installed in the kernel (routes, rules, addresses, the nftables table) and sends what
+    /// still waited. The bindings themselves stay in the journal.
     /// </summary>
     public void Stop()
     {
@@ -246,13 +234,6 @@ public sealed class ForwardingStateWriter : IDisposable
                 Try(() => _kernel.DeleteTable(_options.NftTableName), "nftables table ip6 " + _options.NftTableName);
                 _tableInstalled = false;
             }
-
-            foreach (var (key, value) in _restoreSysctls)
-            {
-                Try(() => _kernel.WriteSysctl(key, value), "sysctl " + key);
-            }
-
-            _restoreSysctls.Clear();
         }
 
         _sender?.ReleaseAll();
@@ -262,6 +243,7 @@ public sealed class ForwardingStateWriter : IDisposable
 
     private void Register(StateHandler handler)
     {
+        _allHandlers.Add(handler);
         foreach (var type in handler.Types)
         {
             (_handlers[(int)type] ??= []).Add(handler);
@@ -326,11 +308,22 @@ public sealed class ForwardingStateWriter : IDisposable
         {
             ForwardingLog.KernelFailed(_logger, Desired.LastFailure ?? "?");
         }
+
+        Synced();
+    }
+
+    private void Synced()
+    {
+        foreach (var handler in _allHandlers)
+        {
+            handler.Synced();
+        }
     }
 
     private int ReconcileLocked()
     {
         int repaired = Desired.Reconcile(_kernel);
+        Synced();
         _reconciles++;
         if (repaired > 0)
         {
@@ -338,18 +331,6 @@ public sealed class ForwardingStateWriter : IDisposable
         }
 
         return repaired;
-    }
-
-    private void SetSysctl(string key, string value)
-    {
-        string old = _kernel.ReadSysctl(key);
-        if (old == value)
-        {
-            return;
-        }
-
-        _kernel.WriteSysctl(key, value);
-        _restoreSysctls.TryAdd(key, old);
     }
 
     private void Try(Action action, string what)

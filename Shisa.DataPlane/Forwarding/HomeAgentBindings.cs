@@ -8,7 +8,9 @@ namespace Shisa.DataPlane.Forwarding;
 
 /// <summary>
 /// The home agent's binding cache (home registrations): RFC 6275 10.4.1, the home address and the mobile router's
-/// prefixes (RFC 3963) routed into the TUN, the home address defended on the home link by a proxy ND entry.
+/// prefixes (RFC 3963) routed into the TUN. The home address is defended on the home link by the appliance itself
+/// (<see cref="Neighbors.ProxyNeighborResponder"/> answers from this table); a new binding is announced with an
+/// unsolicited Neighbor Advertisement once its route is in the kernel.
 /// </summary>
 internal sealed class HomeAgentBindings(
     BindingTable table,
@@ -16,6 +18,7 @@ internal sealed class HomeAgentBindings(
     string tunnel,
     string? homeLink,
     IPAddress? homeAgentAddress,
+    Action<IReadOnlyList<UInt128>> announce,
     ILogger logger) : StateHandler
 {
     /// <summary>
@@ -30,6 +33,12 @@ internal sealed class HomeAgentBindings(
     /// <summary>The prefixes granted per home address, routed via it on the home link (kept when the binding goes).</summary>
     private readonly Dictionary<UInt128, PrefixKey[]> _granted = [];
 
+    /// <summary>Home addresses newly bound since the last sync, to announce on the home link.</summary>
+    private readonly List<UInt128> _toAnnounce = [];
+
+    /// <summary>Home addresses unbound since the last sync: bound again in the same batch (a resync), they are not new.</summary>
+    private readonly HashSet<UInt128> _removedSinceSync = [];
+
     public override IReadOnlyList<MessageType> Types { get; } =
         [MessageType.BindingCacheAdd, MessageType.BindingCacheRemove, MessageType.BindingCacheFlush];
 
@@ -43,6 +52,7 @@ internal sealed class HomeAgentBindings(
             case BindingCacheRemove remove when remove.Entry.IsHomeRegistration:
                 if (table.Remove(AddressKey.From(remove.Entry.HomeAddress), out var removed))
                 {
+                    _removedSinceSync.Add(removed.HomeAddress);
                     Release(removed);
                     ForwardingLog.BindingRemoved(logger, "binding cache", remove.Entry.HomeAddress);
                 }
@@ -51,6 +61,7 @@ internal sealed class HomeAgentBindings(
             case BindingCacheFlush:
                 foreach (var binding in table.Clear())
                 {
+                    _removedSinceSync.Add(binding.HomeAddress);
                     Release(binding);
                 }
 
@@ -76,28 +87,47 @@ internal sealed class HomeAgentBindings(
         {
             Release(previous);
         }
+        else if (homeLink is not null && !_removedSinceSync.Contains(binding.HomeAddress))
+        {
+            _toAnnounce.Add(binding.HomeAddress);
+        }
 
         Grant(binding);
         ForwardingLog.BindingSet(logger, "binding cache", binding.ToString());
     }
 
-    private void Require(TunnelBinding binding) => ForEachItem(binding, desired.Require, desired.Require);
-
-    private void Release(TunnelBinding binding) => ForEachItem(binding, desired.Release, desired.Release);
-
-    /// <summary>What a binding needs: its home address and prefixes routed into the TUN, the home address proxied on the home link.</summary>
-    private void ForEachItem(TunnelBinding binding, Action<KernelRoute> route, Action<KernelProxyNeighbor> proxy)
+    /// <summary>After the kernel has the new bindings' routes: RFC 6275 10.4.1's unsolicited advertisements for them.</summary>
+    public override void Synced()
     {
-        var homeAddress = AddressKey.ToAddress(binding.HomeAddress);
-        route(new KernelRoute(new IPNetwork(homeAddress, 128), tunnel));
+        if (_removedSinceSync.Count > 0)
+        {
+            _removedSinceSync.Clear();
+            _removedSinceSync.TrimExcess();
+        }
+
+        if (_toAnnounce.Count == 0)
+        {
+            return;
+        }
+
+        // Only those still bound (a binding added and removed in one batch is not announced).
+        _toAnnounce.RemoveAll(homeAddress => !table.TryGetByHomeAddress(homeAddress, out _));
+        announce(_toAnnounce);
+        _toAnnounce.Clear();
+        _toAnnounce.TrimExcess();
+    }
+
+    private void Require(TunnelBinding binding) => ForEachRoute(binding, desired.Require);
+
+    private void Release(TunnelBinding binding) => ForEachRoute(binding, desired.Release);
+
+    /// <summary>What a binding needs in the kernel: its home address and prefixes routed into the TUN.</summary>
+    private void ForEachRoute(TunnelBinding binding, Action<KernelRoute> route)
+    {
+        route(new KernelRoute(new IPNetwork(AddressKey.ToAddress(binding.HomeAddress), 128), tunnel));
         foreach (var prefix in binding.MobileNetworkPrefixes)
         {
             route(new KernelRoute(Network(prefix), tunnel));
-        }
-
-        if (homeLink is not null)
-        {
-            proxy(new KernelProxyNeighbor(homeAddress, homeLink));
         }
     }
 

@@ -14,4 +14,9 @@ internal abstract class StateHandler
 
     /// <summary>Applies <paramref name="message"/>; false when it is not this role's (e.g. a correspondent binding for the home agent part).</summary>
     public abstract bool Apply(MobilityMessage message);
+
+    /// <summary>Called once the kernel holds what the last applies asked for (after each sync).</summary>
+    public virtual void Synced()
+    {
+    }
 }

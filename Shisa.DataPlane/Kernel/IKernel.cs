@@ -3,7 +3,7 @@ using System.Net;
 namespace Shisa.DataPlane.Kernel;
 
 /// <summary>
-/// What the forwarding-state writer asks of the kernel (DESIGN 5): routes, policy rules, proxy ND entries,
+/// What the forwarding-state writer asks of the kernel (DESIGN 5): routes, policy rules,
 /// addresses, sysctls and the appliance's nftables table. Everything it installs carries a tag
 /// (<see cref="RouteProtocol"/> on routes and rules, the table's name) so that the List methods return only
 /// what this appliance installed, and a restart can find and reconcile its own leftovers.
@@ -40,14 +40,6 @@ public interface IKernel : IDisposable
 
     /// <summary>The IPv6 policy rules tagged with <see cref="RouteProtocol"/>.</summary>
     IReadOnlyList<KernelRule> ListRules();
-
-    /// <summary>Adds or replaces a proxy ND entry (NTF_PROXY).</summary>
-    void ReplaceProxyNeighbor(KernelProxyNeighbor entry);
-
-    void DeleteProxyNeighbor(KernelProxyNeighbor entry);
-
-    /// <summary>The IPv6 proxy ND entries on <paramref name="device"/> (proxy entries carry no tag: the caller owns the device's).</summary>
-    IReadOnlyList<KernelProxyNeighbor> ListProxyNeighbors(string device);
 
     /// <summary>Adds or replaces an address without DAD (IFA_F_NODAD).</summary>
     void ReplaceAddress(KernelAddress address);
@@ -97,12 +89,6 @@ public readonly record struct KernelRule(IPNetwork? From, int Table, int Priorit
 {
     public override string ToString() =>
         $"rule {(NotMark is { } mark ? $"not fwmark 0x{mark:x}" : $"from {From}")} lookup {Table} priority {Priority}";
-}
-
-/// <summary>A proxy ND entry: the kernel answers Neighbor Solicitations for <see cref="Address"/> on <see cref="Device"/>.</summary>
-public readonly record struct KernelProxyNeighbor(IPAddress Address, string Device)
-{
-    public override string ToString() => $"proxy {Address} dev {Device}";
 }
 
 /// <summary>An address on an interface.</summary>

@@ -30,6 +30,9 @@ public sealed class MobilityFilter
     /// <summary>Drop packets addressed to this node with a type 2 routing header.</summary>
     public bool DropType2RoutingHeader { get; init; } = true;
 
+    /// <summary>Drop Neighbor Solicitations and Advertisements the kernel would forward (a unicast solicitation for a home address the home agent answers itself).</summary>
+    public bool DropForwardedNeighborDiscovery { get; init; } = true;
+
     /// <summary>Drop the kernel's own ICMPv6 Parameter Problem about MH, 41, Destination Options and Routing headers.</summary>
     public bool SuppressParameterProblems { get; init; } = true;
 }

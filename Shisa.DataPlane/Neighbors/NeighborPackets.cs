@@ -28,6 +28,7 @@ public static class NeighborPackets
     public const int MessageLength = 24;
     public const int TargetOffset = 8;
     public const int LinkLayerOptionLength = 8;
+    public const byte SourceLinkLayerAddressOption = 1;
     public const byte TargetLinkLayerAddressOption = 2;
     public const byte NeighborDiscoveryHopLimit = 255;
 
@@ -97,24 +98,109 @@ public static class NeighborPackets
         Span<byte> frame, ReadOnlySpan<byte> ourMac, ReadOnlySpan<byte> source, ReadOnlySpan<byte> target, bool router = false)
     {
         Span<byte> allNodes = stackalloc byte[16];
-        allNodes.Clear();
-        allNodes[0] = 0xFF;
-        allNodes[1] = 0x02;
-        allNodes[15] = 0x01;
-        WriteEthernet(frame, allNodes, ourMac);
+        WriteAllNodesAddress(allNodes);
+        Span<byte> allNodesMac = stackalloc byte[6];
+        WriteMulticastMac(allNodes, allNodesMac);
+        return WriteAdvertisement(frame, allNodesMac, ourMac, source, allNodes, target, OverrideFlag | (router ? RouterFlag : 0));
+    }
+
+    /// <summary>
+    /// A Neighbor Advertisement for <paramref name="target"/> carrying our link-layer address, sent to
+    /// <paramref name="destination"/> (IPv6) at <paramref name="destinationMac"/>, with <paramref name="flags"/>
+    /// (<see cref="RouterFlag"/>, <see cref="SolicitedFlag"/>, <see cref="OverrideFlag"/>).
+    /// </summary>
+    public static int WriteAdvertisement(
+        Span<byte> frame,
+        ReadOnlySpan<byte> destinationMac,
+        ReadOnlySpan<byte> ourMac,
+        ReadOnlySpan<byte> source,
+        ReadOnlySpan<byte> destination,
+        ReadOnlySpan<byte> target,
+        uint flags)
+    {
+        destinationMac[..6].CopyTo(frame);
+        ourMac[..6].CopyTo(frame[6..]);
+        BinaryPrimitives.WriteUInt16BigEndian(frame[12..], EtherTypeIpv6);
         var ip = frame[EthernetHeaderLength..];
         const int length = MessageLength + LinkLayerOptionLength;
-        Ipv6Header.TryWrite(ip, 0, 0, length, IpProtocol.Icmpv6, NeighborDiscoveryHopLimit, source, allNodes, out _);
+        Ipv6Header.TryWrite(ip, 0, 0, length, IpProtocol.Icmpv6, NeighborDiscoveryHopLimit, source, destination, out _);
         var message = ip.Slice(Ipv6Header.Length, length);
         Icmpv6Header.WriteHeader(message, NeighborAdvertisement, 0);
-        BinaryPrimitives.WriteUInt32BigEndian(message[4..], OverrideFlag | (router ? RouterFlag : 0));
+        BinaryPrimitives.WriteUInt32BigEndian(message[4..], flags);
         target.CopyTo(message[TargetOffset..]);
         message[MessageLength] = TargetLinkLayerAddressOption;
         message[MessageLength + 1] = 1;
         ourMac[..6].CopyTo(message[(MessageLength + 2)..]);
-        Icmpv6Header.FillChecksum(message, source, allNodes);
+        Icmpv6Header.FillChecksum(message, source, destination);
         return AdvertisementFrameLength;
     }
+
+    /// <summary>ff02::1, the all-nodes link-local multicast address (RFC 4291 2.7.1).</summary>
+    public static void WriteAllNodesAddress(Span<byte> destination)
+    {
+        destination[..16].Clear();
+        destination[0] = 0xFF;
+        destination[1] = 0x02;
+        destination[15] = 0x01;
+    }
+
+    /// <summary>
+    /// Reads a Neighbor Solicitation that passes RFC 4861 7.1.1's validity checks: hop limit 255, no extension
+    /// headers, a correct ICMPv6 checksum, code 0, at least 24 octets, a target that is not multicast, options of
+    /// non-zero length, and from the unspecified address only to a solicited-node group and without a Source
+    /// Link-Layer Address option. <paramref name="target"/> and <paramref name="sourceLinkLayer"/> (empty when the
+    /// option is absent) are views into <paramref name="ipv6Packet"/>.
+    /// </summary>
+    public static bool TryReadSolicitation(
+        ReadOnlySpan<byte> ipv6Packet, out ReadOnlySpan<byte> target, out ReadOnlySpan<byte> sourceLinkLayer, out bool fromUnspecified)
+    {
+        target = default;
+        sourceLinkLayer = default;
+        fromUnspecified = false;
+        if (!Ipv6Header.TryRead(ipv6Packet, out var header) || header.NextHeader != IpProtocol.Icmpv6
+            || header.HopLimit != NeighborDiscoveryHopLimit || header.PayloadLength < MessageLength
+            || ipv6Packet.Length < Ipv6Header.Length + header.PayloadLength)
+        {
+            return false;
+        }
+
+        var message = ipv6Packet.Slice(Ipv6Header.Length, header.PayloadLength);
+        if (message[0] != NeighborSolicitation || message[1] != 0 || message[TargetOffset] == 0xFF
+            || InternetChecksum.Compute(header.Source, header.Destination, IpProtocol.Icmpv6, message) != 0)
+        {
+            return false;
+        }
+
+        fromUnspecified = header.Source.IndexOfAnyExcept((byte)0) < 0;
+        var options = message[MessageLength..];
+        while (options.Length > 0)
+        {
+            int optionLength = options.Length >= 2 ? options[1] * 8 : 0;
+            if (optionLength == 0 || optionLength > options.Length)
+            {
+                return false;
+            }
+
+            if (options[0] == SourceLinkLayerAddressOption && optionLength >= LinkLayerOptionLength)
+            {
+                sourceLinkLayer = options.Slice(2, 6);
+            }
+
+            options = options[optionLength..];
+        }
+
+        if (fromUnspecified && (!IsSolicitedNodeAddress(header.Destination) || !sourceLinkLayer.IsEmpty))
+        {
+            return false;
+        }
+
+        target = message.Slice(TargetOffset, 16);
+        return true;
+    }
+
+    /// <summary>True for a solicited-node multicast address ff02::1:ffXX:XXXX.</summary>
+    public static bool IsSolicitedNodeAddress(ReadOnlySpan<byte> address) =>
+        address[0] == 0xFF && address[1] == 0x02 && address[2..11].IndexOfAnyExcept((byte)0) < 0 && address[11] == 0x01 && address[12] == 0xFF;
 
     /// <summary>
     /// Reads a Neighbor Solicitation or Advertisement (hop limit 255, no extension headers, RFC 4861 7.1.1/7.1.2).

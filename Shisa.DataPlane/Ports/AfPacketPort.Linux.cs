@@ -137,6 +137,15 @@ public sealed unsafe class AfPacketPort : IPacketPort
                 }
             }
 
+            if (options.AllMulticast)
+            {
+                var request = new Libc.PacketMreq { IfIndex = index, Type = Libc.PACKET_MR_ALLMULTI };
+                if (Libc.setsockopt(fd, Libc.SOL_PACKET, Libc.PACKET_ADD_MEMBERSHIP, &request, (uint)sizeof(Libc.PacketMreq)) < 0)
+                {
+                    throw Libc.Fail("PACKET_ADD_MEMBERSHIP (all multicast)");
+                }
+            }
+
             wakeFd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
             if (wakeFd < 0)
             {

@@ -28,6 +28,9 @@ public sealed record AfPacketPortOptions
     /// <summary>Put the interface into promiscuous mode for as long as the socket is open.</summary>
     public bool Promiscuous { get; init; }
 
+    /// <summary>Receive every multicast group on the interface (PACKET_MR_ALLMULTI) for as long as the socket is open.</summary>
+    public bool AllMulticast { get; init; }
+
     /// <summary>SO_RCVBUFFORCE in octets, or 0 for the system default.</summary>
     public int ReceiveBufferSize { get; init; }
 

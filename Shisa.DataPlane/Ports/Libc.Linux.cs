@@ -38,6 +38,7 @@ internal static unsafe partial class Libc
     public const int PACKET_AUXDATA = 8;
     public const int PACKET_IGNORE_OUTGOING = 23;
     public const int PACKET_MR_PROMISC = 1;
+    public const int PACKET_MR_ALLMULTI = 2;
 
     public const uint TP_STATUS_CSUMNOTREADY = 1 << 3;
     public const uint TP_STATUS_CSUM_VALID = 1 << 7;

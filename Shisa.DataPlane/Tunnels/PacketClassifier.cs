@@ -121,7 +121,11 @@ public sealed class PacketClassifier
 
         if (!_local.IsLocal(parsed.Header.Destination))
         {
-            return InboundVerdict.Ignore; // passing through: the kernel forwards it
+            // A unicast solicitation for a home address the home agent defends (RFC 6275 10.4.1, a neighbour's
+            // unreachability detection) is the proxy's; anything else passing through is the kernel's to forward.
+            return IsNeighborMessage(parsed) && parsed.UpperLayer[0] == NeighborPackets.NeighborSolicitation
+                ? new InboundVerdict(InboundAction.Neighbor, SignallingKinds.None, 0, parsed.Bytes.Length, default)
+                : InboundVerdict.Ignore;
         }
 
         switch (parsed.UpperLayerProtocol)
@@ -136,8 +140,7 @@ public sealed class PacketClassifier
                     return new InboundVerdict(InboundAction.Signalling, kind, 0, parsed.Bytes.Length, default);
                 }
 
-                if (parsed.ExtensionHeaderCount == 0 && parsed.UpperLayer.Length >= NeighborPackets.MessageLength
-                    && parsed.UpperLayer[0] is NeighborPackets.NeighborSolicitation or NeighborPackets.NeighborAdvertisement)
+                if (IsNeighborMessage(parsed))
                 {
                     return new InboundVerdict(InboundAction.Neighbor, SignallingKinds.None, 0, parsed.Bytes.Length, default);
                 }
@@ -151,6 +154,11 @@ public sealed class PacketClassifier
                 return ClassifyRouteOptimized(parsed);
         }
     }
+
+    private static bool IsNeighborMessage(in Ipv6Packet parsed) =>
+        parsed.UpperLayerProtocol == IpProtocol.Icmpv6 && parsed.ExtensionHeaderCount == 0
+        && parsed.UpperLayer.Length >= NeighborPackets.MessageLength
+        && parsed.UpperLayer[0] is NeighborPackets.NeighborSolicitation or NeighborPackets.NeighborAdvertisement;
 
     /// <summary>
     /// The outbound side of route optimization, for a packet read from the TUN: a mobile node's packet from its home

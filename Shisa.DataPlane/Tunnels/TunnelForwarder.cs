@@ -29,6 +29,7 @@ public sealed class TunnelForwarder
     private readonly SignallingHub _hub;
     private readonly TimeProvider _time;
     private readonly DuplicateAddressDetector? _dad;
+    private readonly ProxyNeighborResponder? _proxy;
     private readonly Action<MobilityMessage>? _publish;
 
     /// <summary>Seconds between two RrHints about one correspondent.</summary>
@@ -41,13 +42,15 @@ public sealed class TunnelForwarder
     public const int HintPeers = 1024;
 
     /// <param name="publish">Where the hints go (the mobility bus); null: none are published.</param>
+    /// <param name="proxy">The home agent's answers to Neighbor Solicitations for bound home addresses; null: none.</param>
     public TunnelForwarder(
         PacketClassifier classifier,
         DataPlaneCounters counters,
         SignallingHub hub,
         TimeProvider time,
         DuplicateAddressDetector? dad = null,
-        Action<MobilityMessage>? publish = null)
+        Action<MobilityMessage>? publish = null,
+        ProxyNeighborResponder? proxy = null)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentNullException.ThrowIfNull(counters);
@@ -58,6 +61,7 @@ public sealed class TunnelForwarder
         _hub = hub;
         _time = time;
         _dad = dad;
+        _proxy = proxy;
         _publish = publish;
         RrHints = new HintRateLimiter(time, RrHintInterval, HintPeers);
         BeHints = new HintRateLimiter(time, BeHintInterval, HintPeers);
@@ -96,7 +100,7 @@ public sealed class TunnelForwarder
                 continue;
             }
 
-            HandlePacket(port, frame[linkHeader..], toTun);
+            HandlePacket(port, frame[..linkHeader], frame[linkHeader..], toTun);
         }
     }
 
@@ -148,7 +152,7 @@ public sealed class TunnelForwarder
         return added;
     }
 
-    private void HandlePacket(IPacketPort port, ReadOnlySpan<byte> packet, PacketBatch toTun)
+    private void HandlePacket(IPacketPort port, ReadOnlySpan<byte> linkHeader, ReadOnlySpan<byte> packet, PacketBatch toTun)
     {
         var verdict = _classifier.ClassifyInbound(packet);
         switch (verdict.Action)
@@ -179,6 +183,8 @@ public sealed class TunnelForwarder
                 {
                     _dad.OnNeighborMessage(port.Name, type, target, fromUnspecified);
                 }
+
+                _proxy?.TryAnswer(port, linkHeader, packet);
 
                 return;
 

@@ -232,9 +232,6 @@ internal sealed class DiscardingKernel : IKernel
     public void AddRule(KernelRule rule) { }
     public void DeleteRule(KernelRule rule) { }
     public IReadOnlyList<KernelRule> ListRules() => [];
-    public void ReplaceProxyNeighbor(KernelProxyNeighbor entry) { }
-    public void DeleteProxyNeighbor(KernelProxyNeighbor entry) { }
-    public IReadOnlyList<KernelProxyNeighbor> ListProxyNeighbors(string device) => [];
     public void ReplaceAddress(KernelAddress address) { }
     public void DeleteAddress(KernelAddress address) { }
     public IReadOnlyList<KernelAddress> ListAddresses(string device) => [];

@@ -8,7 +8,7 @@ using Shisa.DataPlane.Ports;
 namespace Shisa.DataPlane.Kernel.Netlink;
 
 /// <summary>
-/// <see cref="IKernel"/> over rtnetlink (routes, rules, proxy ND, addresses, links), nfnetlink (the nftables table,
+/// <see cref="IKernel"/> over rtnetlink (routes, rules, addresses, links), nfnetlink (the nftables table,
 /// one batch per change) and /proc/sys (sysctls): no child process, so neither <c>ip</c>, <c>nft</c> nor
 /// <c>sysctl</c> is needed to run. Everything is done in the network namespace given to <see cref="Open"/>: the
 /// sockets are created there (a socket stays in the namespace it was created in) and the sysctl files are opened
@@ -50,7 +50,7 @@ public sealed class NetlinkKernel : IKernel
     {
         if (!HasCapability(CapNetAdmin))
         {
-            throw new KernelFacilityMissingException($"kernel cooperation (routes, proxy ND, nftables) {NetlinkErrors.CapabilityFix}");
+            throw new KernelFacilityMissingException($"kernel cooperation (routes, nftables) {NetlinkErrors.CapabilityFix}");
         }
 
         (NetlinkSocket Route, NetlinkSocket Netfilter) sockets;
@@ -225,51 +225,6 @@ public sealed class NetlinkKernel : IKernel
         lock (_lock)
         {
             return ListRulesLocked();
-        }
-    }
-
-    public void ReplaceProxyNeighbor(KernelProxyNeighbor entry)
-    {
-        string what = entry.ToString();
-        CheckIpv6(entry.Address, what);
-        lock (_lock)
-        {
-            ChangeOnDevice(entry.Device, what, index =>
-                (buffer, sequence, out written) => Rtnetlink.TryWriteProxyNeighbor(buffer, Rtnetlink.NewNeighbor, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence, entry.Address, index, out written));
-        }
-    }
-
-    public void DeleteProxyNeighbor(KernelProxyNeighbor entry)
-    {
-        string what = $"delete {entry}";
-        CheckIpv6(entry.Address, what);
-        lock (_lock)
-        {
-            if (TryInterfaceIndex(entry.Device, what) is not { } index)
-            {
-                return;
-            }
-
-            Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteProxyNeighbor(buffer, Rtnetlink.DelNeighbor, Flags(0), sequence, entry.Address, index, out written), NetlinkErrors.Enoent);
-        }
-    }
-
-    public IReadOnlyList<KernelProxyNeighbor> ListProxyNeighbors(string device)
-    {
-        lock (_lock)
-        {
-            int index = InterfaceIndex(device, $"list proxy entries of {device}");
-            var entries = new List<KernelProxyNeighbor>();
-            Dump($"list proxy entries of {device}", Rtnetlink.GetNeighbor, Rtnetlink.FamilyInet6, message =>
-            {
-                if (message.Type == Rtnetlink.NewNeighbor
-                    && Rtnetlink.TryReadNeighbor(message.Payload, out var address, out int at, out byte flags)
-                    && at == index && (flags & Rtnetlink.NeighborFlagProxy) != 0 && address is not null)
-                {
-                    entries.Add(new KernelProxyNeighbor(address, device));
-                }
-            }, Rtnetlink.NeighborFlagProxy);
-            return entries;
         }
     }
 
@@ -615,14 +570,14 @@ public sealed class NetlinkKernel : IKernel
         return (errno, explanation);
     }
 
-    private void Dump(string what, ushort type, byte family, NetlinkReplyHandler onEntry, byte neighborFlags = 0)
+    private void Dump(string what, ushort type, byte family, NetlinkReplyHandler onEntry)
     {
         // A dump the kernel's tables changed under (NLM_F_DUMP_INTR) is repeated once; the second one is taken as is.
         for (int attempt = 0; ; attempt++)
         {
             var entries = new List<byte[]>();
             uint sequence = _route.NextSequence();
-            if (!Rtnetlink.TryWriteDump(_request, type, family, sequence, out int length, neighborFlags))
+            if (!Rtnetlink.TryWriteDump(_request, type, family, sequence, out int length))
             {
                 throw new KernelException($"{what}: request too long");
             }

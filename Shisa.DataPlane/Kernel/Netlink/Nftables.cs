@@ -118,6 +118,8 @@ public static class Nftables
     private const byte ProtocolDestinationOptions = 60;
     private const byte ProtocolMobilityHeader = 135;
     private const byte Icmpv6ParameterProblem = 4;
+    private const byte Icmpv6NeighborSolicitation = 135; // RFC 4861 4.3
+    private const byte Icmpv6NeighborAdvertisement = 136; // RFC 4861 4.4
     private const byte HomeAddressOptionType = 0xC9;
     private const byte PadNOptionType = 0x01;
     private const byte Type2Routing = 2;
@@ -203,6 +205,24 @@ public static class Nftables
             Cmp(ref writer, CmpEqual, [Type2Routing]);
             messages?.Add("rule in chain input: type 2 routing header: handled by shisa");
             CounterDrop(ref writer, rule, expressions, "type 2 routing header: handled by shisa");
+        }
+
+        if (filter.DropForwardedNeighborDiscovery)
+        {
+            // meta l4proto 58 @th,0,8 135 counter drop; the same for 136: Neighbor Discovery never crosses a router
+            // (RFC 4861 7.1.1, hop limit 255), and a solicitation for a home address is answered by shisa, not
+            // forwarded into the tunnel.
+            foreach (byte type in (ReadOnlySpan<byte>)[Icmpv6NeighborSolicitation, Icmpv6NeighborAdvertisement])
+            {
+                int rule = BeginRule(ref writer, tableName, "forward", sequence++, out int expressions);
+                Meta(ref writer, MetaL4Protocol);
+                Cmp(ref writer, CmpEqual, [ProtocolIcmpv6]);
+                Payload(ref writer, TransportHeader, 0);
+                Cmp(ref writer, CmpEqual, [type]);
+                string comment = type == Icmpv6NeighborSolicitation ? "Neighbor Solicitation: answered by shisa" : "Neighbor Advertisement: never forwarded";
+                messages?.Add($"rule in chain forward: {comment}");
+                CounterDrop(ref writer, rule, expressions, comment);
+            }
         }
 
         if (filter.SuppressParameterProblems)

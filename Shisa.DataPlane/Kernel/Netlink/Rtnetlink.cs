@@ -26,9 +26,6 @@ public static class Rtnetlink
     public const ushort NewRoute = 24;
     public const ushort DelRoute = 25;
     public const ushort GetRoute = 26;
-    public const ushort NewNeighbor = 28;
-    public const ushort DelNeighbor = 29;
-    public const ushort GetNeighbor = 30;
     public const ushort NewRule = 32;
     public const ushort DelRule = 33;
     public const ushort GetRule = 34;
@@ -38,7 +35,6 @@ public static class Rtnetlink
     public const int RouteHeaderLength = 12;   // sizeof(struct rtmsg)
     public const int RuleHeaderLength = 12;    // sizeof(struct fib_rule_hdr)
     public const int AddressHeaderLength = 8;  // sizeof(struct ifaddrmsg)
-    public const int NeighborHeaderLength = 12; // sizeof(struct ndmsg)
     public const int LinkHeaderLength = 16;    // sizeof(struct ifinfomsg)
 
     // enum rtattr_type_t.
@@ -75,9 +71,6 @@ public static class Rtnetlink
     public const uint AddressFlagPermanent = 0x80;  // IFA_F_PERMANENT: configured, not autoconfigured
 
     // Neighbours (linux/neighbour.h).
-    public const ushort NeighborDestination = 1; // NDA_DST
-    public const byte NeighborFlagProxy = 0x08;  // NTF_PROXY
-    public const ushort NeighborStatePermanent = 0x80; // NUD_PERMANENT
 
     // Links (linux/if_link.h).
     public const ushort LinkName = 3; // IFLA_IFNAME
@@ -143,26 +136,6 @@ public static class Rtnetlink
         return writer.TryGetWritten(out bytesWritten);
     }
 
-    /// <summary>An RTM_NEWNEIGH / RTM_DELNEIGH of a proxy entry (NTF_PROXY, NUD_PERMANENT).</summary>
-    public static bool TryWriteProxyNeighbor(Span<byte> buffer, ushort type, ushort flags, uint sequence, IPAddress address, int interfaceIndex, out int bytesWritten)
-    {
-        var writer = new NetlinkWriter(buffer);
-        int start = writer.BeginMessage(type, flags, sequence);
-        var header = writer.WriteHeader(NeighborHeaderLength);
-        if (!header.IsEmpty)
-        {
-            header[0] = FamilyInet6;
-            NetlinkWriter.WriteHost32(header[4..], (uint)interfaceIndex);
-            NetlinkWriter.WriteHost16(header[8..], NeighborStatePermanent);
-
-            header[10] = NeighborFlagProxy;
-        }
-
-        writer.WriteAttributeAddress(NeighborDestination, address);
-        writer.EndMessage(start);
-        return writer.TryGetWritten(out bytesWritten);
-    }
-
     /// <summary>An RTM_NEWADDR / RTM_DELADDR of a global IPv6 address; NEW carries IFA_F_NODAD.</summary>
     public static bool TryWriteAddress(Span<byte> buffer, ushort type, ushort flags, uint sequence, IPAddress address, int prefixLength, int interfaceIndex, out int bytesWritten)
     {
@@ -202,17 +175,15 @@ public static class Rtnetlink
     }
 
     /// <summary>
-    /// A dump request (NLM_F_DUMP) of <paramref name="type"/> (GETLINK, GETADDR, GETROUTE, GETNEIGH, GETRULE) with a
-    /// family header of the right size whose family is <paramref name="family"/>; a GETNEIGH dump with
-    /// <paramref name="neighborFlags"/> = NTF_PROXY lists the proxy entries.
+    /// A dump request (NLM_F_DUMP) of <paramref name="type"/> (GETLINK, GETADDR, GETROUTE, GETRULE) with a family
+    /// header of the right size whose family is <paramref name="family"/>.
     /// </summary>
-    public static bool TryWriteDump(Span<byte> buffer, ushort type, byte family, uint sequence, out int bytesWritten, byte neighborFlags = 0)
+    public static bool TryWriteDump(Span<byte> buffer, ushort type, byte family, uint sequence, out int bytesWritten)
     {
         int headerLength = type switch
         {
             GetLink => LinkHeaderLength,
             GetAddress => AddressHeaderLength,
-            GetNeighbor => NeighborHeaderLength,
             GetRule => RuleHeaderLength,
             _ => RouteHeaderLength,
         };
@@ -222,10 +193,6 @@ public static class Rtnetlink
         if (!header.IsEmpty)
         {
             header[0] = family;
-            if (type == GetNeighbor)
-            {
-                header[10] = neighborFlags;
-            }
         }
 
         writer.EndMessage(start);
@@ -336,31 +303,6 @@ public static class Rtnetlink
             : new IPNetwork(IPAddress.IPv6Any, 0);
         rule = new KernelRule(from, table, priority, invert ? mark : null);
         return true;
-    }
-
-    /// <summary>An IPv6 neighbour entry of an RTM_NEWNEIGH: its address, interface and flags (NTF_PROXY).</summary>
-    public static bool TryReadNeighbor(ReadOnlySpan<byte> payload, out IPAddress? address, out int interfaceIndex, out byte flags)
-    {
-        address = null;
-        interfaceIndex = 0;
-        flags = 0;
-        if (payload.Length < NeighborHeaderLength || payload[0] != FamilyInet6)
-        {
-            return false;
-        }
-
-        interfaceIndex = (int)NetlinkMessageView.HostUInt32(payload[4..]);
-        flags = payload[10];
-        var attributes = new NetlinkAttributeReader(payload[NeighborHeaderLength..]);
-        while (attributes.TryReadNext(out ushort type, out var data))
-        {
-            if (type == NeighborDestination && data.Length == 16)
-            {
-                address = new IPAddress(data);
-            }
-        }
-
-        return address is not null;
     }
 
     /// <summary>An IPv6 address of an RTM_NEWADDR / RTM_DELADDR (IFA_LOCAL, else IFA_ADDRESS; flags from IFA_FLAGS).</summary>

@@ -62,4 +62,39 @@ public class HomeRegistrationTests
             && ((p.Source.Equals(careOf) && p.Destination.Equals(MobilityTopology.HomeAgentAddress))
                 || (p.Source.Equals(MobilityTopology.HomeAgentAddress) && p.Destination.Equals(careOf)))));
     }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_node_on_the_home_link_reaches_the_away_mobile_node_through_the_home_agents_own_neighbor_advertisements(CancellationToken cancellationToken)
+    {
+        Assume.That(Host.IsRoot, "namespaces need root");
+        using var session = await MobilitySession.StartAsync(cancellationToken);
+        await session.WaitForRegistrationAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+
+        // A plain host plugged into the home link: it resolves the home address by Neighbor Discovery, which the home
+        // agent answers itself (RFC 6275 10.4.1); the kernel holds no proxy entry for it.
+        string neighbor = session.Topology.Ha + "-nb";
+        var address = IPAddress.Parse("2001:db8:1::50");
+        Host.Run("ip", "netns", "add", neighbor);
+        try
+        {
+            Host.Run("ip", "-n", session.Topology.Ha, "link", "add", "nbp", "type", "veth", "peer", "name", "nb0", "netns", neighbor);
+            Host.Run("ip", "-n", session.Topology.Ha, "link", "set", "nbp", "master", MobilityTopology.HomeBridge, "up");
+            Host.Run("ip", "-n", neighbor, "link", "set", "lo", "up");
+            Host.Run("ip", "-n", neighbor, "link", "set", "nb0", "up");
+            Host.Run("ip", "-n", neighbor, "-6", "addr", "add", $"{address}/64", "dev", "nb0", "nodad");
+            Assert.That(Host.Run("ip", "-n", session.Topology.Ha, "-6", "neigh", "show", "proxy").StandardOutput, Does.Not.Contain("2001:db8:1::100"), "no kernel proxy entry");
+
+            Assert.That(await Host.PingUntilAsync(neighbor, MobilityTopology.HomeAddress, TimeSpan.FromSeconds(10)), Is.True, $"home link -> home address\n{session.Diagnostics()}");
+
+            string bridgeMac = Host.Run("ip", "-n", session.Topology.Ha, "-br", "link", "show", MobilityTopology.HomeBridge).StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2];
+            string cached = Host.Run("ip", "-n", neighbor, "-6", "neigh", "show", "2001:db8:1::100").StandardOutput;
+            TestContext.Out.WriteLine($"home link neighbour cache: {cached.Trim()} (home agent {bridgeMac})");
+            Assert.That(cached, Does.Contain($"lladdr {bridgeMac}"), "the home address resolves to the home agent's link-layer address");
+        }
+        finally
+        {
+            Host.TryRun("ip", "netns", "del", neighbor);
+        }
+    }
 }

@@ -56,20 +56,19 @@ public class ForwardingStateWriterTests
     private readonly List<IPAddress> _announced = [];
 
     [Test]
-    public void Start_installs_the_table_and_the_home_links_proxy_sysctls_and_stop_restores_them()
+    public void Start_installs_the_table_and_stop_removes_it_leaving_sysctls_alone()
     {
         var writer = HomeAgentWriter();
         writer.Start();
         Assert.That(_kernel.Tables, Is.EquivalentTo(new[] { "shisa" }));
-        Assert.That(_kernel.Sysctls[$"net/ipv6/conf/{HomeLink}/proxy_ndp"], Is.EqualTo("1"));
 
         writer.Stop();
         Assert.That(_kernel.Tables, Is.Empty);
-        Assert.That(_kernel.Sysctls[$"net/ipv6/conf/{HomeLink}/proxy_ndp"], Is.EqualTo("0"), "the old value is back");
+        Assert.That(_kernel.Sysctls, Is.Empty, "proxy ND is the appliance's own: no proxy_ndp");
     }
 
     [Test]
-    public void Home_agent_binding_routes_the_home_address_and_prefixes_into_the_tun_and_proxies_it()
+    public void Home_agent_binding_routes_the_home_address_and_prefixes_into_the_tun_and_announces_it()
     {
         var writer = Started(HomeAgentWriter());
         writer.Apply(new BindingCacheAdd(CacheEntry(Home, CareOf, [Mnp])));
@@ -80,13 +79,12 @@ public class ForwardingStateWriterTests
             new KernelRoute(IPNetwork.Parse("2001:db8:1:100::/56"), Tun),
             new KernelRoute(IPNetwork.Parse("2001:db8:1:100::/56"), HomeLink, Metric: HomeAgentBindings.HomeLinkPrefixMetric, Via: Home),
         }));
-        Assert.That(_kernel.Proxies, Is.EquivalentTo(new[] { new KernelProxyNeighbor(Home, HomeLink) }));
-        Assert.That(_announced, Is.EqualTo(new[] { Home }), "a new proxy entry is announced with an unsolicited NA");
+        Assert.That(_announced, Is.EqualTo(new[] { Home }), "a new binding is announced with an unsolicited NA");
         Assert.That(writer.Tables.BindingCache!.Count, Is.EqualTo(1));
     }
 
     [Test]
-    public void Home_agent_binding_removed_takes_its_tunnel_routes_and_proxy_but_keeps_the_home_link_prefix_route()
+    public void Home_agent_binding_removed_takes_its_tunnel_routes_but_keeps_the_home_link_prefix_route()
     {
         var writer = Started(HomeAgentWriter());
         writer.Apply(new BindingCacheAdd(CacheEntry(Home, CareOf, [Mnp])));
@@ -96,7 +94,6 @@ public class ForwardingStateWriterTests
         {
             new KernelRoute(IPNetwork.Parse("2001:db8:1:100::/56"), HomeLink, Metric: HomeAgentBindings.HomeLinkPrefixMetric, Via: Home),
         }), "RFC 3963: the router at home is reached on the home link");
-        Assert.That(_kernel.Proxies, Is.Empty);
         Assert.That(writer.Tables.BindingCache!.Count, Is.Zero);
     }
 
@@ -109,7 +106,6 @@ public class ForwardingStateWriterTests
         writer.Apply(new BindingCacheFlush());
 
         Assert.That(_kernel.Routes, Is.Empty);
-        Assert.That(_kernel.Proxies, Is.Empty);
         Assert.That(writer.Tables.BindingCache!.Count, Is.Zero);
     }
 
@@ -122,7 +118,8 @@ public class ForwardingStateWriterTests
 
         writer.Apply(new BindingCacheAdd(CacheEntry(Home, CareOf2, [], sequence: 2)));
 
-        Assert.That(_kernel.Requests.Skip(before), Is.Empty, "same routes and proxy: nothing to change");
+        Assert.That(_kernel.Requests.Skip(before), Is.Empty, "same routes: nothing to change");
+        Assert.That(_announced, Is.EqualTo(new[] { Home }), "a handover is not a new binding: announced once");
         Assert.That(writer.Tables.BindingCache!.TryGetByHomeAddress(AddressKey.From(Home), out var binding), Is.True);
         Assert.That(AddressKey.ToAddress(binding!.RemoteEndpoint), Is.EqualTo(CareOf2));
     }
@@ -143,7 +140,7 @@ public class ForwardingStateWriterTests
     [Test]
     public void Binding_cache_full_refuses_the_binding_and_installs_nothing()
     {
-        var writer = Started(new ForwardingStateWriter(HomeAgentOptions with { MaxBindings = 1 }, _kernel, Tun, null, _time, NullLogger.Instance, _announced.Add));
+        var writer = Started(new ForwardingStateWriter(HomeAgentOptions with { MaxBindings = 1 }, _kernel, Tun, null, _time, NullLogger.Instance));
         writer.Apply(new BindingCacheAdd(CacheEntry(Home, CareOf, [])));
         writer.Apply(new BindingCacheAdd(CacheEntry(Home2, CareOf2, [])));
 
@@ -269,16 +266,14 @@ public class ForwardingStateWriterTests
     {
         var leftover = new KernelRoute(IPNetwork.Parse("2001:db8:1::99/128"), Tun);
         _kernel.Routes.Add(leftover);
-        _kernel.Proxies.Add(new KernelProxyNeighbor(IPAddress.Parse("2001:db8:1::99"), HomeLink));
         _kernel.Rules.Add(new KernelRule(IPNetwork.Parse("2001:db8:1::99/128"), 1910, 1000));
         var writer = Started(HomeAgentWriter());
 
         Assert.That(_kernel.Routes, Is.Empty);
-        Assert.That(_kernel.Proxies, Is.Empty);
         Assert.That(_kernel.Rules, Is.Empty);
         var counters = new Dictionary<string, long>();
         writer.AddCounters(counters);
-        Assert.That(counters["dataplane_kernel_repaired_removed"], Is.EqualTo(3));
+        Assert.That(counters["dataplane_kernel_repaired_removed"], Is.EqualTo(2));
     }
 
     [Test]
@@ -287,13 +282,9 @@ public class ForwardingStateWriterTests
         var writer = Started(HomeAgentWriter());
         writer.Apply(new BindingCacheAdd(CacheEntry(Home, CareOf, [])));
         _kernel.Routes.Clear();
-        _kernel.Proxies.Clear();
-        _announced.Clear();
 
-        Assert.That(writer.Reconcile(), Is.EqualTo(2));
+        Assert.That(writer.Reconcile(), Is.EqualTo(1));
         Assert.That(_kernel.Routes, Has.Count.EqualTo(1));
-        Assert.That(_kernel.Proxies, Has.Count.EqualTo(1));
-        Assert.That(_announced, Is.EqualTo(new[] { Home }), "a re-added proxy entry is announced again");
         Assert.That(writer.Reconcile(), Is.Zero, "converged");
     }
 
@@ -324,14 +315,13 @@ public class ForwardingStateWriterTests
     public void A_failed_kernel_request_is_counted_and_retried_by_the_next_apply()
     {
         var writer = Started(HomeAgentWriter());
-        _kernel.Fails = r => r.StartsWith("replace route", StringComparison.Ordinal);
-        writer.Apply(new BindingCacheAdd(CacheEntry(Home, CareOf, [])));
-        Assert.That(_kernel.Routes, Is.Empty);
-        Assert.That(_kernel.Proxies, Has.Count.EqualTo(1), "the rest goes on");
+        _kernel.Fails = r => r.StartsWith("replace route 2001:db8:1::100/128", StringComparison.Ordinal);
+        writer.Apply(new BindingCacheAdd(CacheEntry(Home, CareOf, [Mnp])));
+        Assert.That(_kernel.Routes, Has.Count.EqualTo(2), "the prefix's routes go on without the home address's");
 
         _kernel.Fails = _ => false;
         writer.Apply(new BindingCacheAdd(CacheEntry(Home2, CareOf2, [])));
-        Assert.That(_kernel.Routes, Has.Count.EqualTo(2), "the failed route is tried again");
+        Assert.That(_kernel.Routes, Has.Count.EqualTo(4), "the failed route is tried again");
         var counters = new Dictionary<string, long>();
         writer.AddCounters(counters);
         Assert.That(counters["dataplane_kernel_errors"], Is.EqualTo(1));
@@ -424,7 +414,7 @@ public class ForwardingStateWriterTests
     }
 
     private ForwardingStateWriter HomeAgentWriter() =>
-        new(HomeAgentOptions, _kernel, Tun, null, _time, NullLogger.Instance, _announced.Add);
+        new(HomeAgentOptions, _kernel, Tun, null, _time, NullLogger.Instance, homeAddresses => _announced.AddRange(homeAddresses.Select(AddressKey.ToAddress)));
 
     private ForwardingStateWriter MobileNodeWriter() =>
         new(MobileNodeOptions, _kernel, Tun, null, _time, NullLogger.Instance);

@@ -13,7 +13,6 @@ internal sealed class RecordingKernel : IKernel
 
     public HashSet<KernelRule> Rules { get; } = [];
 
-    public HashSet<KernelProxyNeighbor> Proxies { get; } = [];
 
     public HashSet<KernelAddress> Addresses { get; } = [];
 
@@ -45,11 +44,8 @@ internal sealed class RecordingKernel : IKernel
 
     public IReadOnlyList<KernelRule> ListRules() => [.. Rules];
 
-    public void ReplaceProxyNeighbor(KernelProxyNeighbor entry) => Do($"replace {entry}", () => Proxies.Add(entry));
 
-    public void DeleteProxyNeighbor(KernelProxyNeighbor entry) => Do($"delete {entry}", () => Proxies.Remove(entry));
 
-    public IReadOnlyList<KernelProxyNeighbor> ListProxyNeighbors(string device) => [.. Proxies.Where(p => p.Device == device)];
 
     public void ReplaceAddress(KernelAddress address) => Do($"replace {address}", () => Addresses.Add(address));
 

@@ -104,25 +104,6 @@ public class NetlinkKernelTests
     }
 
     [Test]
-    public void Proxy_neighbours_are_replaced_listed_and_deleted()
-    {
-        var entry = new KernelProxyNeighbor(IPAddress.Parse("2001:db8:ab::100"), Device);
-        var other = new KernelProxyNeighbor(IPAddress.Parse("2001:db8:ab::101"), Device);
-
-        _kernel.ReplaceProxyNeighbor(entry);
-        _kernel.ReplaceProxyNeighbor(entry);
-        _kernel.ReplaceProxyNeighbor(other);
-
-        Assert.That(_kernel.ListProxyNeighbors(Device), Is.EquivalentTo(new[] { entry, other }));
-        Assert.That(_namespace.Ip("-6", "neigh", "show", "proxy"), Does.Contain("2001:db8:ab::100 dev d0 proxy"));
-
-        _kernel.DeleteProxyNeighbor(entry);
-        _kernel.DeleteProxyNeighbor(entry);
-
-        Assert.That(_kernel.ListProxyNeighbors(Device), Is.EqualTo(new[] { other }));
-    }
-
-    [Test]
     public void Addresses_are_replaced_without_dad_listed_and_deleted()
     {
         var address = new KernelAddress(IPAddress.Parse("2001:db8:a1::100"), 64, Device);
@@ -178,7 +159,6 @@ public class NetlinkKernelTests
         var failure = Assert.Throws<KernelException>(() => _kernel.ReplaceRoute(route));
         Assert.That(failure!.Message, Is.EqualTo("route 2001:db8:1::100/128 dev shisa0 table 254 metric 1024: no device named shisa0 (No such device)"));
         Assert.That(failure.Errno, Is.EqualTo(19));
-        Assert.Throws<KernelException>(() => _kernel.ReplaceProxyNeighbor(new KernelProxyNeighbor(IPAddress.Parse("2001:db8::1"), "shisa0")));
         Assert.Throws<KernelException>(() => _kernel.ListAddresses("shisa0"));
         Assert.DoesNotThrow(() => _kernel.DeleteRoute(route), "deleting what a gone device took with it is fine");
     }
@@ -334,6 +314,8 @@ public class NetlinkKernelTests
           }
           chain forward {
             type filter hook forward priority filter - 10; policy accept;
+            meta l4proto 58 @th,0,8 135 counter drop comment "Neighbor Solicitation: answered by shisa"
+            meta l4proto 58 @th,0,8 136 counter drop comment "Neighbor Advertisement: never forwarded"
           }
         }
 
