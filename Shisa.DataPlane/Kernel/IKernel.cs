@@ -30,6 +30,15 @@ public interface IKernel : IDisposable
 
     void DeleteRoute(KernelRoute route);
 
+    /// <summary>
+    /// Adds or replaces many routes, as <see cref="ReplaceRoute"/> one by one would; returns the ones that failed, by
+    /// their index in <paramref name="routes"/>. A kernel may send them together (netlink: many per datagram).
+    /// </summary>
+    IReadOnlyList<KernelFailure> ReplaceRoutes(IReadOnlyList<KernelRoute> routes) => Each(routes, ReplaceRoute);
+
+    /// <summary>Deletes many routes, as <see cref="DeleteRoute"/> one by one would; returns the ones that failed.</summary>
+    IReadOnlyList<KernelFailure> DeleteRoutes(IReadOnlyList<KernelRoute> routes) => Each(routes, DeleteRoute);
+
     /// <summary>The IPv6 routes tagged with <see cref="RouteProtocol"/>, in every table.</summary>
     IReadOnlyList<KernelRoute> ListRoutes();
 
@@ -59,6 +68,25 @@ public interface IKernel : IDisposable
     /// global addresses of <paramref name="device"/> and its routes with an expiry or learnt from RAs.
     /// </summary>
     void ForgetLink(string device);
+
+    private static List<KernelFailure> Each(IReadOnlyList<KernelRoute> routes, Action<KernelRoute> change)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        List<KernelFailure> failures = [];
+        for (int i = 0; i < routes.Count; i++)
+        {
+            try
+            {
+                change(routes[i]);
+            }
+            catch (KernelException exception)
+            {
+                failures.Add(new KernelFailure(i, exception));
+            }
+        }
+
+        return failures;
+    }
 }
 
 /// <summary>The tags and numbers the appliance's kernel state carries.</summary>
@@ -90,6 +118,9 @@ public readonly record struct KernelRule(IPNetwork? From, int Table, int Priorit
     public override string ToString() =>
         $"rule {(NotMark is { } mark ? $"not fwmark 0x{mark:x}" : $"from {From}")} lookup {Table} priority {Priority}";
 }
+
+/// <summary>One item of a many-item request that failed: its index in the request, and why.</summary>
+public readonly record struct KernelFailure(int Index, KernelException Error);
 
 /// <summary>An address on an interface.</summary>
 public readonly record struct KernelAddress(IPAddress Address, int PrefixLength, string Device)

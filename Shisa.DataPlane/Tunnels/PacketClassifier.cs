@@ -257,7 +257,11 @@ public sealed class PacketClassifier
 
         // RFC 2473 6.5: the tunnel's traffic class; copying the inner one keeps DSCP marking across the tunnel.
         byte trafficClass = (byte)(((packet[0] & 0x0F) << 4) | (packet[1] >> 4));
-        if (!Ipv6Tunnel.TryEncapsulate(packet, binding.LocalEndpointBytes, binding.RemoteEndpointBytes, destination, out bytesWritten, trafficClass: trafficClass))
+        Span<byte> entryPoint = stackalloc byte[AddressKey.Length];
+        Span<byte> exitPoint = stackalloc byte[AddressKey.Length];
+        AddressKey.Write(binding.LocalEndpoint, entryPoint);
+        AddressKey.Write(binding.RemoteEndpoint, exitPoint);
+        if (!Ipv6Tunnel.TryEncapsulate(packet, entryPoint, exitPoint, destination, out bytesWritten, trafficClass: trafficClass))
         {
             reason = DropReason.TooBig;
             return false;

@@ -33,7 +33,7 @@ if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("SUDO_U
     return 1;
 }
 
-Console.WriteLine("N        bindings/s  install_s  rss_MiB  rss_B/binding  heap_B/binding  dataplane_B/binding  journal_MiB  restore_s  reinstall_s");
+Console.WriteLine("N        bindings/s  install_s  submitted_s  rss_MiB  rss_B/binding  heap_B/binding  dataplane_B/binding  journal_MiB  restore_s  reinstall_s");
 foreach (int n in counts)
 {
     Console.WriteLine(Run(n));
@@ -123,6 +123,7 @@ static string Run(int n)
             dadRequests.Clear();
         }
 
+        double submitted = clock.Elapsed.TotalSeconds;
         while (acks.Count < n && clock.Elapsed < TimeSpan.FromMinutes(5))
         {
             Thread.Sleep(5);
@@ -161,7 +162,7 @@ static string Run(int n)
 
         double dataPlane = DataPlaneBytesPerBinding(options, restored.Restored.BindingCache);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{n,-8} {n / install,10:F0}  {install,9:F2}  {(rssAfter - rssBefore) / 1048576.0,7:F1}  {(rssAfter - rssBefore) / (double)n,13:F0}  {(heapAfter - heapBefore) / (double)n,14:F0}  {dataPlane,19:F0}  {journalBytes / 1048576.0,11:F1}  {restore,9:F2}  {reinstall,11:F2}");
+            $"{n,-8} {n / install,10:F0}  {install,9:F2}  {submitted,11:F2}  {(rssAfter - rssBefore) / 1048576.0,7:F1}  {(rssAfter - rssBefore) / (double)n,13:F0}  {(heapAfter - heapBefore) / (double)n,14:F0}  {dataPlane,19:F0}  {journalBytes / 1048576.0,11:F1}  {restore,9:F2}  {reinstall,11:F2}");
     }
     finally
     {

@@ -19,12 +19,20 @@ public sealed class NetlinkKernel : IKernel
 {
     private const int CapNetAdmin = 12; // linux/capability.h
     private const int RequestBufferLength = 16 * 1024;
+
+    /// <summary>
+    /// Octets of route requests sent in one datagram (about 100 routes): few enough that the answers to all of them
+    /// failing fit the socket's default receive buffer (212,992 octets).
+    /// </summary>
+    private const int PipelineBufferLength = 8 * 1024;
     private const int MaxDeviceNameLength = 15; // IFNAMSIZ - 1
 
     private readonly Lock _lock = new();
     private readonly NetlinkSocket _route;
     private readonly NetlinkSocket _netfilter;
     private readonly byte[] _request = new byte[RequestBufferLength];
+    private readonly byte[] _pipeline = new byte[PipelineBufferLength];
+    private readonly int[] _pipelineItems = new int[PipelineBufferLength / 32]; // a route request is at least 32 octets
     private readonly Dictionary<string, int> _indexes = new(StringComparer.Ordinal);
 
     private NetlinkKernel(string? networkNamespace, NetlinkSocket route, NetlinkSocket netfilter)
@@ -176,6 +184,10 @@ public sealed class NetlinkKernel : IKernel
             Change(what, (buffer, sequence, out written) => Rtnetlink.TryWriteRoute(buffer, Rtnetlink.DelRoute, Flags(0), sequence, entry, out written), NetlinkErrors.Esrch, NetlinkErrors.Enoent);
         }
     }
+
+    public IReadOnlyList<KernelFailure> ReplaceRoutes(IReadOnlyList<KernelRoute> routes) => ChangeRoutes(routes, replace: true);
+
+    public IReadOnlyList<KernelFailure> DeleteRoutes(IReadOnlyList<KernelRoute> routes) => ChangeRoutes(routes, replace: false);
 
     public IReadOnlyList<KernelRoute> ListRoutes()
     {
@@ -546,6 +558,115 @@ public sealed class NetlinkKernel : IKernel
 
             return;
         }
+    }
+
+    /// <summary>
+    /// Route changes many to a datagram (<see cref="NetlinkSocket.RequestPipelined"/>): one send and one answer per
+    /// <see cref="PipelineBufferLength"/> octets instead of a round trip per route. Devices are looked up once per
+    /// call (for deletes afresh, as <see cref="DeleteRoute"/> does); a replace through a stale device index (ENODEV)
+    /// is sent again alone, which looks the name up afresh.
+    /// </summary>
+    private List<KernelFailure> ChangeRoutes(IReadOnlyList<KernelRoute> routes, bool replace)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        List<KernelFailure> failures = [];
+        List<int> stale = [];
+        lock (_lock)
+        {
+            var deviceIndexes = new Dictionary<string, int?>(StringComparer.Ordinal);
+            ushort type = replace ? Rtnetlink.NewRoute : Rtnetlink.DelRoute;
+            ushort flags = replace ? (ushort)(NetlinkMessage.FlagRequest | NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace) : NetlinkMessage.FlagRequest;
+            int next = 0;
+            while (next < routes.Count)
+            {
+                uint first = _route.NextSequence();
+                int length = 0, count = 0, lastStart = 0;
+                for (; next < routes.Count && count < _pipelineItems.Length; next++)
+                {
+                    var route = routes[next];
+                    int? index;
+                    try
+                    {
+                        CheckRoute(route);
+                        index = DeviceIndex(route.Device, replace, route.ToString(), deviceIndexes);
+                    }
+                    catch (KernelException exception)
+                    {
+                        failures.Add(new KernelFailure(next, exception));
+                        continue;
+                    }
+
+                    if (index is not { } found)
+                    {
+                        if (replace)
+                        {
+                            failures.Add(new KernelFailure(next, new KernelException($"{route}: no device named {route.Device} (No such device)", NetlinkErrors.Enodev)));
+                        }
+
+                        continue; // a delete: the device took its routes with it
+                    }
+
+                    var entry = ToEntry(route, found);
+                    if (!Rtnetlink.TryWriteRoute(_pipeline.AsSpan(length), type, flags, first + (uint)count, entry, out int written))
+                    {
+                        break; // the datagram is full: send it, this route starts the next
+                    }
+
+                    _pipelineItems[count++] = next;
+                    lastStart = length;
+                    length += written;
+                }
+
+                if (count == 0)
+                {
+                    continue;
+                }
+
+                uint last = first + (uint)count - 1;
+                _route.UsedUpTo(last);
+                NetlinkMessage.AddFlags(_pipeline.AsSpan(lastStart), NetlinkMessage.FlagAck);
+                _route.RequestPipelined(_pipeline.AsSpan(0, length), first, last, (sequence, errno, explanation) =>
+                {
+                    int item = _pipelineItems[sequence - first];
+                    if (replace && errno == NetlinkErrors.Enodev)
+                    {
+                        stale.Add(item);
+                    }
+                    else if (replace || errno is not (NetlinkErrors.Esrch or NetlinkErrors.Enoent))
+                    {
+                        string what = replace ? routes[item].ToString() : $"delete {routes[item]}";
+                        failures.Add(new KernelFailure(item, NetlinkErrors.ToException(what, errno, explanation)));
+                    }
+                });
+            }
+
+            foreach (int item in stale)
+            {
+                try
+                {
+                    ReplaceRoute(routes[item]);
+                }
+                catch (KernelException exception)
+                {
+                    failures.Add(new KernelFailure(item, exception));
+                }
+            }
+        }
+
+        return failures;
+    }
+
+    /// <summary>A device's index for a many-route change: replaces use the cache, deletes look it up once per call.</summary>
+    private int? DeviceIndex(string device, bool cached, string what, Dictionary<string, int?> looked)
+    {
+        if (looked.TryGetValue(device, out int? index))
+        {
+            return index;
+        }
+
+        index = cached && _indexes.TryGetValue(device, out int known) ? known : TryInterfaceIndex(device, what);
+        looked[device] = index;
+        return index;
     }
 
     /// <summary>Sends a rtnetlink change; an errno among <paramref name="fine"/> (absent, already there) is not an error.</summary>

@@ -49,6 +49,13 @@ public static class NetlinkMessage
 
     /// <summary>A length rounded up to the netlink alignment (NLMSG_ALIGN, NLA_ALIGN: 4).</summary>
     public static int Align(int length) => (length + 3) & ~3;
+
+    /// <summary>Sets <paramref name="flags"/> in the nlmsghdr at the start of <paramref name="message"/> (nlmsg_flags, host order).</summary>
+    public static void AddFlags(Span<byte> message, ushort flags)
+    {
+        var field = message.Slice(6, 2);
+        System.Runtime.InteropServices.MemoryMarshal.Write(field, (ushort)(System.Runtime.InteropServices.MemoryMarshal.Read<ushort>(field) | flags));
+    }
 }
 
 /// <summary>

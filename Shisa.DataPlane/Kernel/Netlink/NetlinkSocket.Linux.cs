@@ -108,6 +108,40 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     }
 
     /// <summary>
+    /// Sends the requests <paramref name="first"/> .. <paramref name="last"/> in one datagram, only the last asking for
+    /// an ACK (NLM_F_ACK): the kernel handles the messages of a datagram in order and answers every failure with an
+    /// NLMSG_ERROR whatever its flags, so the last one's answer means all were handled. Each failure goes to
+    /// <paramref name="onError"/> (sequence number, errno, the kernel's explanation).
+    /// </summary>
+    public void RequestPipelined(ReadOnlySpan<byte> requests, uint first, uint last, Action<uint, int, string?> onError)
+    {
+        Send(requests);
+        while (true)
+        {
+            int length = Receive();
+            var buffer = _receive.AsSpan(0, length);
+            while (NetlinkMessageView.TryRead(buffer, out var message, out int consumed))
+            {
+                buffer = buffer[consumed..];
+                if (message.Sequence < first || message.Sequence > last || !message.TryReadError(out int errno, out string? explanation))
+                {
+                    continue;
+                }
+
+                if (errno != 0)
+                {
+                    onError(message.Sequence, errno, explanation);
+                }
+
+                if (message.Sequence == last)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Sends a dump request (NLM_F_DUMP) and hands every entry to <paramref name="onEntry"/> until NLMSG_DONE.
     /// Returns the errno of an NLMSG_ERROR that ends it instead (0: done); <paramref name="interrupted"/> tells
     /// that the kernel's table changed during the dump (NLM_F_DUMP_INTR), so the entries may be inconsistent.

@@ -1,3 +1,4 @@
+using Shisa.DataPlane.Bindings;
 using System.Net;
 using System.Runtime.Versioning;
 using Shisa.DataPlane.Kernel;
@@ -59,6 +60,27 @@ public class NetlinkKernelTests
         _kernel.DeleteRoute(viaGateway); // absent is fine
 
         Assert.That(_kernel.ListRoutes(), Is.EquivalentTo(new[] { plain, host }));
+    }
+
+    [Test]
+    public void Many_routes_go_in_pipelined_datagrams_and_each_failure_is_reported_at_its_index()
+    {
+        var routes = Enumerable.Range(0, 1000)
+            .Select(i => new KernelRoute(new IPNetwork(AddressKey.ToAddress(AddressKey.From(IPAddress.Parse("2001:db8:70::")) + (UInt128)i), 128), Device))
+            .ToList();
+        routes.Insert(500, new KernelRoute(IPNetwork.Parse("2001:db8:71::/64"), "nosuch0"));
+
+        var failures = _kernel.ReplaceRoutes(routes);
+
+        Assert.That(failures.Select(f => f.Index), Is.EqualTo(new[] { 500 }), "only the route on a missing device fails");
+        Assert.That(failures[0].Error.Message, Does.Contain("nosuch0"));
+        Assert.That(_kernel.ListRoutes(), Has.Count.EqualTo(1000));
+        Assert.That(_kernel.ReplaceRoutes(routes).Select(f => f.Index), Is.EqualTo(new[] { 500 }), "replacing again changes nothing else");
+
+        var twice = routes.Take(10).Concat(routes.Take(10)).ToList();
+        Assert.That(_kernel.DeleteRoutes(twice), Is.Empty, "deleting what is gone, or on a missing device, is fine");
+        Assert.That(_kernel.DeleteRoutes(routes), Is.Empty);
+        Assert.That(_kernel.ListRoutes(), Is.Empty);
     }
 
     [Test]
