@@ -55,6 +55,9 @@ public enum HomeAgentDropReason
 
     /// <summary>The data plane refused to send our answer.</summary>
     SendFailed,
+
+    /// <summary>A refused Binding Update for a home address not on the list, not answered: over RefusalRatePerSecond (RFC 6275 11.3.1).</summary>
+    RefusalRateLimited,
 }
 
 /// <summary>The home agent's counters at one instant, for the status page and metrics (DESIGN 8).</summary>

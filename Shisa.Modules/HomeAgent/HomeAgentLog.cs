@@ -34,8 +34,12 @@ internal static partial class HomeAgentLog
     [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Binding of {HomeAddress} expired")]
     public static partial void Expired(ILogger logger, IPAddress homeAddress);
 
-    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Binding Update from {HomeAddress} (care-of {CareOfAddress}, sequence {Sequence}) refused: {Status}")]
+    // Debug: a flood of forged BUs must not become a flood of log lines; RefusalSummary (3014) is the Warning.
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Debug, Message = "Binding Update from {HomeAddress} (care-of {CareOfAddress}, sequence {Sequence}) refused: {Status}")]
     public static partial void Refused(ILogger logger, IPAddress homeAddress, IPAddress careOfAddress, ushort sequence, BindingAcknowledgementStatus status);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "{Count} Binding Update(s) refused within {IntervalSeconds} s, by status: {Statuses}; {Unanswered} not answered (rate limit)")]
+    public static partial void RefusalSummary(ILogger logger, long count, double intervalSeconds, string statuses, long unanswered);
 
     [LoggerMessage(EventId = 3020, Level = LogLevel.Debug, Message = "Duplicate address detection of {Address} on {Interface} requested")]
     public static partial void DadRequested(ILogger logger, IPAddress address, string @interface);

@@ -26,6 +26,7 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
     private ModuleContext? _context;
     private ITimer? _timer;
     private SignallingSubscription? _signalling;
+    private SignallingAdmission? _admission;
     private MobilitySubscription? _dad;
     private CancellationTokenSource? _stopping;
     private Task _pumps = Task.CompletedTask;
@@ -77,6 +78,12 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
 
         _dad = context.Subscribe(MessageKinds.Dad, purpose: "dad");
         _signalling = context.Signalling.Subscribe(ModuleName, SignallingKinds.MobilityHeader | SignallingKinds.HomeAgentDiscovery | SignallingKinds.MobilePrefix);
+
+        // Classified where packets arrive: listed home addresses ahead of everything else, the rest rate-limited
+        // before it is copied, so a flood of forged BUs neither fills the queue nor delays a listed node's BU.
+        _admission = new SignallingAdmission(context.TimeProvider, _tuning.Admission);
+        _admission.SetPriorityAddresses(section.MobileNodes.Select(n => n.HomeAddress));
+        _signalling.Admission = _admission;
         _stopping = new CancellationTokenSource();
         var token = _stopping.Token;
         _pumps = Task.WhenAll(
@@ -126,13 +133,22 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
         _stopping?.Dispose();
     }
 
-    /// <summary>Applies a reloaded profile section (new prefix: unsolicited Mobile Prefix Advertisements, RFC 6275 10.6.3).</summary>
     /// <summary>BUs by status, BAs sent, drops by reason (snake_case names); empty before the module started.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> GetCounters()
     {
         try
         {
-            return [.. GetSnapshot().Counters.ToDictionary()];
+            var counters = new Dictionary<string, long>(GetSnapshot().Counters.ToDictionary());
+            if (_admission is { } admission && _signalling is { } signalling)
+            {
+                counters["ha_signalling_priority_admitted"] = admission.PriorityAdmitted;
+                counters["ha_signalling_bulk_admitted"] = admission.BulkAdmitted;
+                counters["ha_signalling_rate_limited_prefix"] = admission.PrefixRateLimited;
+                counters["ha_signalling_rate_limited_total"] = admission.TotalRateLimited;
+                counters["ha_signalling_queue_dropped"] = signalling.Dropped;
+            }
+
+            return [.. counters];
         }
         catch (InvalidOperationException)
         {
@@ -148,6 +164,7 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
     {
         ArgumentNullException.ThrowIfNull(section);
         Dispatch(new HomeAgentReconfigured(section));
+        _admission?.SetPriorityAddresses(section.MobileNodes.Select(n => n.HomeAddress));
     }
 
     /// <summary>The bindings and counters at one instant, for the status page (DESIGN 8).</summary>

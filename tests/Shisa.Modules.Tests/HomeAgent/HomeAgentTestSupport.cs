@@ -109,9 +109,9 @@ internal static class Topology
 /// <summary>A <see cref="HomeAgentCore"/> with a fake clock, a recording sender and the bus messages it publishes.</summary>
 internal sealed class CoreHarness
 {
-    public CoreHarness(HomeAgentSection? section = null, HomeAgentTuning? tuning = null)
+    public CoreHarness(HomeAgentSection? section = null, HomeAgentTuning? tuning = null, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
-        Core = new HomeAgentCore(section ?? Topology.Section(), Sender, Published.Add, tuning, new HomeLink("eth0", 2));
+        Core = new HomeAgentCore(section ?? Topology.Section(), Sender, Published.Add, tuning, new HomeLink("eth0", 2), logger: logger);
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
