@@ -41,6 +41,13 @@ public sealed partial class DataPlaneEngine : IDisposable
         + "or (ip6[40] == 135 and ip6[8:4] == 0 and ip6[12:4] == 0 and ip6[16:4] == 0 and ip6[20:4] == 0))))";
 
     private const string Origin = "data_plane";
+    /// <summary>
+    /// SO_RCVBUFFORCE of each port: the default (about 200 KB, some 250 frames) overflows within 2 ms when the
+    /// receive thread is descheduled under a flood of 150 000 packets/s, and a listed node's BU is lost with the
+    /// rest before it can be classified; 16 MB hold about 100 ms of such a flood (kernel memory, not the heap).
+    /// </summary>
+    public const int PortReceiveBufferSize = 16 << 20;
+
     private const int MinimumTunnelMtu = 1280;
 
     private readonly DataPlaneEngineOptions _options;
@@ -244,7 +251,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         {
             foreach (string name in o.PortInterfaces())
             {
-                var port = AfPacketPort.Open(name, new AfPacketPortOptions { Protocol = AfPacketPortOptions.Ipv6Protocol, Filter = filter });
+                var port = AfPacketPort.Open(name, new AfPacketPortOptions { Protocol = AfPacketPortOptions.Ipv6Protocol, Filter = filter, ReceiveBufferSize = PortReceiveBufferSize });
                 lock (_ports)
                 {
                     _ports.Add(name, port);
