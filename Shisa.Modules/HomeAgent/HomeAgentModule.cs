@@ -31,6 +31,7 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
     private CancellationTokenSource? _stopping;
     private Task _pumps = Task.CompletedTask;
     private bool _stopped;
+    private long _eventsFailed;
 
     public HomeAgentModule()
         : this(null, null)
@@ -138,7 +139,10 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
     {
         try
         {
-            var counters = new Dictionary<string, long>(GetSnapshot().Counters.ToDictionary());
+            var counters = new Dictionary<string, long>(GetSnapshot().Counters.ToDictionary())
+            {
+                ["ha_events_failed"] = Interlocked.Read(ref _eventsFailed),
+            };
             if (_admission is { } admission && _signalling is { } signalling)
             {
                 counters["ha_signalling_priority_admitted"] = admission.PriorityAdmitted;
@@ -214,6 +218,7 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // One bad event must not stop the home agent; the core's state is changed only by completed steps.
+                _eventsFailed++;
                 HomeAgentLog.EventFailed(context.Logger, e);
             }
 

@@ -51,6 +51,9 @@ internal static partial class MobileNodeLog
     [LoggerMessage(EventId = 2414, Level = LogLevel.Warning, Message = "Stopped without the deregistration's acknowledgement")]
     public static partial void StopUnacknowledged(ILogger logger);
 
+    [LoggerMessage(EventId = 2419, Level = LogLevel.Error, Message = "Mobile node failed on an event; the event is dropped, the next one handled")]
+    public static partial void EventFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 2415, Level = LogLevel.Error, Message = "Mobile node loop failed")]
     public static partial void LoopFailed(ILogger logger, Exception exception);
 

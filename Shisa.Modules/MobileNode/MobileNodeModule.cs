@@ -56,6 +56,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
     private long _retransmissions;
     private long _sendFailures;
     private long _acksIgnored;
+    private long _eventsFailed;
     private long _authFailures;
     private long _brrs;
     private long _handoverCount;
@@ -247,7 +248,24 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
 
     /// <summary>The home registration's counters (mn_*) and route optimization's (ro_*, when it is on).</summary>
     public IReadOnlyList<KeyValuePair<string, long>> GetCounters() =>
-        [.. GetStatus().Counters.ToNamedCounters(), .. _routeOptimization?.GetCounters() ?? []];
+        [.. GetStatus().Counters.ToNamedCounters(), new("mn_events_failed", Interlocked.Read(ref _eventsFailed)), .. _routeOptimization?.GetCounters() ?? []];
+
+    /// <summary>
+    /// Runs one event's handling; an unexpected exception is logged and counted and the loop goes on with the next
+    /// event (the machine's state is changed only by completed steps). Under <c>_gate</c>.
+    /// </summary>
+    private void Guarded<T>(T item, Action<T> handle)
+    {
+        try
+        {
+            handle(item);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Interlocked.Increment(ref _eventsFailed);
+            MobileNodeLog.EventFailed(_context!.Logger, e);
+        }
+    }
 
     /// <summary>The recent handovers (at most 32), oldest first, for the status page's timeline.</summary>
     public IReadOnlyList<Handover> GetHandovers()
@@ -266,24 +284,9 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
         {
             await foreach (var envelope in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (envelope.Message is RrHint hint)
+                lock (_gate)
                 {
-                    lock (_gate)
-                    {
-                        _routeOptimization?.OnRrHint(hint, _context!.TimeProvider.GetUtcNow());
-                    }
-
-                    continue;
-                }
-
-                var @event = ToEvent(envelope.Message);
-                if (@event is not null)
-                {
-                    lock (_gate)
-                    {
-                        // The movement's own time, so that a handover's duration starts when it was reported.
-                        Dispatch(@event, envelope.Timestamp);
-                    }
+                    Guarded(envelope, OnBusMessage);
                 }
             }
         }
@@ -293,6 +296,21 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
         catch (Exception e)
         {
             MobileNodeLog.LoopFailed(_context!.Logger, e);
+        }
+    }
+
+    private void OnBusMessage(BusEnvelope envelope)
+    {
+        if (envelope.Message is RrHint hint)
+        {
+            _routeOptimization?.OnRrHint(hint, _context!.TimeProvider.GetUtcNow());
+            return;
+        }
+
+        if (ToEvent(envelope.Message) is { } @event)
+        {
+            // The movement's own time, so that a handover's duration starts when it was reported.
+            Dispatch(@event, envelope.Timestamp);
         }
     }
 
@@ -328,7 +346,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
             {
                 lock (_gate)
                 {
-                    OnSignalling(packet);
+                    Guarded(packet, OnSignalling);
                 }
             }
         }
@@ -619,7 +637,8 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
             // A timer re-armed or cancelled since this one was set is stale.
             if (state is long generation && generation == _timerGeneration && _stop is { IsCancellationRequested: false })
             {
-                Dispatch(RegistrationTimeout.Instance, _context!.TimeProvider.GetUtcNow());
+                // A timer callback's exception would end the process: guarded like every other event.
+                Guarded(RegistrationTimeout.Instance, timeout => Dispatch(timeout, _context!.TimeProvider.GetUtcNow()));
             }
         }
     }
@@ -644,23 +663,28 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
     {
         lock (_gate)
         {
-            var machine = _machine!;
-            if (state is not long generation || generation != _prefixTimerGeneration || !_prefixOutstanding
-                || _stop is not { IsCancellationRequested: false })
-            {
-                return;
-            }
-
-            if (++_prefixAttempts > MobileIpv6Constants.MobilePrefixSolicitationRetries
-                || machine.State is not (HomeRegistrationState.Bound or HomeRegistrationState.WaitAckRefresh)
-                || machine.CareOfAddress is null || machine.HomeAgent is null)
-            {
-                _prefixOutstanding = false;
-                return;
-            }
-
-            _prefixBackoff += _prefixBackoff;
-            SendPrefixSolicitation(machine.CareOfAddress, machine.HomeAgent);
+            Guarded(state, OnPrefixTimerLocked);
         }
+    }
+
+    private void OnPrefixTimerLocked(object? state)
+    {
+        var machine = _machine!;
+        if (state is not long generation || generation != _prefixTimerGeneration || !_prefixOutstanding
+            || _stop is not { IsCancellationRequested: false })
+        {
+            return;
+        }
+
+        if (++_prefixAttempts > MobileIpv6Constants.MobilePrefixSolicitationRetries
+            || machine.State is not (HomeRegistrationState.Bound or HomeRegistrationState.WaitAckRefresh)
+            || machine.CareOfAddress is null || machine.HomeAgent is null)
+        {
+            _prefixOutstanding = false;
+            return;
+        }
+
+        _prefixBackoff += _prefixBackoff;
+        SendPrefixSolicitation(machine.CareOfAddress, machine.HomeAgent);
     }
 }

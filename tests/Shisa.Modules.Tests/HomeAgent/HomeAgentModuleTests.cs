@@ -67,6 +67,26 @@ public class HomeAgentModuleTests
 
     [Test]
     [CancelAfter(10_000)]
+    public async Task An_event_that_fails_is_logged_and_counted_and_the_next_one_handled(CancellationToken cancellationToken)
+    {
+        var time = new FakeTimeProvider();
+        using var bus = new MobilityBus(time);
+        var hub = new SignallingHub();
+        var sender = new RecordingSender { ThrowNext = 1 };
+        await using var module = new HomeAgentModule();
+        await module.StartAsync(new ModuleContext(module.Name, HomeAgentProfile(), bus, sender, hub, time, NullLoggerFactory.Instance), cancellationToken);
+        var unlisted = System.Net.IPAddress.Parse("2001:db8:1::999");
+
+        hub.Deliver(new SignallingPacket(BindingUpdate(1, home: unlisted), SignallingKinds.MobilityHeader, "ha0", 3, time.GetUtcNow()));
+        hub.Deliver(new SignallingPacket(BindingUpdate(2, home: unlisted), SignallingKinds.MobilityHeader, "ha0", 3, time.GetUtcNow()));
+
+        await sender.WaitForAsync(1, cancellationToken);
+        Assert.That(module.GetCounters().Single(c => c.Key == "ha_events_failed").Value, Is.EqualTo(1), "the first BU's answer threw");
+        Assert.That(module.GetSnapshot().Counters.BindingUpdatesReceived, Is.EqualTo(2), "the second was handled");
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
     public async Task Stopping_announces_no_removal_the_bindings_outlive_the_process(CancellationToken cancellationToken)
     {
         var time = new FakeTimeProvider();

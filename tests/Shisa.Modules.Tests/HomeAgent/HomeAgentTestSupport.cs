@@ -58,6 +58,9 @@ internal sealed class RecordingSender : IPacketSender
 
     public bool Refuse { get; set; }
 
+    /// <summary>Sends that throw (a failing data plane, for the loop's survival).</summary>
+    public int ThrowNext { get; set; }
+
     public IReadOnlyList<byte[]> Packets => [.. _packets];
 
     public bool TrySend(ReadOnlySpan<byte> ipv6Packet)
@@ -65,6 +68,12 @@ internal sealed class RecordingSender : IPacketSender
         if (Refuse)
         {
             return false;
+        }
+
+        if (ThrowNext > 0)
+        {
+            ThrowNext--;
+            throw new InvalidOperationException("injected send failure");
         }
 
         _packets.Enqueue(ipv6Packet.ToArray());

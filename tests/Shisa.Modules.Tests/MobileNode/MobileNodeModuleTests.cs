@@ -197,6 +197,26 @@ public sealed class MobileNodeModuleTests
     }
 
     [Test]
+    public async Task An_event_that_fails_is_logged_and_counted_and_the_loops_go_on_with_the_next()
+    {
+        await StartAsync();
+        _sender.ThrowNext = 1;
+        Move(CareOf);
+        while (_module.GetCounters().Single(c => c.Key == "mn_events_failed").Value == 0)
+        {
+            await Task.Delay(10);
+        }
+
+        // The bus loop is still there: the next movement sends its BU; the signalling loop too: its BA binds.
+        Move(CareOf2);
+        var bu = await NextBuAsync();
+        Deliver(MobileNodeTestPackets.Ba(bu.Sequence, BindingAcknowledgementStatus.Accepted, 30, to: CareOf2));
+        Assert.That(await NextBulAsync(), Is.InstanceOf<BindingUpdateListAdd>());
+        Assert.That(_module.GetStatus().State, Is.EqualTo("BOUND"));
+        Assert.That(_module.GetCounters().Single(c => c.Key == "mn_events_failed").Value, Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task Retransmissions_leave_at_1_5_4_5_10_5_22_5_46_5_and_then_every_32_seconds()
     {
         await StartAsync();

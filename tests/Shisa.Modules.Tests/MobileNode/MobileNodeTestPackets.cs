@@ -19,8 +19,17 @@ internal sealed class RecordingSender : IPacketSender
 
     public List<byte[]> Packets { get; } = [];
 
+    /// <summary>Sends that throw before any is recorded (a failing data plane, for the loops' survival).</summary>
+    public int ThrowNext { get; set; }
+
     public bool TrySend(ReadOnlySpan<byte> ipv6Packet)
     {
+        if (ThrowNext > 0)
+        {
+            ThrowNext--;
+            throw new InvalidOperationException("injected send failure");
+        }
+
         var copy = ipv6Packet.ToArray();
         lock (Packets)
         {
