@@ -558,6 +558,16 @@ public sealed class HomeAgentCore
             return;
         }
 
+        if (message.Message == DadMessage.Busy)
+        {
+            // The detector could not check the address (too many probes and waiting requests): no result is not a
+            // unique address. 130 Insufficient resources (RFC 6275 6.1.8); the mobile node retries later.
+            _counters.DadBusy++;
+            ForgetPending(pending, stopDetection: true);
+            Refuse(pending.Route, pending.Update, pending.Binding.CareOfAddress, BindingAcknowledgementStatus.InsufficientResources, pending.Update.Sequence, now);
+            return;
+        }
+
         if (message.Message == DadMessage.Fail)
         {
             _counters.DadFailed++;
@@ -612,11 +622,13 @@ public sealed class HomeAgentCore
                     _publish(new BindingCacheRemove(binding.ToEntry(Address)));
                     break;
                 case DeadlineKind.DadTimeout when _pending.TryGetValue(deadline.HomeAddress, out var pending) && pending.Id == deadline.Generation:
-                    // No answer is what a unique address looks like (RFC 4862 5.4): accept, and count it.
+                    // The detector's Success or Fail never came (it waited too long for a free probe): a registration
+                    // is never accepted without a result. Refused with 130 Insufficient resources; the mobile node
+                    // retries (RFC 6275 11.8), and the detection still queued is stopped.
                     _counters.DadTimedOut++;
                     HomeAgentLog.DadTimedOut(_logger, deadline.HomeAddress);
-                    ForgetPending(pending, stopDetection: false);
-                    Commit(pending.Binding, pending.Update, pending.Route, now);
+                    ForgetPending(pending, stopDetection: true);
+                    Refuse(pending.Route, pending.Update, pending.Binding.CareOfAddress, BindingAcknowledgementStatus.InsufficientResources, pending.Update.Sequence, now);
                     break;
             }
         }

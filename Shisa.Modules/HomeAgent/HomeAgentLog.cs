@@ -47,7 +47,7 @@ internal static partial class HomeAgentLog
     [LoggerMessage(EventId = 3021, Level = LogLevel.Warning, Message = "Duplicate address detection of {Address} failed")]
     public static partial void DadFailed(ILogger logger, IPAddress address);
 
-    [LoggerMessage(EventId = 3022, Level = LogLevel.Warning, Message = "No duplicate address detection answer for {HomeAddress}; registration accepted as unique")]
+    [LoggerMessage(EventId = 3022, Level = LogLevel.Warning, Message = "No duplicate address detection answer for {HomeAddress} in time; registration refused (130), never accepted unchecked")]
     public static partial void DadTimedOut(ILogger logger, IPAddress homeAddress);
 
     [LoggerMessage(EventId = 3030, Level = LogLevel.Debug, Message = "Dropped a packet from {Source}: {Reason}")]

@@ -10,8 +10,9 @@ public sealed record HomeAgentTuning
 
     /// <summary>
     /// How long a new registration waits for the data plane's answer to Dad(Do). RFC 4862 5.1: RetransTimer
-    /// (1 s) times DupAddrDetectTransmits (1), plus margin. Silence is what a unique address looks like, so a
-    /// timeout accepts the registration (and is counted).
+    /// (1 s) times DupAddrDetectTransmits (1), plus margin for a wait behind other probes (the detector runs 64 at
+    /// once and queues the rest). The detector answers Success after a silent probe; a timeout means no probe ran
+    /// in time, so the registration is refused with 130 (and counted), never accepted unchecked.
     /// </summary>
     public TimeSpan DadTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
