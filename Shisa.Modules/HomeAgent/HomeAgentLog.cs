@@ -25,6 +25,9 @@ internal static partial class HomeAgentLog
     [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Binding {HomeAddress} removed: the reloaded profile no longer names the mobile node")]
     public static partial void RemovedByReload(ILogger logger, IPAddress homeAddress);
 
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Mobile node {HomeAddress} may register without authentication (authentication = \"none\"): anyone can move its traffic")]
+    public static partial void Unauthenticated(ILogger logger, IPAddress homeAddress);
+
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Binding {HomeAddress} -> {CareOfAddress} accepted: sequence {Sequence}, lifetime {LifetimeSeconds} s")]
     public static partial void Accepted(ILogger logger, IPAddress homeAddress, IPAddress careOfAddress, ushort sequence, double lifetimeSeconds);
 

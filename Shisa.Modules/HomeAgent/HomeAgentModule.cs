@@ -91,6 +91,7 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
             Task.Run(() => PumpAsync(_signalling.Reader, static p => new SignallingReceived(p), token), CancellationToken.None),
             Task.Run(() => PumpAsync(_dad.Reader, static e => new DadReported((Dad)e.Message), token), CancellationToken.None));
         HomeAgentLog.Started(context.Logger, section.Address, section.Prefix.ToString(), section.MobileNodes.Count, section.MaxBindings);
+        WarnUnauthenticated(section);
         return Task.CompletedTask;
     }
 
@@ -169,6 +170,7 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
         ArgumentNullException.ThrowIfNull(section);
         Dispatch(new HomeAgentReconfigured(section));
         _admission?.SetPriorityAddresses(section.MobileNodes.Select(n => n.HomeAddress));
+        WarnUnauthenticated(section);
     }
 
     /// <summary>The bindings and counters at one instant, for the status page (DESIGN 8).</summary>
@@ -193,6 +195,20 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Entries without an SPI passed <c>shisa check</c> only with <c>authentication = "none"</c>: say so at start and reload.</summary>
+    private void WarnUnauthenticated(HomeAgentSection section)
+    {
+        if (_context is not { } context)
+        {
+            return;
+        }
+
+        foreach (var node in section.MobileNodes.Where(n => n.Spi is null))
+        {
+            HomeAgentLog.Unauthenticated(context.Logger, node.HomeAddress);
         }
     }
 

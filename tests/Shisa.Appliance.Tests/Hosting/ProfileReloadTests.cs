@@ -24,6 +24,7 @@ public class ProfileReloadTests
         prefix = "2001:db8:1::/64"
         [[home_agent.mobile_node]]
         home_address = "2001:db8:1::100"
+        authentication = "none"
         """;
 
     private sealed class RecordingHomeAgent : IRoleModule, IReconfigurable
@@ -69,7 +70,7 @@ public class ProfileReloadTests
     public async Task A_changed_home_agent_list_is_handed_to_the_running_home_agent()
     {
         var (reload, module, profile) = await RunningAsync();
-        File.WriteAllText(_path, Ha + "\n[[home_agent.mobile_node]]\nhome_address = \"2001:db8:1::101\"\n");
+        File.WriteAllText(_path, Ha + "\n[[home_agent.mobile_node]]\nhome_address = \"2001:db8:1::101\"\nauthentication = \"none\"\n");
         var now = await reload.ApplyAsync(profile, CancellationToken.None);
         Assert.That(module.Reconfigured, Has.Count.EqualTo(1));
         Assert.That(now.HomeAgent!.MobileNodes, Has.Count.EqualTo(2));

@@ -67,6 +67,55 @@ public class HomeAgentModuleTests
 
     [Test]
     [CancelAfter(10_000)]
+    public async Task A_mobile_node_without_authentication_is_warned_about_at_start(CancellationToken cancellationToken)
+    {
+        var time = new FakeTimeProvider();
+        using var bus = new MobilityBus(time);
+        var logs = new WarningCollector();
+        var profile = HomeAgentProfile() with
+        {
+            HomeAgent = Topology.Section(nodes: [Topology.Node(Topology.Home), Topology.Node(Topology.OtherHome, authenticated: true)]),
+        };
+        await using var module = new HomeAgentModule();
+        await module.StartAsync(new ModuleContext(module.Name, profile, bus, new RecordingSender(), new SignallingHub(), time, logs), cancellationToken);
+
+        Assert.That(logs.Warnings, Has.One.Contains("2001:db8:1::100").And.Contains("without authentication"));
+        Assert.That(logs.Warnings.Where(w => w.Contains("2001:db8:1::200", StringComparison.Ordinal)), Is.Empty, "the one with an SPI");
+    }
+
+    private sealed class WarningCollector : Microsoft.Extensions.Logging.ILoggerFactory, Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Warnings { get; } = [];
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+        {
+        }
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == Microsoft.Extensions.Logging.LogLevel.Warning)
+            {
+                lock (Warnings)
+                {
+                    Warnings.Add(formatter(state, exception));
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
     public async Task An_event_that_fails_is_logged_and_counted_and_the_next_one_handled(CancellationToken cancellationToken)
     {
         var time = new FakeTimeProvider();
