@@ -58,6 +58,13 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
     private long _acksIgnored;
     private long _eventsFailed;
     private long _authFailures;
+    private long _replayFailures;
+
+    // RFC 4285 6: the timestamps of the last Binding Updates sent (a BA echoes the one it answers), and the offset
+    // to the home agent's clock learnt from a 144 (MIPV6-ID-MISMATCH), which carries the home agent's time.
+    private readonly ulong[] _sentTimestamps = new ulong[4];
+    private int _nextTimestamp;
+    private TimeSpan _clockOffset;
     private long _brrs;
     private long _handoverCount;
     private long _haadSent;
@@ -248,7 +255,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
 
     /// <summary>The home registration's counters (mn_*) and route optimization's (ro_*, when it is on).</summary>
     public IReadOnlyList<KeyValuePair<string, long>> GetCounters() =>
-        [.. GetStatus().Counters.ToNamedCounters(), new("mn_events_failed", Interlocked.Read(ref _eventsFailed)), .. _routeOptimization?.GetCounters() ?? []];
+        [.. GetStatus().Counters.ToNamedCounters(), new("mn_events_failed", Interlocked.Read(ref _eventsFailed)), new("mn_replay_failures", Interlocked.Read(ref _replayFailures)), .. _routeOptimization?.GetCounters() ?? []];
 
     /// <summary>
     /// Runs one event's handling; an unexpected exception is logged and counted and the loop goes on with the next
@@ -297,6 +304,39 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
         {
             MobileNodeLog.LoopFailed(_context!.Logger, e);
         }
+    }
+
+    /// <summary>
+    /// RFC 4285 6: an authenticated BA carries the Mobility Message Replay Protection option with the timestamp of the
+    /// BU it answers; one without it, or with a timestamp this node did not send recently, is dropped (a replay).
+    /// Status 144 (MIPV6-ID-MISMATCH) carries the home agent's own time instead: the node resynchronises (its next
+    /// BUs carry local time plus the learnt offset) and the registration retries as for any refusal.
+    /// </summary>
+    private bool CheckReplayProtection(BindingAcknowledgement ack, DateTimeOffset now)
+    {
+        var logger = _context!.Logger;
+        if (ack.Options.Find<MobilityMessageReplayProtectionOption>() is not { } replay)
+        {
+            _replayFailures++;
+            MobileNodeLog.ReplayCheckFailed(logger, ack.Sequence, "no replay protection option");
+            return false;
+        }
+
+        if (ack.Status == BindingAcknowledgementStatus.MobileNodeIdentifierMismatch)
+        {
+            _clockOffset = NtpTimestamp.ToDateTimeOffset(replay.Timestamp) - now;
+            MobileNodeLog.ClockResynchronised(logger, _clockOffset.TotalMilliseconds);
+            return true;
+        }
+
+        if (Array.IndexOf(_sentTimestamps, replay.Timestamp) < 0 || replay.Timestamp == 0)
+        {
+            _replayFailures++;
+            MobileNodeLog.ReplayCheckFailed(logger, ack.Sequence, "timestamp of no recent Binding Update");
+            return false;
+        }
+
+        return true;
     }
 
     private void OnBusMessage(BusEnvelope envelope)
@@ -387,6 +427,11 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
                     {
                         _authFailures++;
                         MobileNodeLog.AuthenticationFailed(context.Logger, received.Source);
+                        return;
+                    }
+
+                    if (_credentials is not null && !CheckReplayProtection(ack, now))
+                    {
                         return;
                     }
 
@@ -547,7 +592,13 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
 
                 MobileNodeLog.BindingUpdateSent(logger, request.Sequence, request.Lifetime.TotalSeconds, request.Source, request.Destination,
                     request.HomeAddressOption?.ToString() ?? "none", send.Retransmission ? ", retransmission" : string.Empty);
-                if (!MobileNodePackets.SendBindingUpdate(context.PacketSender, request, _credentials, context.TimeProvider.GetUtcNow()))
+                var stamped = context.TimeProvider.GetUtcNow() + _clockOffset;
+                if (_credentials is not null)
+                {
+                    _sentTimestamps[_nextTimestamp++ % _sentTimestamps.Length] = NtpTimestamp.FromDateTimeOffset(stamped);
+                }
+
+                if (!MobileNodePackets.SendBindingUpdate(context.PacketSender, request, _credentials, stamped))
                 {
                     _sendFailures++;
                     MobileNodeLog.SendFailed(logger, request.Sequence);
