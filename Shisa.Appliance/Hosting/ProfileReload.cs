@@ -8,9 +8,11 @@ namespace Shisa.Appliance.Hosting;
 /// <summary>
 /// SIGHUP: read the profile again and apply what can change while running. Sections compare by value (the
 /// records' lists are value-equal), so an untouched section is left alone. A change the running modules can
-/// take (today the home agent's section: its mobile node list, lifetimes, prefix) is handed to them and the
-/// bindings the change does not touch survive; anything else (roles, interfaces, status, bus, plugins, or a
-/// section of a module that cannot reconfigure) needs a restart, and the running profile stays in force.
+/// take (today the home agent's section: its mobile node list and keys, max_lifetime) is handed to them and the
+/// bindings the change does not touch survive (a removed mobile node's binding goes at once); anything else
+/// (roles, interfaces, status, bus, plugins, a section of a module that cannot reconfigure, or a [home_agent] key
+/// the data plane also took at start: address, prefix, max_bindings) needs a restart, the reload is refused
+/// naming it, and the running profile stays in force.
 /// </summary>
 internal sealed class ProfileReload(string path, ModuleHost host, ILogger logger)
 {
@@ -94,6 +96,15 @@ internal sealed class ProfileReload(string path, ModuleHost host, ILogger logger
         if ((current.HomeAgent is null) != (next.HomeAgent is null))
         {
             changed.Add("[home_agent]");
+        }
+        else if (current.HomeAgent is { } was && next.HomeAgent is { } now)
+        {
+            // The data plane sizes its tables and installs its home link state (proxy ND, the anycast address's
+            // nftables rule) from these at start (DataPlaneOptionsMapper): a reload would reach only the signalling,
+            // and e.g. a raised max_bindings would accept BUs whose tunnels the data plane refuses. Refused, named.
+            Check("[home_agent] address", was.Address, now.Address);
+            Check("[home_agent] prefix", was.Prefix, now.Prefix);
+            Check("[home_agent] max_bindings", was.MaxBindings, now.MaxBindings);
         }
 
         return changed;

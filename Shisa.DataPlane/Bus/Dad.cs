@@ -22,6 +22,12 @@ public enum DadMessage : ushort
 
     /// <summary>The address is a duplicate.</summary>
     Fail = 129,
+
+    /// <summary>
+    /// No result: the detector could take no more requests (its probes and its bounded wait queue full). Not unique,
+    /// not a duplicate: whoever asked must not treat the address as checked.
+    /// </summary>
+    Busy = 130,
 }
 
 /// <summary>
@@ -32,6 +38,6 @@ public sealed record Dad(DadMessage Message, IPAddress Address, string Interface
 {
     public override MessageType Type => MessageType.Dad;
 
-    /// <summary>True for an answer (Success, Fail), false for a request.</summary>
+    /// <summary>True for an answer (Success, Fail, Busy), false for a request.</summary>
     public bool IsResult => (ushort)Message >= 128;
 }

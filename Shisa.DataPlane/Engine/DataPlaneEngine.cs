@@ -40,6 +40,13 @@ public sealed partial class DataPlaneEngine : IDisposable
         + "ip6[40] == 4 or ip6[40] == 134 or ip6[40] == 135 or ip6[40] == 136 or (ip6[40] >= 144 and ip6[40] <= 147))))";
 
     private const string Origin = "data_plane";
+    /// <summary>
+    /// SO_RCVBUFFORCE of each port: the default (about 200 KB, some 250 frames) overflows within 2 ms when the
+    /// receive thread is descheduled under a flood of 150 000 packets/s, and a listed node's BU is lost with the
+    /// rest before it can be classified; 16 MB hold about 100 ms of such a flood (kernel memory, not the heap).
+    /// </summary>
+    public const int PortReceiveBufferSize = 16 << 20;
+
     private const int MinimumTunnelMtu = 1280;
 
     private readonly DataPlaneEngineOptions _options;
@@ -253,7 +260,13 @@ public sealed partial class DataPlaneEngine : IDisposable
                 // The home link's port hears every multicast group: the solicited-node groups of the home addresses
                 // it defends (RFC 4861 7.2.8: a proxy joins them) are as many as the bindings.
                 bool homeLink = o.IsHomeAgent && string.Equals(name, o.ResolvedHomeInterface, StringComparison.Ordinal);
-                var port = AfPacketPort.Open(name, new AfPacketPortOptions { Protocol = AfPacketPortOptions.Ipv6Protocol, Filter = filter, AllMulticast = homeLink });
+                var port = AfPacketPort.Open(name, new AfPacketPortOptions
+                {
+                    Protocol = AfPacketPortOptions.Ipv6Protocol,
+                    Filter = filter,
+                    AllMulticast = homeLink,
+                    ReceiveBufferSize = PortReceiveBufferSize,
+                });
                 lock (_ports)
                 {
                     _ports.Add(name, port);

@@ -111,7 +111,10 @@ public sealed class ForwardingStateWriter : IDisposable
     {
         lock (_gate)
         {
-            _kernel.ReplaceTable(_options.NftTableName, new MobilityFilter());
+            _kernel.ReplaceTable(_options.NftTableName, new MobilityFilter
+            {
+                HomeAgentsAnycast = _options.IsHomeAgent && _options.HomePrefix is { } prefix ? MobilityFilter.HomeAgentsAnycastOf(prefix) : null,
+            });
             _tableInstalled = true;
             ForwardingLog.TableInstalled(_logger, _options.NftTableName);
             if (_options.IsCorrespondent)

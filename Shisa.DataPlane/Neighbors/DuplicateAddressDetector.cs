@@ -12,7 +12,9 @@ public delegate bool DadProbeSender(string interfaceName, ReadOnlySpan<byte> tar
 /// starts a probe that sends DupAddrDetectTransmits solicitations RetransTimer apart, and ends with Dad(Success)
 /// when no one answered, or Dad(Fail) as soon as a Neighbor Advertisement for the address, or another node's
 /// DAD solicitation for it, is seen (5.4.3, 5.4.4). One state machine per address; timer expiries are just
-/// more events; time comes from the <see cref="TimeProvider"/>. At most <see cref="MaxProbes"/> run at once.
+/// more events; time comes from the <see cref="TimeProvider"/>. At most <see cref="MaxProbes"/> run at once; further
+/// requests wait in a FIFO of at most <see cref="MaxWaiting"/> and start as probes end; beyond that a request is
+/// answered Dad(Busy) at once: never a Success without a probe.
 /// </summary>
 public sealed class DuplicateAddressDetector : IDisposable
 {
@@ -26,11 +28,14 @@ public sealed class DuplicateAddressDetector : IDisposable
     private readonly DadProbeSender _send;
     private readonly Action<Dad> _report;
     private readonly Dictionary<UInt128, Probe> _probes = [];
+    private readonly LinkedList<Probe> _waiting = new();
+    private readonly Dictionary<UInt128, LinkedListNode<Probe>> _waitingByKey = [];
     private readonly Lock _lock = new();
     private long _started;
     private long _succeeded;
     private long _failed;
     private long _rejected;
+    private long _queued;
     private bool _disposed;
 
     public DuplicateAddressDetector(
@@ -39,20 +44,41 @@ public sealed class DuplicateAddressDetector : IDisposable
         Action<Dad> report,
         TimeSpan? retransTimer = null,
         int transmits = DefaultTransmits,
-        int maxProbes = 64)
+        int maxProbes = 64,
+        int maxWaiting = 4096)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(send);
         ArgumentNullException.ThrowIfNull(report);
         ArgumentOutOfRangeException.ThrowIfLessThan(transmits, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxProbes, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxWaiting);
         _time = time;
         _send = send;
         _report = report;
         RetransTimer = retransTimer ?? DefaultRetransTimer;
         Transmits = transmits;
         MaxProbes = maxProbes;
+        MaxWaiting = maxWaiting;
     }
+
+    /// <summary>Requests that may wait for a free probe (bounded memory whatever asks).</summary>
+    public int MaxWaiting { get; }
+
+    /// <summary>Requests now waiting for a free probe.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
+    /// <summary>Requests that had to wait for a free probe.</summary>
+    public long Queued => Interlocked.Read(ref _queued);
 
     public TimeSpan RetransTimer { get; }
 
@@ -77,7 +103,7 @@ public sealed class DuplicateAddressDetector : IDisposable
 
     public long Failed => Interlocked.Read(ref _failed);
 
-    /// <summary>Requests refused: too many probes running, or not an IPv6 address.</summary>
+    /// <summary>Requests refused: too many probes running and waiting (answered Busy), or not an IPv6 address.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
 
     /// <summary>Handles a request from the bus: Do starts a probe, Stop cancels one; results are ignored.</summary>
@@ -97,7 +123,10 @@ public sealed class DuplicateAddressDetector : IDisposable
         }
     }
 
-    /// <summary>Starts probing <paramref name="address"/> on <paramref name="interfaceName"/>; false when refused or already running.</summary>
+    /// <summary>
+    /// Starts probing <paramref name="address"/> on <paramref name="interfaceName"/>, or queues it when
+    /// <see cref="MaxProbes"/> run; false when already running or waiting, or refused (then reported Busy).
+    /// </summary>
     public bool Start(IPAddress address, string interfaceName, int interfaceIndex = 0)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -110,44 +139,100 @@ public sealed class DuplicateAddressDetector : IDisposable
 
         var key = AddressKey.From(address);
         Probe probe;
+        bool busy = false;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_probes.ContainsKey(key))
+            if (_probes.ContainsKey(key) || _waitingByKey.ContainsKey(key))
             {
-                return false;
-            }
-
-            if (_probes.Count >= MaxProbes)
-            {
-                Interlocked.Increment(ref _rejected);
                 return false;
             }
 
             probe = new Probe(key, address, interfaceName, interfaceIndex, Transmits);
-            _probes.Add(key, probe);
-            Interlocked.Increment(ref _started);
-            probe.Timer = _time.CreateTimer(static state => ((ProbeTick)state!).Fire(), new ProbeTick(this, probe), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (_probes.Count >= MaxProbes)
+            {
+                if (_waiting.Count >= MaxWaiting)
+                {
+                    Interlocked.Increment(ref _rejected);
+                    busy = true;
+                }
+                else
+                {
+                    _waitingByKey.Add(key, _waiting.AddLast(probe));
+                    Interlocked.Increment(ref _queued);
+                    return true;
+                }
+            }
+            else
+            {
+                Begin(probe);
+            }
+        }
+
+        if (busy)
+        {
+            _report(new Dad(DadMessage.Busy, address, interfaceName, interfaceIndex));
+            return false;
         }
 
         Transmit(probe);
         return true;
     }
 
+    // Under _lock.
+    private void Begin(Probe probe)
+    {
+        _probes.Add(probe.Key, probe);
+        Interlocked.Increment(ref _started);
+        probe.Timer = _time.CreateTimer(static state => ((ProbeTick)state!).Fire(), new ProbeTick(this, probe), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>A probe ended: start the waiting requests that now fit.</summary>
+    private void StartWaiting()
+    {
+        while (true)
+        {
+            Probe next;
+            lock (_lock)
+            {
+                if (_disposed || _waiting.First is not { } first || _probes.Count >= MaxProbes)
+                {
+                    return;
+                }
+
+                next = first.Value;
+                _waiting.RemoveFirst();
+                _waitingByKey.Remove(next.Key);
+                Begin(next);
+            }
+
+            Transmit(next);
+        }
+    }
+
     /// <summary>Cancels the probe of <paramref name="address"/> without a result.</summary>
     public bool Cancel(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
+        var key = AddressKey.From(address);
         lock (_lock)
         {
-            if (!_probes.Remove(AddressKey.From(address), out var probe))
+            if (_waitingByKey.Remove(key, out var node))
+            {
+                _waiting.Remove(node);
+                return true;
+            }
+
+            if (!_probes.Remove(key, out var probe))
             {
                 return false;
             }
 
             probe.Timer?.Dispose();
-            return true;
         }
+
+        StartWaiting();
+        return true;
     }
 
     /// <summary>
@@ -177,6 +262,7 @@ public sealed class DuplicateAddressDetector : IDisposable
 
         Interlocked.Increment(ref _failed);
         _report(new Dad(DadMessage.Fail, ended.Address, ended.InterfaceName, ended.InterfaceIndex));
+        StartWaiting();
     }
 
     public void Dispose()
@@ -190,6 +276,8 @@ public sealed class DuplicateAddressDetector : IDisposable
             }
 
             _probes.Clear();
+            _waiting.Clear();
+            _waitingByKey.Clear();
         }
     }
 
@@ -219,6 +307,7 @@ public sealed class DuplicateAddressDetector : IDisposable
 
         Interlocked.Increment(ref _failed);
         _report(new Dad(DadMessage.Fail, probe.Address, probe.InterfaceName, probe.InterfaceIndex));
+        StartWaiting();
     }
 
     private void Expire(Probe probe)
@@ -247,6 +336,7 @@ public sealed class DuplicateAddressDetector : IDisposable
 
         Interlocked.Increment(ref _succeeded);
         _report(new Dad(DadMessage.Success, probe.Address, probe.InterfaceName, probe.InterfaceIndex));
+        StartWaiting();
     }
 
     private static byte[] AddressBytes(UInt128 key)

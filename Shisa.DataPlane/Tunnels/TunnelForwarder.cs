@@ -255,8 +255,8 @@ public sealed class TunnelForwarder
 
     private void Deliver(IPacketPort port, ReadOnlySpan<byte> packet, SignallingKinds kind, IPAddress? tunnelSource, IPAddress? tunnelDestination)
     {
-        var signalling = new SignallingPacket(packet.ToArray(), kind, port.Name, port.InterfaceIndex, _time.GetUtcNow(), tunnelSource, tunnelDestination);
-        int taken = _hub.Deliver(signalling);
-        _counters.Signalling(tunnelSource is not null, taken > 0);
+        // Copied only when a subscriber admits it: a flood that its admission refuses allocates nothing here.
+        var delivery = _hub.Deliver(packet, kind, port.Name, port.InterfaceIndex, _time.GetUtcNow(), tunnelSource, tunnelDestination);
+        _counters.Signalling(tunnelSource is not null, delivery.Wanted > 0);
     }
 }

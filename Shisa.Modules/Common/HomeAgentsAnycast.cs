@@ -12,7 +12,7 @@ namespace Shisa.Modules.Common;
 public static class HomeAgentsAnycast
 {
     /// <summary>Anycast ID of the Mobile IPv6 Home-Agents address (RFC 2526 3: 0x7E).</summary>
-    public const byte AnycastId = 0x7E;
+    public const byte AnycastId = Shisa.DataPlane.Kernel.MobilityFilter.HomeAgentsAnycastId;
 
     /// <summary>
     /// The prefix of <paramref name="homeAddress"/> with every interface identifier bit set except the last seven,
@@ -21,29 +21,6 @@ public static class HomeAgentsAnycast
     /// </summary>
     public static IPAddress For(Prefix prefix) => For(prefix.Network, prefix.Length);
 
-    public static IPAddress For(IPAddress homeAddress, int prefixLength)
-    {
-        ArgumentNullException.ThrowIfNull(homeAddress);
-        if (homeAddress.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            throw new ArgumentException("not an IPv6 address", nameof(homeAddress));
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegative(prefixLength);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, 120);
-        Span<byte> bytes = stackalloc byte[16];
-        homeAddress.TryWriteBytes(bytes, out _);
-        for (int bit = prefixLength; bit < 128; bit++)
-        {
-            bytes[bit / 8] |= (byte)(0x80 >> (bit % 8));
-        }
-
-        if (prefixLength == 64)
-        {
-            bytes[8] &= 0xFD; // the universal/local bit of the EUI-64 identifier
-        }
-
-        bytes[15] = (byte)((bytes[15] & 0x80) | AnycastId);
-        return new IPAddress(bytes);
-    }
+    public static IPAddress For(IPAddress homeAddress, int prefixLength) =>
+        Shisa.DataPlane.Kernel.MobilityFilter.HomeAgentsAnycastOf(homeAddress, prefixLength);
 }

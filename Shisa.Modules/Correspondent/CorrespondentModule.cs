@@ -18,6 +18,7 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters
 {
     public const string ModuleName = "correspondent_node";
 
+    private long _eventsFailed;
     private readonly Lock _gate = new();
     private readonly CorrespondentOptions? _options;
     private readonly RestoredState _restored;
@@ -140,7 +141,8 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters
         }
     }
 
-    public IReadOnlyList<KeyValuePair<string, long>> GetCounters() => GetSnapshot()?.Counters.ToNamedCounters() ?? [];
+    public IReadOnlyList<KeyValuePair<string, long>> GetCounters() =>
+        GetSnapshot()?.Counters.ToNamedCounters() is { } counters ? [.. counters, new("cn_events_failed", Interlocked.Read(ref _eventsFailed))] : [];
 
     private async Task PumpAsync<T>(ChannelReader<T> reader, Action<CorrespondentNode, T, DateTimeOffset> handle, CancellationToken cancellationToken)
     {
@@ -161,7 +163,8 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)
                     {
-                        // One bad input must not end the role; it is logged and the next one handled.
+                        // One bad input must not end the role; it is logged, counted and the next one handled.
+                        Interlocked.Increment(ref _eventsFailed);
                         CorrespondentLog.Failed(_logger, e);
                     }
 
@@ -190,6 +193,7 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
+                Interlocked.Increment(ref _eventsFailed);
                 CorrespondentLog.Failed(_logger, e);
             }
 

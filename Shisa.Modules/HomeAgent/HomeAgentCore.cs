@@ -60,6 +60,11 @@ public sealed class HomeAgentCore
     private ushort _nextAdvertisementId;
     private DateTimeOffset _errorWindowStart = DateTimeOffset.MinValue;
     private int _errorsInWindow;
+    private DateTimeOffset _refusalWindowStart = DateTimeOffset.MinValue;
+    private int _refusalsInWindow;
+    private readonly long[] _refusedSinceSummary = new long[256];
+    private long _refusalsUnansweredSinceSummary;
+    private DateTimeOffset? _refusalSummaryDue;
 
     public HomeAgentCore(
         HomeAgentSection section,
@@ -92,8 +97,13 @@ public sealed class HomeAgentCore
 
     public int BindingCount => _cache.Count;
 
-    /// <summary>When the next binding expires or DAD wait ends; null when nothing waits.</summary>
-    public DateTimeOffset? NextDeadline => _deadlines.Next;
+    /// <summary>When the next binding expires, DAD wait ends or refusal summary is due; null when nothing waits.</summary>
+    public DateTimeOffset? NextDeadline =>
+        (_deadlines.Next, _refusalSummaryDue) switch
+        {
+            ({ } a, { } b) => a < b ? a : b,
+            (var a, var b) => a ?? b,
+        };
 
     /// <summary>Entries of the timer queue, stale ones included (bounded by compaction).</summary>
     internal int DeadlineCount => _deadlines.Count;
@@ -121,6 +131,11 @@ public sealed class HomeAgentCore
                 break;
             default:
                 throw new ArgumentException($"unknown home agent input {input.GetType().Name}", nameof(input));
+        }
+
+        if (_refusalSummaryDue is { } due && due <= now)
+        {
+            LogRefusalSummary();
         }
     }
 
@@ -375,10 +390,57 @@ public sealed class HomeAgentCore
 
     private void Refuse(AckRoute route, BindingUpdate update, IPAddress careOf, BindingAcknowledgementStatus status, ushort sequence, DateTimeOffset now)
     {
-        // RFC 6275 9.5.4: a refused Binding Update is always answered, A or not; existing bindings stay as they are.
+        // RFC 6275 9.5.4: a refused Binding Update is answered, A or not; existing bindings stay as they are. A
+        // refusal of a home address not on the list (129, 132: what a flood of forged BUs draws) is answered at a
+        // bounded rate: RFC 6275 11.3.1 ("Binding Acknowledgements with error status ... MAY be rate limited") and
+        // 9.3.3 permit it. Listed nodes are always answered; they need the status to recover (135, 144, ...).
         _counters.Outcome(status);
         HomeAgentLog.Refused(_logger, route.HomeAddress, careOf, update.Sequence, status);
+        _refusedSinceSummary[(byte)status]++;
+        _refusalSummaryDue ??= now + _tuning.RefusalSummaryInterval;
+        if (!_nodes.ContainsKey(route.HomeAddress) && !AllowRefusalAnswer(now))
+        {
+            _refusalsUnansweredSinceSummary++;
+            Drop(HomeAgentDropReason.RefusalRateLimited, careOf);
+            return;
+        }
+
         SendAcknowledgement(route, status, BindingAcknowledgementFlags.None, sequence, 0, now);
+    }
+
+    /// <summary>A fixed one-second window of at most RefusalRatePerSecond answers to unlisted home addresses.</summary>
+    private bool AllowRefusalAnswer(DateTimeOffset now)
+    {
+        if (now - _refusalWindowStart >= TimeSpan.FromSeconds(1) || now < _refusalWindowStart)
+        {
+            _refusalWindowStart = now;
+            _refusalsInWindow = 0;
+        }
+
+        return ++_refusalsInWindow <= _tuning.RefusalRatePerSecond;
+    }
+
+    /// <summary>One Warning line for every refusal since the last one, with counts by status.</summary>
+    private void LogRefusalSummary()
+    {
+        var text = new System.Text.StringBuilder();
+        long total = 0;
+        for (int status = 0; status < _refusedSinceSummary.Length; status++)
+        {
+            long count = _refusedSinceSummary[status];
+            if (count == 0)
+            {
+                continue;
+            }
+
+            text.Append(text.Length == 0 ? "" : ", ").Append(status).Append(" (").Append((BindingAcknowledgementStatus)status).Append(") x ").Append(count);
+            total += count;
+            _refusedSinceSummary[status] = 0;
+        }
+
+        HomeAgentLog.RefusalSummary(_logger, total, _tuning.RefusalSummaryInterval.TotalSeconds, text.ToString(), _refusalsUnansweredSinceSummary);
+        _refusalsUnansweredSinceSummary = 0;
+        _refusalSummaryDue = null;
     }
 
     /// <summary>RFC 6275 10.3.1: lifetime no longer than max_lifetime nor the home prefix's valid lifetime.</summary>
@@ -496,6 +558,16 @@ public sealed class HomeAgentCore
             return;
         }
 
+        if (message.Message == DadMessage.Busy)
+        {
+            // The detector could not check the address (too many probes and waiting requests): no result is not a
+            // unique address. 130 Insufficient resources (RFC 6275 6.1.8); the mobile node retries later.
+            _counters.DadBusy++;
+            ForgetPending(pending, stopDetection: true);
+            Refuse(pending.Route, pending.Update, pending.Binding.CareOfAddress, BindingAcknowledgementStatus.InsufficientResources, pending.Update.Sequence, now);
+            return;
+        }
+
         if (message.Message == DadMessage.Fail)
         {
             _counters.DadFailed++;
@@ -550,11 +622,13 @@ public sealed class HomeAgentCore
                     _publish(new BindingCacheRemove(binding.ToEntry(Address)));
                     break;
                 case DeadlineKind.DadTimeout when _pending.TryGetValue(deadline.HomeAddress, out var pending) && pending.Id == deadline.Generation:
-                    // No answer is what a unique address looks like (RFC 4862 5.4): accept, and count it.
+                    // The detector's Success or Fail never came (it waited too long for a free probe): a registration
+                    // is never accepted without a result. Refused with 130 Insufficient resources; the mobile node
+                    // retries (RFC 6275 11.8), and the detection still queued is stopped.
                     _counters.DadTimedOut++;
                     HomeAgentLog.DadTimedOut(_logger, deadline.HomeAddress);
-                    ForgetPending(pending, stopDetection: false);
-                    Commit(pending.Binding, pending.Update, pending.Route, now);
+                    ForgetPending(pending, stopDetection: true);
+                    Refuse(pending.Route, pending.Update, pending.Binding.CareOfAddress, BindingAcknowledgementStatus.InsufficientResources, pending.Update.Sequence, now);
                     break;
             }
         }

@@ -55,6 +55,9 @@ public enum HomeAgentDropReason
 
     /// <summary>The data plane refused to send our answer.</summary>
     SendFailed,
+
+    /// <summary>A refused Binding Update for a home address not on the list, not answered: over RefusalRatePerSecond (RFC 6275 11.3.1).</summary>
+    RefusalRateLimited,
 }
 
 /// <summary>The home agent's counters at one instant, for the status page and metrics (DESIGN 8).</summary>
@@ -74,7 +77,8 @@ public sealed record HomeAgentCounters(
     long BindingsExpired,
     long DadRequested,
     long DadFailed,
-    long DadTimedOut)
+    long DadTimedOut,
+    long DadBusy = 0)
 {
     /// <summary>Flat snake_case names for the status API's <c>counters{}</c> and Prometheus.</summary>
     public IReadOnlyDictionary<string, long> ToDictionary()
@@ -90,6 +94,7 @@ public sealed record HomeAgentCounters(
             ["ha_dad_requested"] = DadRequested,
             ["ha_dad_failed"] = DadFailed,
             ["ha_dad_timed_out"] = DadTimedOut,
+            ["ha_dad_busy"] = DadBusy,
         };
         foreach (var (status, count) in BindingUpdatesByStatus)
         {
@@ -126,6 +131,7 @@ internal sealed class HomeAgentCounterSet
     public long DadRequested;
     public long DadFailed;
     public long DadTimedOut;
+    public long DadBusy;
 
     public void Outcome(BindingAcknowledgementStatus status) => _byStatus[(byte)status]++;
 
@@ -147,7 +153,8 @@ internal sealed class HomeAgentCounterSet
         BindingsExpired,
         DadRequested,
         DadFailed,
-        DadTimedOut);
+        DadTimedOut,
+        DadBusy);
 
     private static Dictionary<BindingAcknowledgementStatus, long> NonZero(long[] counts)
     {

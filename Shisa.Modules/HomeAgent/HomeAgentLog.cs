@@ -25,6 +25,9 @@ internal static partial class HomeAgentLog
     [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Binding {HomeAddress} removed: the reloaded profile no longer names the mobile node")]
     public static partial void RemovedByReload(ILogger logger, IPAddress homeAddress);
 
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Mobile node {HomeAddress} may register without authentication (authentication = \"none\"): anyone can move its traffic")]
+    public static partial void Unauthenticated(ILogger logger, IPAddress homeAddress);
+
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Binding {HomeAddress} -> {CareOfAddress} accepted: sequence {Sequence}, lifetime {LifetimeSeconds} s")]
     public static partial void Accepted(ILogger logger, IPAddress homeAddress, IPAddress careOfAddress, ushort sequence, double lifetimeSeconds);
 
@@ -34,8 +37,12 @@ internal static partial class HomeAgentLog
     [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Binding of {HomeAddress} expired")]
     public static partial void Expired(ILogger logger, IPAddress homeAddress);
 
-    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Binding Update from {HomeAddress} (care-of {CareOfAddress}, sequence {Sequence}) refused: {Status}")]
+    // Debug: a flood of forged BUs must not become a flood of log lines; RefusalSummary (3014) is the Warning.
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Debug, Message = "Binding Update from {HomeAddress} (care-of {CareOfAddress}, sequence {Sequence}) refused: {Status}")]
     public static partial void Refused(ILogger logger, IPAddress homeAddress, IPAddress careOfAddress, ushort sequence, BindingAcknowledgementStatus status);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "{Count} Binding Update(s) refused within {IntervalSeconds} s, by status: {Statuses}; {Unanswered} not answered (rate limit)")]
+    public static partial void RefusalSummary(ILogger logger, long count, double intervalSeconds, string statuses, long unanswered);
 
     [LoggerMessage(EventId = 3020, Level = LogLevel.Debug, Message = "Duplicate address detection of {Address} on {Interface} requested")]
     public static partial void DadRequested(ILogger logger, IPAddress address, string @interface);
@@ -43,7 +50,7 @@ internal static partial class HomeAgentLog
     [LoggerMessage(EventId = 3021, Level = LogLevel.Warning, Message = "Duplicate address detection of {Address} failed")]
     public static partial void DadFailed(ILogger logger, IPAddress address);
 
-    [LoggerMessage(EventId = 3022, Level = LogLevel.Warning, Message = "No duplicate address detection answer for {HomeAddress}; registration accepted as unique")]
+    [LoggerMessage(EventId = 3022, Level = LogLevel.Warning, Message = "No duplicate address detection answer for {HomeAddress} in time; registration refused (130), never accepted unchecked")]
     public static partial void DadTimedOut(ILogger logger, IPAddress homeAddress);
 
     [LoggerMessage(EventId = 3030, Level = LogLevel.Debug, Message = "Dropped a packet from {Source}: {Reason}")]

@@ -26,10 +26,12 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
     private ModuleContext? _context;
     private ITimer? _timer;
     private SignallingSubscription? _signalling;
+    private SignallingAdmission? _admission;
     private MobilitySubscription? _dad;
     private CancellationTokenSource? _stopping;
     private Task _pumps = Task.CompletedTask;
     private bool _stopped;
+    private long _eventsFailed;
 
     public HomeAgentModule()
         : this(null, null)
@@ -77,12 +79,19 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
 
         _dad = context.Subscribe(MessageKinds.Dad, purpose: "dad");
         _signalling = context.Signalling.Subscribe(ModuleName, SignallingKinds.MobilityHeader | SignallingKinds.HomeAgentDiscovery | SignallingKinds.MobilePrefix);
+
+        // Classified where packets arrive: listed home addresses ahead of everything else, the rest rate-limited
+        // before it is copied, so a flood of forged BUs neither fills the queue nor delays a listed node's BU.
+        _admission = new SignallingAdmission(context.TimeProvider, _tuning.Admission);
+        _admission.SetPriorityAddresses(section.MobileNodes.Select(n => n.HomeAddress));
+        _signalling.Admission = _admission;
         _stopping = new CancellationTokenSource();
         var token = _stopping.Token;
         _pumps = Task.WhenAll(
             Task.Run(() => PumpAsync(_signalling.Reader, static p => new SignallingReceived(p), token), CancellationToken.None),
             Task.Run(() => PumpAsync(_dad.Reader, static e => new DadReported((Dad)e.Message), token), CancellationToken.None));
         HomeAgentLog.Started(context.Logger, section.Address, section.Prefix.ToString(), section.MobileNodes.Count, section.MaxBindings);
+        WarnUnauthenticated(section);
         return Task.CompletedTask;
     }
 
@@ -126,13 +135,25 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
         _stopping?.Dispose();
     }
 
-    /// <summary>Applies a reloaded profile section (new prefix: unsolicited Mobile Prefix Advertisements, RFC 6275 10.6.3).</summary>
     /// <summary>BUs by status, BAs sent, drops by reason (snake_case names); empty before the module started.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> GetCounters()
     {
         try
         {
-            return [.. GetSnapshot().Counters.ToDictionary()];
+            var counters = new Dictionary<string, long>(GetSnapshot().Counters.ToDictionary())
+            {
+                ["ha_events_failed"] = Interlocked.Read(ref _eventsFailed),
+            };
+            if (_admission is { } admission && _signalling is { } signalling)
+            {
+                counters["ha_signalling_priority_admitted"] = admission.PriorityAdmitted;
+                counters["ha_signalling_bulk_admitted"] = admission.BulkAdmitted;
+                counters["ha_signalling_rate_limited_prefix"] = admission.PrefixRateLimited;
+                counters["ha_signalling_rate_limited_total"] = admission.TotalRateLimited;
+                counters["ha_signalling_queue_dropped"] = signalling.Dropped;
+            }
+
+            return [.. counters];
         }
         catch (InvalidOperationException)
         {
@@ -148,6 +169,8 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
     {
         ArgumentNullException.ThrowIfNull(section);
         Dispatch(new HomeAgentReconfigured(section));
+        _admission?.SetPriorityAddresses(section.MobileNodes.Select(n => n.HomeAddress));
+        WarnUnauthenticated(section);
     }
 
     /// <summary>The bindings and counters at one instant, for the status page (DESIGN 8).</summary>
@@ -175,6 +198,20 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
         }
     }
 
+    /// <summary>Entries without an SPI passed <c>shisa check</c> only with <c>authentication = "none"</c>: say so at start and reload.</summary>
+    private void WarnUnauthenticated(HomeAgentSection section)
+    {
+        if (_context is not { } context)
+        {
+            return;
+        }
+
+        foreach (var node in section.MobileNodes.Where(n => n.Spi is null))
+        {
+            HomeAgentLog.Unauthenticated(context.Logger, node.HomeAddress);
+        }
+    }
+
     private void OnTimer() => Dispatch(DeadlineReached.Instance);
 
     /// <summary>Feeds one event to the core and re-arms the timer for the core's next deadline.</summary>
@@ -197,6 +234,7 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // One bad event must not stop the home agent; the core's state is changed only by completed steps.
+                _eventsFailed++;
                 HomeAgentLog.EventFailed(context.Logger, e);
             }
 

@@ -10,8 +10,9 @@ public sealed record HomeAgentTuning
 
     /// <summary>
     /// How long a new registration waits for the data plane's answer to Dad(Do). RFC 4862 5.1: RetransTimer
-    /// (1 s) times DupAddrDetectTransmits (1), plus margin. Silence is what a unique address looks like, so a
-    /// timeout accepts the registration (and is counted).
+    /// (1 s) times DupAddrDetectTransmits (1), plus margin for a wait behind other probes (the detector runs 64 at
+    /// once and queues the rest). The detector answers Success after a silent probe; a timeout means no probe ran
+    /// in time, so the registration is refused with 130 (and counted), never accepted unchecked.
     /// </summary>
     public TimeSpan DadTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
@@ -35,4 +36,17 @@ public sealed record HomeAgentTuning
 
     /// <summary>Binding Errors and ICMPv6 errors per second at most (RFC 6275 9.3.3, RFC 4443 2.4 (f)).</summary>
     public int ErrorRatePerSecond { get; init; } = 10;
+
+    /// <summary>
+    /// Binding Acknowledgements with an error status per second at most, to home addresses the home agent does not
+    /// serve (129, 132: the answers a flood of forged BUs draws). RFC 6275 11.3.1 lets error answers be rate-limited;
+    /// listed mobile nodes' refusals (135, 144, ...) are always answered, they need them to recover.
+    /// </summary>
+    public int RefusalRatePerSecond { get; init; } = 10;
+
+    /// <summary>Refusals are logged as one summary line per this interval (with counts), not one line each.</summary>
+    public TimeSpan RefusalSummaryInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Rates at which signalling from unlisted home addresses is admitted where it arrives (per source /64 and in total).</summary>
+    public Shisa.DataPlane.Signalling.SignallingAdmissionLimits Admission { get; init; } = Shisa.DataPlane.Signalling.SignallingAdmissionLimits.Default;
 }

@@ -56,7 +56,15 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
     private long _retransmissions;
     private long _sendFailures;
     private long _acksIgnored;
+    private long _eventsFailed;
     private long _authFailures;
+    private long _replayFailures;
+
+    // RFC 4285 6: the timestamps of the last Binding Updates sent (a BA echoes the one it answers), and the offset
+    // to the home agent's clock learnt from a 144 (MIPV6-ID-MISMATCH), which carries the home agent's time.
+    private readonly ulong[] _sentTimestamps = new ulong[4];
+    private int _nextTimestamp;
+    private TimeSpan _clockOffset;
     private long _brrs;
     private long _handoverCount;
     private long _haadSent;
@@ -247,7 +255,24 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
 
     /// <summary>The home registration's counters (mn_*) and route optimization's (ro_*, when it is on).</summary>
     public IReadOnlyList<KeyValuePair<string, long>> GetCounters() =>
-        [.. GetStatus().Counters.ToNamedCounters(), .. _routeOptimization?.GetCounters() ?? []];
+        [.. GetStatus().Counters.ToNamedCounters(), new("mn_events_failed", Interlocked.Read(ref _eventsFailed)), new("mn_replay_failures", Interlocked.Read(ref _replayFailures)), .. _routeOptimization?.GetCounters() ?? []];
+
+    /// <summary>
+    /// Runs one event's handling; an unexpected exception is logged and counted and the loop goes on with the next
+    /// event (the machine's state is changed only by completed steps). Under <c>_gate</c>.
+    /// </summary>
+    private void Guarded<T>(T item, Action<T> handle)
+    {
+        try
+        {
+            handle(item);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Interlocked.Increment(ref _eventsFailed);
+            MobileNodeLog.EventFailed(_context!.Logger, e);
+        }
+    }
 
     /// <summary>The recent handovers (at most 32), oldest first, for the status page's timeline.</summary>
     public IReadOnlyList<Handover> GetHandovers()
@@ -266,24 +291,9 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
         {
             await foreach (var envelope in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (envelope.Message is RrHint hint)
+                lock (_gate)
                 {
-                    lock (_gate)
-                    {
-                        _routeOptimization?.OnRrHint(hint, _context!.TimeProvider.GetUtcNow());
-                    }
-
-                    continue;
-                }
-
-                var @event = ToEvent(envelope.Message);
-                if (@event is not null)
-                {
-                    lock (_gate)
-                    {
-                        // The movement's own time, so that a handover's duration starts when it was reported.
-                        Dispatch(@event, envelope.Timestamp);
-                    }
+                    Guarded(envelope, OnBusMessage);
                 }
             }
         }
@@ -293,6 +303,54 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
         catch (Exception e)
         {
             MobileNodeLog.LoopFailed(_context!.Logger, e);
+        }
+    }
+
+    /// <summary>
+    /// RFC 4285 6: an authenticated BA carries the Mobility Message Replay Protection option with the timestamp of the
+    /// BU it answers; one without it, or with a timestamp this node did not send recently, is dropped (a replay).
+    /// Status 144 (MIPV6-ID-MISMATCH) carries the home agent's own time instead: the node resynchronises (its next
+    /// BUs carry local time plus the learnt offset) and the registration retries as for any refusal.
+    /// </summary>
+    private bool CheckReplayProtection(BindingAcknowledgement ack, DateTimeOffset now)
+    {
+        var logger = _context!.Logger;
+        if (ack.Options.Find<MobilityMessageReplayProtectionOption>() is not { } replay)
+        {
+            _replayFailures++;
+            MobileNodeLog.ReplayCheckFailed(logger, ack.Sequence, "no replay protection option");
+            return false;
+        }
+
+        if (ack.Status == BindingAcknowledgementStatus.MobileNodeIdentifierMismatch)
+        {
+            _clockOffset = NtpTimestamp.ToDateTimeOffset(replay.Timestamp) - now;
+            MobileNodeLog.ClockResynchronised(logger, _clockOffset.TotalMilliseconds);
+            return true;
+        }
+
+        if (Array.IndexOf(_sentTimestamps, replay.Timestamp) < 0 || replay.Timestamp == 0)
+        {
+            _replayFailures++;
+            MobileNodeLog.ReplayCheckFailed(logger, ack.Sequence, "timestamp of no recent Binding Update");
+            return false;
+        }
+
+        return true;
+    }
+
+    private void OnBusMessage(BusEnvelope envelope)
+    {
+        if (envelope.Message is RrHint hint)
+        {
+            _routeOptimization?.OnRrHint(hint, _context!.TimeProvider.GetUtcNow());
+            return;
+        }
+
+        if (ToEvent(envelope.Message) is { } @event)
+        {
+            // The movement's own time, so that a handover's duration starts when it was reported.
+            Dispatch(@event, envelope.Timestamp);
         }
     }
 
@@ -328,7 +386,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
             {
                 lock (_gate)
                 {
-                    OnSignalling(packet);
+                    Guarded(packet, OnSignalling);
                 }
             }
         }
@@ -369,6 +427,11 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
                     {
                         _authFailures++;
                         MobileNodeLog.AuthenticationFailed(context.Logger, received.Source);
+                        return;
+                    }
+
+                    if (_credentials is not null && !CheckReplayProtection(ack, now))
+                    {
                         return;
                     }
 
@@ -529,7 +592,13 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
 
                 MobileNodeLog.BindingUpdateSent(logger, request.Sequence, request.Lifetime.TotalSeconds, request.Source, request.Destination,
                     request.HomeAddressOption?.ToString() ?? "none", send.Retransmission ? ", retransmission" : string.Empty);
-                if (!MobileNodePackets.SendBindingUpdate(context.PacketSender, request, _credentials, context.TimeProvider.GetUtcNow()))
+                var stamped = context.TimeProvider.GetUtcNow() + _clockOffset;
+                if (_credentials is not null)
+                {
+                    _sentTimestamps[_nextTimestamp++ % _sentTimestamps.Length] = NtpTimestamp.FromDateTimeOffset(stamped);
+                }
+
+                if (!MobileNodePackets.SendBindingUpdate(context.PacketSender, request, _credentials, stamped))
                 {
                     _sendFailures++;
                     MobileNodeLog.SendFailed(logger, request.Sequence);
@@ -619,7 +688,8 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
             // A timer re-armed or cancelled since this one was set is stale.
             if (state is long generation && generation == _timerGeneration && _stop is { IsCancellationRequested: false })
             {
-                Dispatch(RegistrationTimeout.Instance, _context!.TimeProvider.GetUtcNow());
+                // A timer callback's exception would end the process: guarded like every other event.
+                Guarded(RegistrationTimeout.Instance, timeout => Dispatch(timeout, _context!.TimeProvider.GetUtcNow()));
             }
         }
     }
@@ -644,23 +714,28 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
     {
         lock (_gate)
         {
-            var machine = _machine!;
-            if (state is not long generation || generation != _prefixTimerGeneration || !_prefixOutstanding
-                || _stop is not { IsCancellationRequested: false })
-            {
-                return;
-            }
-
-            if (++_prefixAttempts > MobileIpv6Constants.MobilePrefixSolicitationRetries
-                || machine.State is not (HomeRegistrationState.Bound or HomeRegistrationState.WaitAckRefresh)
-                || machine.CareOfAddress is null || machine.HomeAgent is null)
-            {
-                _prefixOutstanding = false;
-                return;
-            }
-
-            _prefixBackoff += _prefixBackoff;
-            SendPrefixSolicitation(machine.CareOfAddress, machine.HomeAgent);
+            Guarded(state, OnPrefixTimerLocked);
         }
+    }
+
+    private void OnPrefixTimerLocked(object? state)
+    {
+        var machine = _machine!;
+        if (state is not long generation || generation != _prefixTimerGeneration || !_prefixOutstanding
+            || _stop is not { IsCancellationRequested: false })
+        {
+            return;
+        }
+
+        if (++_prefixAttempts > MobileIpv6Constants.MobilePrefixSolicitationRetries
+            || machine.State is not (HomeRegistrationState.Bound or HomeRegistrationState.WaitAckRefresh)
+            || machine.CareOfAddress is null || machine.HomeAgent is null)
+        {
+            _prefixOutstanding = false;
+            return;
+        }
+
+        _prefixBackoff += _prefixBackoff;
+        SendPrefixSolicitation(machine.CareOfAddress, machine.HomeAgent);
     }
 }

@@ -12,7 +12,7 @@ namespace Shisa.Fuzz;
 /// The packet classifier through the <see cref="TunnelForwarder"/>, as the data plane runs it: the input as a received
 /// Ethernet frame (<see cref="TunnelForwarder.ProcessReceived"/>) and as a packet read from the TUN
 /// (<see cref="TunnelForwarder.ProcessFromTun"/>), on a home agent, a mobile node (with a route optimization binding)
-/// and a correspondent (with a binding in its cache).
+/// and a correspondent (with a binding in its cache); signalling passes the home agent's <see cref="SignallingAdmission"/>.
 /// </summary>
 internal sealed class ClassifierTarget
 {
@@ -98,7 +98,13 @@ internal sealed class ClassifierTarget
             Classifier = classifier;
             var hub = new SignallingHub();
             _signalling = hub.Subscribe("fuzz", SignallingKinds.All);
-            Forwarder = new TunnelForwarder(classifier, new DataPlaneCounters(), hub, new FakeTimeProvider(Topology.T0), publish: static _ => { });
+            var time = new FakeTimeProvider(Topology.T0);
+
+            // The home agent's admission (lanes by listed home address, rate limits) sees every signalling packet.
+            var admission = new SignallingAdmission(time);
+            admission.SetPriorityAddresses([Topology.Home]);
+            _signalling.Admission = admission;
+            Forwarder = new TunnelForwarder(classifier, new DataPlaneCounters(), hub, time, publish: static _ => { });
             Port = MemoryHub.CreatePair().A;
         }
 

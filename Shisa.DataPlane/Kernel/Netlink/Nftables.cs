@@ -120,6 +120,8 @@ public static class Nftables
     private const byte Icmpv6ParameterProblem = 4;
     private const byte Icmpv6NeighborSolicitation = 135; // RFC 4861 4.3
     private const byte Icmpv6NeighborAdvertisement = 136; // RFC 4861 4.4
+    private const byte Icmpv6HomeAgentDiscoveryRequest = 144;
+    private const uint DestinationAddressOffset = 24;  // IPv6 header: Destination Address
     private const byte HomeAddressOptionType = 0xC9;
     private const byte PadNOptionType = 0x01;
     private const byte Type2Routing = 2;
@@ -223,6 +225,22 @@ public static class Nftables
                 messages?.Add($"rule in chain forward: {comment}");
                 CounterDrop(ref writer, rule, expressions, comment);
             }
+        }
+
+        if (filter.HomeAgentsAnycast is { } anycast)
+        {
+            // ip6 daddr ANYCAST icmpv6 type 144 counter drop (chain forward: the appliance answers DHAAD, RFC 6275 10.5)
+            Span<byte> address = stackalloc byte[16];
+            anycast.TryWriteBytes(address, out _);
+            int rule = BeginRule(ref writer, tableName, "forward", sequence++, out int expressions);
+            Payload(ref writer, NetworkHeader, DestinationAddressOffset, 16);
+            Cmp(ref writer, CmpEqual, address);
+            Meta(ref writer, MetaL4Protocol);
+            Cmp(ref writer, CmpEqual, [ProtocolIcmpv6]);
+            Payload(ref writer, TransportHeader, 0);
+            Cmp(ref writer, CmpEqual, [Icmpv6HomeAgentDiscoveryRequest]);
+            messages?.Add("rule in chain forward: DHAAD to the Home-Agents anycast address: answered by shisa");
+            CounterDrop(ref writer, rule, expressions, "DHAAD to the Home-Agents anycast address: answered by shisa");
         }
 
         if (filter.SuppressParameterProblems)
@@ -464,13 +482,13 @@ public static class Nftables
     }
 
     // [ payload load 1b @ BASE header + OFFSET => reg 1 ]
-    private static void Payload(ref NetlinkWriter writer, uint payloadBase, uint offset)
+    private static void Payload(ref NetlinkWriter writer, uint payloadBase, uint offset, uint length = 1)
     {
         int expression = BeginExpression(ref writer, "payload", out int data);
         writer.WriteAttributeBigEndian32(PayloadDestination, Register1);
         writer.WriteAttributeBigEndian32(PayloadBase, payloadBase);
         writer.WriteAttributeBigEndian32(PayloadOffset, offset);
-        writer.WriteAttributeBigEndian32(PayloadLength, 1);
+        writer.WriteAttributeBigEndian32(PayloadLength, length);
         EndExpression(ref writer, expression, data);
     }
 

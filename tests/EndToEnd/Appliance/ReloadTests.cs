@@ -20,7 +20,7 @@ public class ReloadTests
         var before = await ha.WaitForStatusAsync(s => HomeRegistrationTests.Cached(s, MobilityTopology.Foreign1Prefix), TimeSpan.FromSeconds(20), "the binding", cancellationToken);
         var binding = before.RootElement.GetProperty("binding_cache")[0];
 
-        ha.RewriteProfile(Profiles.HomeAgent(extraNodes: "[[home_agent.mobile_node]]\nhome_address = \"2001:db8:1::101\""));
+        ha.RewriteProfile(Profiles.HomeAgent(extraNodes: "[[home_agent.mobile_node]]\nhome_address = \"2001:db8:1::101\"\nauthentication = \"none\""));
         Assert.That(ha.Process.Signal("HUP"), Is.True);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (!ha.Output.Contains("reload applied", StringComparison.Ordinal) && DateTime.UtcNow < deadline)

@@ -33,7 +33,7 @@ internal static class Profiles
 
         [[home_agent.mobile_node]]
         home_address = "{{homeAddress}}"
-        {{nodeKeys}}
+        {{(nodeKeys.Contains("spi", StringComparison.Ordinal) ? nodeKeys : nodeKeys + "\nauthentication = \"none\"")}}
         {{extraNodes}}
         """;
 

@@ -11,7 +11,7 @@ public class TestProfilesTests
     private static IEnumerable<TestCaseData> All()
     {
         yield return new TestCaseData(Profiles.HomeAgent()).SetName("home agent");
-        yield return new TestCaseData(Profiles.HomeAgent(extraNodes: "[[home_agent.mobile_node]]\nhome_address = \"2001:db8:1::101\"")).SetName("home agent, two nodes");
+        yield return new TestCaseData(Profiles.HomeAgent(extraNodes: "[[home_agent.mobile_node]]\nhome_address = \"2001:db8:1::101\"\nauthentication = \"none\"")).SetName("home agent, two nodes");
         yield return new TestCaseData(Profiles.MobileNode()).SetName("mobile node");
         yield return new TestCaseData(Profiles.MobileNode(busSocket: "/run/shisa/bus.sock")).SetName("mobile node, external detector");
         yield return new TestCaseData(NemoProfiles.HomeAgent()).SetName("NEMO home agent");

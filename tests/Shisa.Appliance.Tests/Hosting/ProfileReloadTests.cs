@@ -24,6 +24,7 @@ public class ProfileReloadTests
         prefix = "2001:db8:1::/64"
         [[home_agent.mobile_node]]
         home_address = "2001:db8:1::100"
+        authentication = "none"
         """;
 
     private sealed class RecordingHomeAgent : IRoleModule, IReconfigurable
@@ -69,7 +70,7 @@ public class ProfileReloadTests
     public async Task A_changed_home_agent_list_is_handed_to_the_running_home_agent()
     {
         var (reload, module, profile) = await RunningAsync();
-        File.WriteAllText(_path, Ha + "\n[[home_agent.mobile_node]]\nhome_address = \"2001:db8:1::101\"\n");
+        File.WriteAllText(_path, Ha + "\n[[home_agent.mobile_node]]\nhome_address = \"2001:db8:1::101\"\nauthentication = \"none\"\n");
         var now = await reload.ApplyAsync(profile, CancellationToken.None);
         Assert.That(module.Reconfigured, Has.Count.EqualTo(1));
         Assert.That(now.HomeAgent!.MobileNodes, Has.Count.EqualTo(2));
@@ -100,6 +101,31 @@ public class ProfileReloadTests
         Assert.That(await reload.ApplyAsync(profile, CancellationToken.None), Is.SameAs(profile));
         Assert.That(module.Reconfigured, Is.Empty);
         Assert.That(ProfileReload.NeedsRestart(profile, ProfileLoader.LoadFile(_path).Profile!), Is.EqualTo(new[] { "[[interface]]" }));
+    }
+
+    [TestCase("prefix = \"2001:db8:1::/64\"", "prefix = \"2001:db8:1::/60\"", "[home_agent] prefix")]
+    [TestCase("address = \"2001:db8:1::1\"", "address = \"2001:db8:1::2\"", "[home_agent] address")]
+    [TestCase("prefix = \"2001:db8:1::/64\"", "prefix = \"2001:db8:1::/64\"\nmax_bindings = 200000", "[home_agent] max_bindings")]
+    public async Task A_home_agent_key_the_data_plane_took_at_start_is_refused_by_name_not_half_applied(string from, string to, string key)
+    {
+        var (reload, module, profile) = await RunningAsync();
+        File.WriteAllText(_path, Ha.Replace(from, to, StringComparison.Ordinal));
+        var next = ProfileLoader.LoadFile(_path);
+        Assert.That(next.Errors, Is.Empty);
+
+        Assert.That(await reload.ApplyAsync(profile, CancellationToken.None), Is.SameAs(profile));
+        Assert.That(module.Reconfigured, Is.Empty, "neither the signalling nor the data plane sees it");
+        Assert.That(ProfileReload.NeedsRestart(profile, next.Profile!), Is.EqualTo(new[] { key }));
+    }
+
+    [Test]
+    public async Task A_changed_max_lifetime_is_applied_it_is_the_signallings_alone()
+    {
+        var (reload, module, profile) = await RunningAsync();
+        File.WriteAllText(_path, Ha.Replace("prefix = \"2001:db8:1::/64\"", "prefix = \"2001:db8:1::/64\"\nmax_lifetime = 120", StringComparison.Ordinal));
+        Assert.That(ProfileReload.NeedsRestart(profile, ProfileLoader.LoadFile(_path).Profile!), Is.Empty);
+        Assert.That(await reload.ApplyAsync(profile, CancellationToken.None), Is.Not.SameAs(profile));
+        Assert.That(module.Reconfigured, Has.Count.EqualTo(1));
     }
 
     [Test]

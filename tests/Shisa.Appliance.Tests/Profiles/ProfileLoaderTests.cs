@@ -130,13 +130,14 @@ public class ProfileLoaderTests
             prefix = "2001:db8:1::/64"
             [[home_agent.mobile_node]]
             home_address = "2001:db8:1::100"
+            authentication = "none"
             """;
         const string inline = """
             node = { name = "ha", roles = ["home_agent"] }
             interface = [{ name = "ha0", link = "home" }]
             home_agent.address = "2001:db8:1::1"
             home_agent.prefix = "2001:db8:1::/64"
-            home_agent.mobile_node = [{ home_address = "2001:db8:1::100" }]
+            home_agent.mobile_node = [{ home_address = "2001:db8:1::100", authentication = "none" }]
             """;
 
         var a = ProfileLoader.Parse(headers, "a.toml");

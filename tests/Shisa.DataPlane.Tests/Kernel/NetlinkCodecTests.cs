@@ -1,3 +1,4 @@
+using Shisa.DataPlane.Bus;
 using System.Net;
 using System.Runtime.Versioning;
 using Shisa.DataPlane.Kernel;
@@ -123,6 +124,20 @@ public class NetlinkCodecTests
         Assert.That(messages, Has.Count.EqualTo((int)last));
         Assert.That(messages[7], Is.EqualTo("rule in chain input: Mobility Header: handled by shisa"));
         Assert.That(messages[^2], Is.EqualTo("rule in chain output: no kernel errors about what shisa handles"));
+    }
+
+    [Test]
+    public void A_home_agents_anycast_address_adds_a_forward_rule_dropping_dhaad_requests_to_it()
+    {
+        var messages = new List<string>();
+        var anycast = MobilityFilter.HomeAgentsAnycastOf(new Prefix(System.Net.IPAddress.Parse("2001:db8:1::"), 64));
+        var buffer = new byte[16 * 1024];
+
+        Assert.That(Nftables.TryWriteReplaceTable(buffer, "shisa", new MobilityFilter { HomeAgentsAnycast = anycast }, 1, out int written, out _, messages), Is.True);
+
+        Assert.That(anycast, Is.EqualTo(System.Net.IPAddress.Parse("2001:db8:1::fdff:ffff:ffff:fffe")), "RFC 2526");
+        Assert.That(messages, Has.One.EqualTo("rule in chain forward: DHAAD to the Home-Agents anycast address: answered by shisa"));
+        Assert.That(Convert.ToHexStringLower(buffer.AsSpan(0, written)), Does.Contain(Convert.ToHexStringLower(anycast.GetAddressBytes())), "the address is compared whole");
     }
 
     [Test]

@@ -232,6 +232,16 @@ public class NetlinkKernelTests
     }
 
     [Test]
+    public void The_kernel_takes_the_rule_dropping_dhaad_requests_forwarded_to_the_home_agents_anycast_address()
+    {
+        _kernel.ReplaceTable("shisa", new MobilityFilter { HomeAgentsAnycast = System.Net.IPAddress.Parse("2001:db8:1::fdff:ffff:ffff:fffe") });
+        string listed = _namespace.Exec("nft", "list", "chain", "ip6", "shisa", "forward");
+        _kernel.DeleteTable("shisa");
+
+        Assert.That(listed, Does.Contain("ip6 daddr 2001:db8:1:0:fdff:ffff:ffff:fffe icmpv6 type 144 counter").And.Contain("drop"), listed);
+    }
+
+    [Test]
     public void The_table_lists_rule_for_rule_as_the_nft_script_it_replaces()
     {
         _kernel.ReplaceTable("shisa", new MobilityFilter());

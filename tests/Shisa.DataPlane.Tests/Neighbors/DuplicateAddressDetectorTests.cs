@@ -22,7 +22,7 @@ public class DuplicateAddressDetectorTests
         _sendWorks = true;
     }
 
-    private DuplicateAddressDetector Create(int transmits = 1, int maxProbes = 64) => new(
+    private DuplicateAddressDetector Create(int transmits = 1, int maxProbes = 64, int maxWaiting = 4096) => new(
         _time,
         (name, target) =>
         {
@@ -32,7 +32,8 @@ public class DuplicateAddressDetectorTests
         _results.Add,
         TimeSpan.FromSeconds(1),
         transmits,
-        maxProbes);
+        maxProbes,
+        maxWaiting);
 
     [Test]
     public void Silence_for_RetransTimer_is_success()
@@ -109,15 +110,38 @@ public class DuplicateAddressDetectorTests
     }
 
     [Test]
-    public void At_most_MaxProbes_run_at_once()
+    public void At_most_MaxProbes_run_at_once_and_with_no_room_to_wait_a_request_is_answered_busy_never_success()
     {
-        using var dad = Create(maxProbes: 2);
+        using var dad = Create(maxProbes: 2, maxWaiting: 0);
         Assert.That(dad.Start(IPAddress.Parse("2001:db8::1"), "eth0"), Is.True);
         Assert.That(dad.Start(IPAddress.Parse("2001:db8::2"), "eth0"), Is.True);
-        Assert.That(dad.Start(IPAddress.Parse("2001:db8::3"), "eth0"), Is.False);
+        Assert.That(dad.Start(IPAddress.Parse("2001:db8::3"), "eth0", 7), Is.False);
         Assert.That(dad.Rejected, Is.EqualTo(1));
+        Assert.That(_results, Is.EqualTo(new[] { new Dad(DadMessage.Busy, IPAddress.Parse("2001:db8::3"), "eth0", 7) }));
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.That(_results, Has.Count.EqualTo(2));
+        Assert.That(_results.Count(r => r.Message == DadMessage.Success), Is.EqualTo(2));
+        Assert.That(_results.Where(r => r.Address.Equals(IPAddress.Parse("2001:db8::3"))).Select(r => r.Message), Is.EqualTo(new[] { DadMessage.Busy }));
         Assert.That(dad.Start(IPAddress.Parse("2001:db8::3"), "eth0"), Is.True);
+    }
+
+    [Test]
+    public void A_saturated_detector_queues_requests_and_probes_each_when_a_probe_ends()
+    {
+        using var dad = Create(maxProbes: 2, maxWaiting: 2);
+        var addresses = Enumerable.Range(1, 5).Select(i => IPAddress.Parse($"2001:db8::{i}")).ToArray();
+        Assert.That(addresses.Select(a => dad.Start(a, "eth0")), Is.EqualTo(new[] { true, true, true, true, false }));
+        Assert.That((dad.Running, dad.Waiting, dad.Queued), Is.EqualTo((2, 2, 2L)));
+        Assert.That(_probes.Select(p => p.Target), Is.EqualTo(addresses[..2]), "the waiting ones are not probed yet");
+        Assert.That(_results.Single(), Is.EqualTo(new Dad(DadMessage.Busy, addresses[4], "eth0", 0)));
+
+        Assert.That(dad.Cancel(addresses[3]), Is.True, "a waiting request can be withdrawn");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(_probes.Select(p => p.Target), Is.EqualTo(addresses[..3]), "a finished probe makes room for the next waiting one");
+        Assert.That(_results.Where(r => r.Message == DadMessage.Success).Select(r => r.Address), Is.EqualTo(addresses[..2]));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(_results.Where(r => r.Message == DadMessage.Success).Select(r => r.Address), Is.EqualTo(addresses[..3]),
+            "probed for its full RetransTimer after it started, not when it was asked");
+        Assert.That((dad.Running, dad.Waiting), Is.EqualTo((0, 0)));
     }
 }

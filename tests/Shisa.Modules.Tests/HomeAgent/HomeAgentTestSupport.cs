@@ -58,6 +58,9 @@ internal sealed class RecordingSender : IPacketSender
 
     public bool Refuse { get; set; }
 
+    /// <summary>Sends that throw (a failing data plane, for the loop's survival).</summary>
+    public int ThrowNext { get; set; }
+
     public IReadOnlyList<byte[]> Packets => [.. _packets];
 
     public bool TrySend(ReadOnlySpan<byte> ipv6Packet)
@@ -65,6 +68,12 @@ internal sealed class RecordingSender : IPacketSender
         if (Refuse)
         {
             return false;
+        }
+
+        if (ThrowNext > 0)
+        {
+            ThrowNext--;
+            throw new InvalidOperationException("injected send failure");
         }
 
         _packets.Enqueue(ipv6Packet.ToArray());
@@ -109,9 +118,9 @@ internal static class Topology
 /// <summary>A <see cref="HomeAgentCore"/> with a fake clock, a recording sender and the bus messages it publishes.</summary>
 internal sealed class CoreHarness
 {
-    public CoreHarness(HomeAgentSection? section = null, HomeAgentTuning? tuning = null)
+    public CoreHarness(HomeAgentSection? section = null, HomeAgentTuning? tuning = null, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
-        Core = new HomeAgentCore(section ?? Topology.Section(), Sender, Published.Add, tuning, new HomeLink("eth0", 2));
+        Core = new HomeAgentCore(section ?? Topology.Section(), Sender, Published.Add, tuning, new HomeLink("eth0", 2), logger: logger);
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));

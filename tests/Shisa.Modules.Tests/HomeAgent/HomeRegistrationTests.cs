@@ -304,17 +304,35 @@ public class HomeRegistrationTests
     }
 
     [Test]
-    public void Dad_timeout_accepts_the_registration_as_unique()
+    public void Dad_timeout_refuses_the_registration_with_130_and_stops_the_detection_never_accepting_it_unchecked()
     {
         var ha = new CoreHarness();
         ha.Deliver(BindingUpdate(1));
         ha.Advance(TimeSpan.FromSeconds(2.9));
         Assert.That(ha.Sender.Packets, Is.Empty);
 
+        ha.Published.Clear();
         ha.Advance(TimeSpan.FromSeconds(0.1));
-        Assert.That(ha.PublishedOf<BindingCacheAdd>(), Has.Length.EqualTo(1));
-        Assert.That(ha.LastAck().Status, Is.EqualTo(BindingAcknowledgementStatus.Accepted));
+        Assert.That(ha.PublishedOf<BindingCacheAdd>(), Is.Empty);
+        Assert.That(ha.LastAck().Status, Is.EqualTo(BindingAcknowledgementStatus.InsufficientResources));
+        Assert.That(ha.PublishedOf<Dad>().Single().Message, Is.EqualTo(DadMessage.Stop), "a detection still waiting is withdrawn");
         Assert.That(ha.Core.GetCounters().DadTimedOut, Is.EqualTo(1));
+        Assert.That(ha.Core.BindingCount, Is.Zero);
+    }
+
+    [Test]
+    public void A_busy_detector_refuses_the_registration_with_130_at_once()
+    {
+        var ha = new CoreHarness();
+        ha.Deliver(BindingUpdate(1));
+        ha.Answer(DadMessage.Busy, ha.PublishedOf<Dad>().Single().Address);
+
+        Assert.That(ha.LastAck().Status, Is.EqualTo(BindingAcknowledgementStatus.InsufficientResources));
+        Assert.That(ha.PublishedOf<BindingCacheAdd>(), Is.Empty);
+        Assert.That(ha.Core.GetCounters().DadBusy, Is.EqualTo(1));
+
+        ha.Register(BindingUpdate(2));
+        Assert.That(ha.LastAck().Status, Is.EqualTo(BindingAcknowledgementStatus.Accepted), "the retransmission, once the detector has room");
     }
 
     [Test]

@@ -8,6 +8,7 @@ using Shisa.DataPlane.State;
 using Shisa.DataPlane.Wire.Crypto;
 using Shisa.DataPlane.Wire.Icmp;
 using Shisa.DataPlane.Wire.Mobility;
+using Shisa.Modules.Common;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.Hosting;
 using Shisa.Modules.MobileNode;
@@ -72,6 +73,9 @@ public sealed class MobileNodeModuleTests
 
     private void Deliver(byte[] packet, SignallingKinds kind = SignallingKinds.MobilityHeader) =>
         Assert.That(_hub.Deliver(MobileNodeTestPackets.Signalling(packet, kind)), Is.EqualTo(1));
+
+    private void Deliver(byte[] packet, string what) =>
+        Assert.That(_hub.Deliver(MobileNodeTestPackets.Signalling(packet, SignallingKinds.MobilityHeader)), Is.EqualTo(1), what);
 
     private async Task<Shisa.DataPlane.Bus.MobilityMessage> NextBulAsync()
     {
@@ -197,6 +201,26 @@ public sealed class MobileNodeModuleTests
     }
 
     [Test]
+    public async Task An_event_that_fails_is_logged_and_counted_and_the_loops_go_on_with_the_next()
+    {
+        await StartAsync();
+        _sender.ThrowNext = 1;
+        Move(CareOf);
+        while (_module.GetCounters().Single(c => c.Key == "mn_events_failed").Value == 0)
+        {
+            await Task.Delay(10);
+        }
+
+        // The bus loop is still there: the next movement sends its BU; the signalling loop too: its BA binds.
+        Move(CareOf2);
+        var bu = await NextBuAsync();
+        Deliver(MobileNodeTestPackets.Ba(bu.Sequence, BindingAcknowledgementStatus.Accepted, 30, to: CareOf2));
+        Assert.That(await NextBulAsync(), Is.InstanceOf<BindingUpdateListAdd>());
+        Assert.That(_module.GetStatus().State, Is.EqualTo("BOUND"));
+        Assert.That(_module.GetCounters().Single(c => c.Key == "mn_events_failed").Value, Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task Retransmissions_leave_at_1_5_4_5_10_5_22_5_46_5_and_then_every_32_seconds()
     {
         await StartAsync();
@@ -315,10 +339,59 @@ public sealed class MobileNodeModuleTests
         Assert.That(MnHaAuthentication.Verify(received.MobilityHeader.Span, Credentials.Spi, Credentials.Key.Span, CareOf.GetAddressBytes(), Home.GetAddressBytes()), Is.True);
 
         ushort sequence = ((BindingUpdate)received.Message).Sequence;
+        ulong timestamp = received.Message.Options.Find<MobilityMessageReplayProtectionOption>()!.Timestamp;
         Deliver(MobileNodeTestPackets.Ba(sequence, BindingAcknowledgementStatus.Accepted, 30));
-        Deliver(MobileNodeTestPackets.Ba(sequence, BindingAcknowledgementStatus.Accepted, 30, credentials: Credentials));
+        Deliver(MobileNodeTestPackets.Ba(sequence, BindingAcknowledgementStatus.Accepted, 30, credentials: Credentials, timestamp: timestamp));
         Assert.That(await NextBulAsync(), Is.InstanceOf<BindingUpdateListAdd>());
         Assert.That(_module.GetStatus().Counters.AuthenticationFailures, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task An_authenticated_acknowledgement_must_echo_the_timestamp_of_a_binding_update_sent_RFC_4285_6()
+    {
+        await StartAsync(credentials: Credentials);
+        Move(CareOf);
+        var bu = MobileNodeTestPackets.ReadMh(await _sender.NextAsync());
+        ushort sequence = ((BindingUpdate)bu.Message).Sequence;
+        ulong timestamp = bu.Message.Options.Find<MobilityMessageReplayProtectionOption>()!.Timestamp;
+
+        Deliver(MobileNodeTestPackets.Ba(sequence, BindingAcknowledgementStatus.Accepted, 30, credentials: Credentials), "without the option");
+        Deliver(MobileNodeTestPackets.Ba(sequence, BindingAcknowledgementStatus.Accepted, 30, credentials: Credentials, timestamp: timestamp - 1), "another timestamp: a replay");
+        Deliver(MobileNodeTestPackets.Ba(sequence, BindingAcknowledgementStatus.Accepted, 30, credentials: Credentials, timestamp: timestamp));
+
+        Assert.That(await NextBulAsync(), Is.InstanceOf<BindingUpdateListAdd>());
+        Assert.That(_module.GetCounters().Single(c => c.Key == "mn_replay_failures").Value, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Status_144_resynchronises_the_clock_to_the_home_agents_and_the_next_binding_update_carries_it()
+    {
+        await StartAsync(credentials: Credentials);
+        Move(CareOf);
+        var bu = MobileNodeTestPackets.ReadMh(await _sender.NextAsync());
+        ushort sequence = ((BindingUpdate)bu.Message).Sequence;
+        var homeAgentTime = _time.GetUtcNow() + TimeSpan.FromMinutes(10);
+
+        Deliver(MobileNodeTestPackets.Ba(sequence, BindingAcknowledgementStatus.MobileNodeIdentifierMismatch, 0, credentials: Credentials,
+            timestamp: NtpTimestamp.FromDateTimeOffset(homeAgentTime)));
+        while (_module.GetStatus().Counters.BindingAcknowledgementsByStatus.All(c => !c.Key.StartsWith("144", StringComparison.Ordinal)))
+        {
+            await Task.Delay(10);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(5)); // the refusal's backoff
+        BindingUpdate next;
+        ReceivedMobilityMessage again;
+        do
+        {
+            again = MobileNodeTestPackets.ReadMh(await _sender.NextAsync());
+        }
+        while (again.Message is not BindingUpdate);
+
+        next = (BindingUpdate)again.Message;
+        var stamped = NtpTimestamp.ToDateTimeOffset(next.Options.Find<MobilityMessageReplayProtectionOption>()!.Timestamp);
+        Assert.That(stamped - (_time.GetUtcNow() + TimeSpan.FromMinutes(10)), Is.LessThan(TimeSpan.FromSeconds(1)).And.GreaterThan(TimeSpan.FromSeconds(-1)),
+            "the home agent's clock, not ours");
     }
 
     [Test]

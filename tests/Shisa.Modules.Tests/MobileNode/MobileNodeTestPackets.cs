@@ -19,8 +19,17 @@ internal sealed class RecordingSender : IPacketSender
 
     public List<byte[]> Packets { get; } = [];
 
+    /// <summary>Sends that throw before any is recorded (a failing data plane, for the loops' survival).</summary>
+    public int ThrowNext { get; set; }
+
     public bool TrySend(ReadOnlySpan<byte> ipv6Packet)
     {
+        if (ThrowNext > 0)
+        {
+            ThrowNext--;
+            throw new InvalidOperationException("injected send failure");
+        }
+
         var copy = ipv6Packet.ToArray();
         lock (Packets)
         {
@@ -57,13 +66,15 @@ internal sealed class RecordingSender : IPacketSender
 internal static class MobileNodeTestPackets
 {
     public static byte[] Ba(ushort sequence, BindingAcknowledgementStatus status, ushort lifetimeUnits, IPAddress? to = null, IPAddress? rh2 = null,
-        MnHaCredentials? credentials = null, IPAddress? from = null, bool atHome = false)
+        MnHaCredentials? credentials = null, IPAddress? from = null, bool atHome = false, ulong? timestamp = null)
     {
         var destination = to ?? (atHome ? Home : CareOf);
         var routing = atHome ? null : rh2 ?? Home;
         var ba = new BindingAcknowledgement(status, BindingAcknowledgementFlags.None, sequence, lifetimeUnits)
         {
-            Options = credentials is null ? MobilityOptionList.Empty : [MobilityMessageAuthenticationOption.MnHaPlaceholder(credentials.Spi)],
+            Options = credentials is null ? MobilityOptionList.Empty
+                : timestamp is ulong t ? [new MobilityMessageReplayProtectionOption(t), MobilityMessageAuthenticationOption.MnHaPlaceholder(credentials.Spi)]
+                : [MobilityMessageAuthenticationOption.MnHaPlaceholder(credentials.Spi)],
         };
         var buffer = new byte[MobilityPackets.MaxPacketLength];
         Assert.That(MobilityPackets.TryWrite(ba, new Ipv6Envelope(from ?? HomeAgentAddress, destination, RoutingHomeAddress: routing), buffer, out int n), Is.True);

@@ -59,6 +59,7 @@ public class BusFrameTests
         yield return new BeHint(BindingErrorStatus.UnrecognizedMhType, CareOfAddress, HomeAgent, null);
         yield return new Dad(DadMessage.Do, HomeAddress, "eth0", 2);
         yield return new Dad(DadMessage.Fail, HomeAddress, new string('x', 255), 7);
+        yield return new Dad(DadMessage.Busy, HomeAddress, "eth0", 2);
     }
 
     [Test]
