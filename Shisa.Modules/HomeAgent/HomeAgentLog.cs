@@ -25,6 +25,9 @@ internal static partial class HomeAgentLog
     [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Binding {HomeAddress} removed: the reloaded profile no longer names the mobile node")]
     public static partial void RemovedByReload(ILogger logger, IPAddress homeAddress);
 
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Binding {HomeAddress} -> {CareOfAddress} flushed by the operator")]
+    public static partial void Flushed(ILogger logger, System.Net.IPAddress homeAddress, System.Net.IPAddress careOfAddress);
+
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Binding {HomeAddress} -> {CareOfAddress} accepted: sequence {Sequence}, lifetime {LifetimeSeconds} s")]
     public static partial void Accepted(ILogger logger, IPAddress homeAddress, IPAddress careOfAddress, ushort sequence, double lifetimeSeconds);
 
