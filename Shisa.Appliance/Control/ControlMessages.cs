@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Shisa.Appliance.Control;
@@ -98,7 +99,9 @@ public static class ControlMessages
     public static byte[] EncodeResponse(ControlResponse response)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+
+        // Read by a terminal or a script, never embedded in HTML: '+' of a time stays '+'.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             WriteResponse(writer, response);
         }

@@ -83,17 +83,17 @@ public sealed class ControlTests
 
         // (a) The home agent's log level raised at run time: a new registration's debug lines show ...
         Assert.That(Ctl(haSocket, ["log", "level", "Shisa.Modules.home_agent", "debug"]).ExitCode, Is.Zero);
-        Assert.That(session.Ha.Output, Does.Contain("log level of Shisa.Modules.home_agent set to debug by shisa ctl"));
+        await WaitForOutputAsync(session.Ha, "log level of Shisa.Modules.home_agent set to debug by shisa ctl", cancellationToken);
         using var sender = NetworkNamespace.Invoke(topology.Ar1, () => RawIpv6Sender.Open());
         Register(sender, Second, 1);
         await session.Ha.WaitForStatusAsync(s => Cache(s).Any(e => e.HomeAddress.Equals(Second)), Registration, $"the binding of {Second}", cancellationToken);
-        Assert.That(session.Ha.Output, Does.Contain($"Duplicate address detection of {Second}"), "a debug line of the home agent");
+        await WaitForOutputAsync(session.Ha, $"Duplicate address detection of {Second}", cancellationToken);
 
         // ... and lowered back to the profile's: the next one's debug lines do not.
         Assert.That(Lines(Ctl(haSocket, ["log", "reset"])), Is.EqualTo(new[] { "all information" }));
         Register(sender, Third, 1);
         await session.Ha.WaitForStatusAsync(s => Cache(s).Any(e => e.HomeAddress.Equals(Third)), Registration, $"the binding of {Third}", cancellationToken);
-        Assert.That(session.Ha.Output, Does.Contain($"Binding {Third} -> {Injected} accepted"), "information still shows");
+        await WaitForOutputAsync(session.Ha, $"Binding {Third} -> {Injected} accepted", cancellationToken);
         Assert.That(session.Ha.Output, Does.Not.Contain($"Duplicate address detection of {Third}"), "no debug line any more");
 
         // (b) Timers and the kernel view match reality: three bindings, each expiring when the status says, each with its route and proxy entry.
@@ -228,6 +228,18 @@ public sealed class ControlTests
         Assert.That(packets.Where(p => p.MobilityType is 1 or 2 || p.InnerNextHeader == 135), Is.Empty, "no HoTI or CoTI toward the denied correspondent");
         Assert.That(Counter(status.RootElement, "ro_hoti_sent"), Is.Zero);
         Assert.That(Counter(status.RootElement, "ro_coti_sent"), Is.Zero);
+    }
+
+    /// <summary>Waits until the instance printed <paramref name="text"/> (its output is read as it comes).</summary>
+    private static async Task WaitForOutputAsync(ApplianceInstance instance, string text, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!instance.Output.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+
+        Assert.That(instance.Output, Does.Contain(text));
     }
 
     private static async Task<string[]> WaitForLinesAsync(string socket, string[] words, Func<string[], bool> condition, CancellationToken cancellationToken)
