@@ -87,3 +87,40 @@ public class LogLevelsTests
         Assert.That(ProfileLoader.Parse(Base + "[control]\ngroup = \"-x\"\n", "p.toml").Errors[0].ToString(), Does.Contain("group name"));
     }
 }
+
+[NonParallelizable]
+public class JournaldLoggingTests
+{
+    [Test]
+    public void Under_journald_lines_carry_the_syslog_priority_and_no_timestamp_and_follow_the_levels()
+    {
+        var levels = new LogLevels(new LogSection(LogLevel.Information, []));
+        var original = Console.Out;
+        var captured = new StringWriter();
+        Console.SetOut(captured);
+        try
+        {
+            using (var factory = Shisa.Appliance.Cli.ShisaCli.CreateLoggerFactory(levels, journald: true))
+            {
+                var logger = factory.CreateLogger("Shisa.Modules.home_agent");
+                logger.LogWarning("refused {What}", "a binding");
+                logger.LogDebug("hidden at information");
+                levels.Set("Shisa.Modules.home_agent", LogLevel.Debug);
+                logger.LogDebug("shown once raised");
+                logger.LogError("failed");
+            }
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+
+        var lines = captured.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Is.EqualTo(new[]
+        {
+            "<4>Shisa.Modules.home_agent[0] refused a binding",
+            "<7>Shisa.Modules.home_agent[0] shown once raised",
+            "<3>Shisa.Modules.home_agent[0] failed",
+        }));
+    }
+}
