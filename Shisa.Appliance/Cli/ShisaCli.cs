@@ -8,7 +8,7 @@ using Shisa.Modules.Hosting;
 
 namespace Shisa.Appliance.Cli;
 
-/// <summary>The command line of DESIGN 6: run, check, status, monitor, demo.</summary>
+/// <summary>The command line of DESIGN 6: run, check, status, monitor, demo; and ctl (docs/control.md).</summary>
 internal static class ShisaCli
 {
     public const string DefaultUrl = "http://127.0.0.1:8780/";
