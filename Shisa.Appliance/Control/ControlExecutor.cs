@@ -87,14 +87,8 @@ internal sealed class ControlExecutor(ControlTargets targets, ILogger logger)
             return ControlResponse.Refused("flush: this node runs neither home_agent nor correspondent_node: it holds no binding cache");
         }
 
-        // Check first, so a refused flush changes nothing (a binding id is a correspondent's: RFC 5648).
-        var cache = targets.Bindings.Copy().Cache.Select(c => c.Entry).ToList();
-        if (flush.HomeAddress is { } home
-            && !cache.Any(e => e.HomeAddress.Equals(home) && (flush.BindingId is null || e.BindingId == flush.BindingId)))
-        {
-            return ControlResponse.Refused(flush.BindingId is { } id ? $"no binding of {home} with binding id {id}" : $"no binding of {home}");
-        }
-
+        // Each module removes only what matches, under its own lock: a home address without a binding changes nothing.
+        // A binding id selects among a correspondent's bindings (RFC 5648); a home agent's bindings are id 0.
         var removed = new List<(string Role, BindingCacheEntry Entry)>();
         if (homeAgent is not null && flush.BindingId is null or 0)
         {
@@ -106,9 +100,9 @@ internal sealed class ControlExecutor(ControlTargets targets, ILogger logger)
             removed.AddRange(correspondent.Flush(flush.HomeAddress, flush.BindingId).Select(e => ("correspondent_node", e)));
         }
 
-        if (flush.HomeAddress is { } target && removed.Count == 0)
+        if (flush.HomeAddress is { } home && removed.Count == 0)
         {
-            return ControlResponse.Refused($"no binding of {target}");
+            return ControlResponse.Refused(flush.BindingId is { } id ? $"no binding of {home} with binding id {id}" : $"no binding of {home}");
         }
 
         ControlLog.Flushed(logger, flush.HomeAddress?.ToString() ?? "all", removed.Count);
