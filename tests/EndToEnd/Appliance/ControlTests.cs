@@ -168,16 +168,17 @@ public sealed class ControlTests
 
     [Test]
     [CancelAfter(300_000)]
-    public async Task A_denied_correspondent_gets_no_return_routability_also_after_a_restart(CancellationToken cancellationToken)
+    public async Task A_denied_correspondent_gets_no_return_routability_also_after_a_restart_and_the_correspondent_flushes_on_demand(CancellationToken cancellationToken)
     {
         Assume.That(Host.IsRoot, "namespaces need root");
         string mnSocket = Socket("mn");
+        string cnSocket = Socket("cn");
         var cn = MobilityTopology.CorrespondentAddress;
         var home = MobilityTopology.HomeAddress;
         string mnProfile = WithControl(RouteOptimizationProfiles.MobileNode(), mnSocket);
         using var topology = MobilityTopology.Create(new TopologyOptions { InitialLink = AccessLink.Foreign1 });
         using var ha = ApplianceInstance.Start(topology, topology.Ha, "ha", Profiles.HomeAgent(), Profiles.HomeAgentStatusPort);
-        using var correspondent = ApplianceInstance.Start(topology, topology.Cn, "cn", RouteOptimizationProfiles.Correspondent(), Profiles.CorrespondentStatusPort);
+        using var correspondent = ApplianceInstance.Start(topology, topology.Cn, "cn", WithControl(RouteOptimizationProfiles.Correspondent(), cnSocket), Profiles.CorrespondentStatusPort);
         await ha.WaitForStatusAsync(_ => true, Registration, "the home agent's status page", cancellationToken);
         await correspondent.WaitForStatusAsync(_ => true, Registration, "the correspondent's status page", cancellationToken);
         var mn = ApplianceInstance.Start(topology, topology.Mn, "mn", mnProfile, Profiles.MobileNodeStatusPort);
@@ -209,6 +210,17 @@ public sealed class ControlTests
 
             var timers = Lines(Ctl(mnSocket, ["timers"]));
             Assert.That(timers, Has.Some.StartWith($"mobile_node route optimization {cn} "));
+
+            // The correspondent's binding flushed by home address (a binding id it does not hold changes nothing).
+            await correspondent.WaitForStatusAsync(s => RouteOptimizationTests.Cached(s, MobilityTopology.Foreign1Prefix), Registration, "the binding at cn", cancellationToken);
+            var cnBindings = await WaitForLinesAsync(cnSocket, ["bindings"], l => l.Length == 1, cancellationToken);
+            Assert.That(cnBindings.Single(), Does.StartWith($"ok correspondent {home} -> ").And.EndWith("(user space only)"));
+            var wrongId = Ctl(cnSocket, ["flush", home.ToString(), "binding-id", "5"]);
+            Assert.That((wrongId.ExitCode, wrongId.StandardError.Trim()), Is.EqualTo((2, $"shisa ctl: no binding of {home} with binding id 5")));
+            var flushed = Ctl(cnSocket, ["flush", home.ToString()]);
+            Assert.That(flushed.ExitCode, Is.Zero);
+            Assert.That(Lines(flushed).Single(), Does.StartWith($"flushed correspondent_node {home} -> "));
+            await correspondent.WaitForStatusAsync(s => Cache(s).Count == 0, TimeSpan.FromSeconds(5), "no binding at cn after the flush", cancellationToken);
         }
         finally
         {
