@@ -7,7 +7,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 seconds="${1:?usage: fuzz/run-all.sh SECONDS_EACH}"
 "$here/build.sh" >&2 || exit 2
 worst=0
-for target in classifier rewriter homeagent correspondent mobilenode busframe profile journal; do
+for target in classifier rewriter homeagent correspondent mobilenode busframe profile journal control; do
   SHISA_FUZZ_BUILT=1 "$here/run.sh" "$target" "$seconds"
   status=$?
   (( status > worst )) && worst=$status

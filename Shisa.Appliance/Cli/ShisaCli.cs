@@ -8,7 +8,7 @@ using Shisa.Modules.Hosting;
 
 namespace Shisa.Appliance.Cli;
 
-/// <summary>The command line of DESIGN 6: run, check, status, monitor, demo.</summary>
+/// <summary>The command line of DESIGN 6: run, check, status, monitor, demo; and ctl (docs/control.md).</summary>
 internal static class ShisaCli
 {
     public const string DefaultUrl = "http://127.0.0.1:8780/";
@@ -17,6 +17,13 @@ internal static class ShisaCli
     {
         var root = Build(output, error);
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.CommandResult.Command.Name == "ctl")
+        {
+            // shisa ctl's bad usage is exit 2, as every refused command (docs/control.md).
+            error.WriteLine($"shisa ctl: {parse.Errors[0].Message}");
+            return Control.ControlClient.ExitBadUsage;
+        }
+
         // The run command handles SIGINT/SIGTERM itself (a clean stop deregisters); the parser's own handler must not race it.
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null });
     }
@@ -51,7 +58,17 @@ internal static class ShisaCli
         var demo = new Command("demo", "build a throwaway namespace topology, run HA, CN and MN in it, move the MN, print what happened (needs root)") { holdOption };
         demo.SetAction(parse => WithSignals(ct => Demo.DemoRunner.RunAsync(new Demo.DemoOptions { Hold = parse.GetValue(holdOption) }, output, error, ct)));
 
-        return new RootCommand("shisa: a Mobile IPv6 / NEMO mobility appliance") { run, check, status, monitor, demo };
+        var controlSocketOption = new Option<string>("--socket")
+        {
+            Description = $"the instance's control socket ([control] socket; default {Modules.Configuration.ControlSection.DefaultSocket})",
+            DefaultValueFactory = _ => Modules.Configuration.ControlSection.DefaultSocket,
+        };
+        var wordsArgument = new Argument<string[]>("command") { Description = "what to do (see docs/control.md)", Arity = ArgumentArity.ZeroOrMore };
+        var ctl = new Command("ctl", "operate a running instance over its control socket:\n" + Control.ControlCommand.Usage) { controlSocketOption, jsonOption, wordsArgument };
+        ctl.SetAction(parse => WithSignals(ct => Control.ControlClient.RunAsync(
+            parse.GetValue(controlSocketOption)!, parse.GetValue(wordsArgument) ?? [], parse.GetValue(jsonOption), output, error, ct)));
+
+        return new RootCommand("shisa: a Mobile IPv6 / NEMO mobility appliance") { run, check, status, monitor, demo, ctl };
     }
 
     /// <summary>
@@ -85,11 +102,8 @@ internal static class ShisaCli
             return ProfileCheck.ExitInvalid;
         }
 
-        using var loggerFactory = LoggerFactory.Create(b => b
-            .SetMinimumLevel(LogLevel.Information)
-            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
-            .AddFilter("Microsoft.Hosting", LogLevel.Warning)
-            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
+        var logLevels = new LogLevels(profile.Log);
+        using var loggerFactory = CreateLoggerFactory(logLevels, UnderJournald());
         if (SignalIgnoredAtStart(1))
         {
             error.WriteLine("shisa: SIGHUP was ignored when this process started (nohup?): a profile reload by SIGHUP will not work");
@@ -102,8 +116,34 @@ internal static class ShisaCli
             reload?.Invoke();
         });
         return WithSignals(ct => ApplianceRunner.RunAsync(profile, ModuleCatalog.CreateBuiltIn(), Hosting.DataPlaneFactory.CreateSender, loggerFactory, error, ct,
-            dataPlane: Hosting.DataPlaneFactory.CreateEngine, profilePath: profileFile.ToString(), onReloadRequest: request => reload = request));
+            dataPlane: Hosting.DataPlaneFactory.CreateEngine, profilePath: profileFile.ToString(), onReloadRequest: request => reload = request,
+            logLevels: logLevels));
     }
+
+    /// <summary>
+    /// The run's loggers: every category filtered by <paramref name="levels"/> (the profile's [log], changed by
+    /// <c>shisa ctl log</c>). Under systemd's journal, lines start with their syslog priority (<c>&lt;6&gt;</c>) so journald
+    /// records it, and carry no timestamp (journald adds its own); on a terminal, one timestamped line each.
+    /// </summary>
+    internal static ILoggerFactory CreateLoggerFactory(LogLevels levels, bool journald) =>
+        LoggerFactory.Create(b =>
+        {
+            b.SetMinimumLevel(LogLevel.Trace)
+                .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+                .AddFilter("Microsoft.Hosting", LogLevel.Warning)
+                .AddFilter((category, level) => levels.IsEnabled(category, level));
+            if (journald)
+            {
+                b.AddSystemdConsole(o => o.TimestampFormat = null);
+            }
+            else
+            {
+                b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+            }
+        });
+
+    /// <summary>systemd connects stdout/stderr to the journal and says so in JOURNAL_STREAM (systemd.exec(5)).</summary>
+    internal static bool UnderJournald() => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"));
 
     /// <summary>True when the process started with <paramref name="signal"/> ignored (SigIgn of /proc/self/status).</summary>
     internal static bool SignalIgnoredAtStart(int signal)

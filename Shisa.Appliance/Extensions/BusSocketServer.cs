@@ -227,7 +227,7 @@ public sealed class BusSocketServer : IAsyncDisposable
         }
     }
 
-    private static async Task ClearStaleAsync(string path, ILogger logger, CancellationToken cancellationToken)
+    internal static async Task ClearStaleAsync(string path, ILogger logger, CancellationToken cancellationToken)
     {
         switch (UnixSocketFile.Inspect(path, out _))
         {
@@ -258,7 +258,7 @@ public sealed class BusSocketServer : IAsyncDisposable
             // A listener whose backlog is full is alive too.
         }
 
-        throw new IOException($"another process serves the bus socket {path}");
+        throw new IOException($"another process serves the socket {path}");
     }
 
     private void RemoveSocketFile()

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Shisa.Appliance.Control;
 using Shisa.Appliance.Extensions;
 using Shisa.Appliance.Web;
 using Shisa.DataPlane;
@@ -39,7 +40,8 @@ internal static class ApplianceRunner
         Action<Uri>? onStatusServer = null,
         DataPlaneEngineFactory? dataPlane = null,
         string? profilePath = null,
-        Action<Action>? onReloadRequest = null)
+        Action<Action>? onReloadRequest = null,
+        LogLevels? logLevels = null)
     {
         // Before anything starts: a profile naming plugins cannot run on a trimmed or NativeAOT build.
         if (PluginSupport.Refusal(profile.Plugins, PluginSupport.IsSupported) is { } refusal)
@@ -162,6 +164,7 @@ internal static class ApplianceRunner
 
         StatusServer? server = null;
         BusSocketServer? busSocket = null;
+        ControlServer? control = null;
         try
         {
             if (profile.Bus is { } offered)
@@ -209,6 +212,34 @@ internal static class ApplianceRunner
                 return 0;
             }
 
+            if (profile.Control is { } offeredControl)
+            {
+                // After the modules started: every command finds its module running.
+                var targets = new ControlTargets(
+                    logLevels ?? new LogLevels(profile.Log),
+                    host.StartOrder,
+                    status.Bindings,
+                    engine is null ? null : () => ReadKernel(engine.Options),
+                    engine?.TunnelName ?? engine?.Options.TunnelName ?? "",
+                    engine?.Options.IsHomeAgent == true ? engine.Options.ResolvedHomeInterface : null,
+                    time);
+                var executor = new ControlExecutor(targets, loggerFactory.CreateLogger("Shisa.Appliance.Control"));
+                try
+                {
+                    control = await ControlServer.StartAsync(offeredControl.Socket, offeredControl.Group, executor.Execute, new ControlServerOptions(), time,
+                        loggerFactory.CreateLogger("Shisa.Appliance.Control"), stop).ConfigureAwait(false);
+                }
+                catch (IOException ex)
+                {
+                    error.WriteLine($"shisa: cannot offer the control socket on {offeredControl.Socket}: {ex.Message}");
+                    using var failBudget = new CancellationTokenSource(StopBudget);
+                    await host.StopAsync(failBudget.Token).ConfigureAwait(false);
+                    return 1;
+                }
+
+                status.AddCounters(() => control.Counters);
+            }
+
             var roles = string.Join(",", profile.Node.Roles.Select(r => r.ToProfileName()));
             ApplianceLog.Running(log, profile.Node.Name, roles);
             switch (MovementSource.Of(profile))
@@ -246,7 +277,13 @@ internal static class ApplianceRunner
                 if (profilePath is not null)
                 {
                     systemd?.Notify("RELOADING=1");
+                    var previous = current;
                     current = await reload.ApplyAsync(current, stop).ConfigureAwait(false);
+                    if (!ReferenceEquals(previous, current))
+                    {
+                        // A reloaded [log] applies from now on; what shisa ctl changed is dropped with the old profile.
+                        logLevels?.Reload(current.Log);
+                    }
                     systemd?.Ready($"node {current.Node.Name} running roles {roles}");
                 }
             }
@@ -259,6 +296,11 @@ internal static class ApplianceRunner
         }
         finally
         {
+            if (control is not null)
+            {
+                await control.DisposeAsync().ConfigureAwait(false);
+            }
+
             // After the modules stopped, so socket clients saw the deregistration messages.
             if (busSocket is not null)
             {
@@ -273,6 +315,21 @@ internal static class ApplianceRunner
             // After the modules: removes every route, rule, proxy entry and the nftables table it installed.
             engine?.Stop();
         }
+    }
+
+    /// <summary>What the kernel holds of the engine's state (shisa ctl bindings), read over a netlink socket of its own.</summary>
+    private static KernelState ReadKernel(DataPlaneEngineOptions options)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new KernelFacilityMissingException("reading the kernel's state needs Linux (netlink)");
+        }
+
+        using var kernel = Shisa.DataPlane.Kernel.Netlink.NetlinkKernel.Open(options.NetworkNamespace);
+        return new KernelState(
+            kernel.ListRoutes(),
+            kernel.ListRules(),
+            kernel.ListAddresses(options.TunnelName));
     }
 
     /// <summary>The catalog with the profile's plugin modules; a plugin providing a built-in role replaces it.</summary>

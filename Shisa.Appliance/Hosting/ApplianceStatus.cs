@@ -39,6 +39,9 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     }
 
     /// <summary>More counters to show (data plane drops, module counters), read on every capture.</summary>
+    /// <summary>The bindings as the bus announced them (shisa ctl's daemon view).</summary>
+    internal BindingView Bindings => _bindings;
+
     public void AddCounters(Func<IEnumerable<KeyValuePair<string, long>>> counters)
     {
         lock (_extraCounters)

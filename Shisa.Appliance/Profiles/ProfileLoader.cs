@@ -23,7 +23,7 @@ namespace Shisa.Appliance.Profiles;
 public static class ProfileLoader
 {
     private static readonly string[] Sections =
-        ["node", "status", "interface", "home_agent", "mobile_node", "mobile_router", "correspondent_node", "movement_detector", "plugins", "bus"];
+        ["node", "status", "interface", "home_agent", "mobile_node", "mobile_router", "correspondent_node", "movement_detector", "plugins", "bus", "log", "control"];
 
     /// <summary>Loads a profile file; a file that cannot be read is an error at 1:1.</summary>
     public static ProfileLoadResult LoadFile(string path)
@@ -113,6 +113,8 @@ public static class ProfileLoader
         var detector = top.Table("movement_detector") is { } md ? MovementDetectorSectionValidator.Validate(md, diagnostics) : null;
         var plugins = top.Table("plugins") is { } pl ? PluginsSectionValidator.Validate(pl, baseDirectory, diagnostics) : null;
         var bus = top.Table("bus") is { } b ? BusSectionValidator.Validate(b, diagnostics) : null;
+        var logging = top.Table("log") is { } lg ? LogSectionValidator.Validate(lg, diagnostics) : LogSection.Default;
+        var control = top.Table("control") is { } ctl ? ControlSectionValidator.Validate(ctl, diagnostics) : null;
 
         if (roles is not null)
         {
@@ -136,6 +138,8 @@ public static class ProfileLoader
             plugins)
         {
             Bus = bus,
+            Log = logging,
+            Control = control,
         };
     }
 

@@ -50,6 +50,12 @@ public sealed record Profile(
 {
     /// <summary>The mobility bus on a Unix socket for out-of-process modules; null when not offered.</summary>
     public BusSection? Bus { get; init; }
+
+    /// <summary>Log levels, overall and per category; <see cref="LogSection.Default"/> when the profile has no [log].</summary>
+    public LogSection Log { get; init; } = LogSection.Default;
+
+    /// <summary>The control socket (<c>shisa ctl</c>, docs/control.md); null when not offered.</summary>
+    public ControlSection? Control { get; init; }
 }
 
 public sealed record NodeSection(string Name, EquatableArray<Role> Roles)
@@ -106,6 +112,28 @@ public sealed record MovementDetectorSection(MovementDetectionMethod Method);
 
 /// <summary>Where the mobility bus is offered to other processes (DESIGN 3), e.g. /run/shisa/bus.sock.</summary>
 public sealed record BusSection(string Socket);
+
+/// <summary>
+/// <c>[log]</c>: the minimum level of every category, and per-category levels (a category applies to itself and to
+/// the categories under it, e.g. "Shisa.Modules" to "Shisa.Modules.home_agent"; the longest match wins).
+/// </summary>
+public sealed record LogSection(Microsoft.Extensions.Logging.LogLevel Level, EquatableArray<CategoryLevel> Categories)
+{
+    public static LogSection Default { get; } = new(Microsoft.Extensions.Logging.LogLevel.Information, []);
+}
+
+/// <summary>One entry of <c>[log.categories]</c>.</summary>
+public sealed record CategoryLevel(string Category, Microsoft.Extensions.Logging.LogLevel Level);
+
+/// <summary>
+/// <c>[control]</c>: the Unix socket of <c>shisa ctl</c> (docs/control.md). The socket file is mode 0660, owned by
+/// the process's user and by <paramref name="Group"/> when given: its permissions are the authentication.
+/// </summary>
+public sealed record ControlSection(string Socket, string? Group)
+{
+    /// <summary>The socket's path unless the profile names one.</summary>
+    public const string DefaultSocket = "/run/shisa/control.sock";
+}
 
 /// <summary>Directory of extra module assemblies (DESIGN 4).</summary>
 public sealed record PluginsSection(string Directory);

@@ -14,7 +14,7 @@ namespace Shisa.Modules.Correspondent;
 /// packets the data plane receives, the Binding Error hints of the bus, and its timer. One lock serializes the
 /// three; the node itself is a plain synchronous state machine.
 /// </summary>
-public sealed class CorrespondentModule : IRoleModule, IModuleCounters
+public sealed class CorrespondentModule : IRoleModule, IModuleCounters, IModuleTimers
 {
     public const string ModuleName = "correspondent_node";
 
@@ -143,6 +143,43 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters
 
     public IReadOnlyList<KeyValuePair<string, long>> GetCounters() =>
         GetSnapshot()?.Counters.ToNamedCounters() is { } counters ? [.. counters, new("cn_events_failed", Interlocked.Read(ref _eventsFailed))] : [];
+
+    /// <summary>
+    /// <c>shisa ctl flush</c>: removes the bindings of <paramref name="homeAddress"/> (every binding when null; of
+    /// <paramref name="bindingId"/> only when given); the removals go on the bus. Returns what was removed.
+    /// </summary>
+    public IReadOnlyList<BindingCacheEntry> Flush(System.Net.IPAddress? homeAddress, ushort? bindingId)
+    {
+        lock (_gate)
+        {
+            if (_node is null)
+            {
+                return [];
+            }
+
+            IReadOnlyList<BindingCacheEntry> removed;
+            if (homeAddress is null)
+            {
+                var all = _node.GetSnapshot(_context!.TimeProvider.GetUtcNow()).Bindings.Select(b => b.HomeAddress).Distinct().ToList();
+                removed = [.. all.SelectMany(h => _node.Flush(h, null))];
+            }
+            else
+            {
+                removed = _node.Flush(homeAddress, bindingId);
+            }
+
+            Reschedule();
+            return removed;
+        }
+    }
+
+    public IReadOnlyList<ModuleTimer> GetTimers()
+    {
+        lock (_gate)
+        {
+            return _node is null ? [] : [.. _node.GetScheduled().Select(t => new ModuleTimer(ModuleName, t.Purpose, t.Due))];
+        }
+    }
 
     private async Task PumpAsync<T>(ChannelReader<T> reader, Action<CorrespondentNode, T, DateTimeOffset> handle, CancellationToken cancellationToken)
     {

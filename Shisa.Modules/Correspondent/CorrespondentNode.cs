@@ -198,6 +198,34 @@ public sealed class CorrespondentNode
     }
 
     /// <summary>
+    /// An operator's flush (<c>shisa ctl flush</c>): removes the bindings of <paramref name="homeAddress"/> (of that
+    /// <paramref name="bindingId"/> only, when given), publishing the removals. Returns what was removed.
+    /// </summary>
+    public IReadOnlyList<BindingCacheEntry> Flush(IPAddress homeAddress, ushort? bindingId)
+    {
+        ArgumentNullException.ThrowIfNull(homeAddress);
+        var matching = _cache.Bindings
+            .Where(b => b.Entry.HomeAddress.Equals(homeAddress) && (bindingId is null || b.Entry.BindingId == bindingId))
+            .ToList();
+        foreach (var binding in matching)
+        {
+            _cache.Remove(binding.Entry.Key);
+            _publish(new BindingCacheRemove(binding.Entry));
+        }
+
+        return [.. matching.Select(b => b.Entry)];
+    }
+
+    /// <summary>What the timer waits for, earliest first: each binding's refresh request or expiry, and the nonce regeneration.</summary>
+    public IReadOnlyList<(string Purpose, DateTimeOffset Due)> GetScheduled()
+    {
+        var scheduled = _cache.Bindings
+            .Select(b => (Purpose: $"{(b.NextDeadline < b.ExpiresAt ? "binding refresh request" : "binding expiry")} {b.Entry.HomeAddress}", Due: b.NextDeadline))
+            .Append((Purpose: "nonce regeneration", Due: Secrets.NextRegeneration));
+        return [.. scheduled.OrderBy(s => s.Due)];
+    }
+
+    /// <summary>
     /// DESIGN 5: the bindings the journal kept across a restart come back with the lifetime they have left at
     /// <paramref name="now"/> (their lifetimes being what remained at <paramref name="restoredAt"/>) and their sequence
     /// numbers, and are published again so the data plane reinstalls them. Home registrations (a home agent's) are

@@ -159,6 +159,47 @@ public sealed class HomeAgentCore
         _dadAddressToHome.Clear();
     }
 
+    /// <summary>
+    /// An operator's flush (<c>shisa ctl flush</c>): removes the binding of <paramref name="homeAddress"/>, or every
+    /// binding when null, and publishes each removal so the data plane removes its routes and proxy entries, as expiry
+    /// does. No Binding Acknowledgement or error is sent: the mobile node finds out at its next refresh. Returns what
+    /// was removed (nothing when the home address has no binding).
+    /// </summary>
+    public IReadOnlyList<BindingCacheEntry> Flush(IPAddress? homeAddress)
+    {
+        var removed = new List<BindingCacheEntry>();
+        foreach (var binding in _cache.Bindings.Where(b => homeAddress is null || b.HomeAddress.Equals(homeAddress)).ToList())
+        {
+            _cache.Remove(binding.HomeAddress, out _);
+            var entry = binding.ToEntry(Address);
+            _publish(new BindingCacheRemove(entry));
+            HomeAgentLog.Flushed(_logger, binding.HomeAddress, binding.CareOfAddress);
+            removed.Add(entry);
+        }
+
+        return removed;
+    }
+
+    /// <summary>The live entries of the timer queue (stale ones skipped), earliest first, for <c>shisa ctl timers</c>.</summary>
+    public IReadOnlyList<(string Purpose, DateTimeOffset Due)> GetScheduled()
+    {
+        var live = new List<(string, DateTimeOffset)>();
+        foreach (var deadline in _deadlines.Entries().OrderBy(d => d.Due))
+        {
+            switch (deadline.Kind)
+            {
+                case DeadlineKind.BindingExpiry when _cache.IsCurrent(deadline.HomeAddress, deadline.Generation):
+                    live.Add(($"binding expiry {deadline.HomeAddress}", deadline.Due));
+                    break;
+                case DeadlineKind.DadTimeout when _pending.TryGetValue(deadline.HomeAddress, out var pending) && pending.Id == deadline.Generation:
+                    live.Add(($"duplicate address detection {deadline.HomeAddress}", deadline.Due));
+                    break;
+            }
+        }
+
+        return live;
+    }
+
     // ---- Mobility Header ------------------------------------------------------------------------------------
 
     private void OnSignalling(SignallingPacket packet, DateTimeOffset now)

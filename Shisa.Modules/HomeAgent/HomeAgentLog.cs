@@ -28,6 +28,9 @@ internal static partial class HomeAgentLog
     [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Mobile node {HomeAddress} may register without authentication (authentication = \"none\"): anyone can move its traffic")]
     public static partial void Unauthenticated(ILogger logger, IPAddress homeAddress);
 
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Binding {HomeAddress} -> {CareOfAddress} flushed by the operator")]
+    public static partial void Flushed(ILogger logger, IPAddress homeAddress, IPAddress careOfAddress);
+
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Binding {HomeAddress} -> {CareOfAddress} accepted: sequence {Sequence}, lifetime {LifetimeSeconds} s")]
     public static partial void Accepted(ILogger logger, IPAddress homeAddress, IPAddress careOfAddress, ushort sequence, double lifetimeSeconds);
 

@@ -14,7 +14,7 @@ namespace Shisa.Modules.HomeAgent;
 /// bus's DAD answers into one <see cref="HomeAgentCore"/>, and arms one <see cref="TimeProvider"/> timer for the
 /// core's next deadline. Every event goes through the core under one lock, so the core sees one event at a time.
 /// </summary>
-public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCounters, IAsyncDisposable
+public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCounters, IModuleTimers, IAsyncDisposable
 {
     public const string ModuleName = "home_agent";
 
@@ -181,6 +181,41 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
         {
             var now = _context!.TimeProvider.GetUtcNow();
             return new HomeAgentSnapshot(core.Address, [.. core.GetBindings(now)], core.GetCounters());
+        }
+    }
+
+    /// <summary>
+    /// <c>shisa ctl flush</c>: removes the binding of <paramref name="homeAddress"/> (every binding when null) under the
+    /// module's lock; the removals go on the bus, so the data plane's routes and proxy entries follow. Returns what was
+    /// removed; empty when the home address has no binding or the module is not running.
+    /// </summary>
+    public IReadOnlyList<BindingCacheEntry> Flush(System.Net.IPAddress? homeAddress)
+    {
+        var context = _context;
+        var core = _core;
+        if (context is null || core is null || _stopped)
+        {
+            return [];
+        }
+
+        lock (_gate)
+        {
+            return core.Flush(homeAddress);
+        }
+    }
+
+    /// <summary>The live binding expiries and DAD waits, earliest first.</summary>
+    public IReadOnlyList<ModuleTimer> GetTimers()
+    {
+        var core = _core;
+        if (core is null || _stopped)
+        {
+            return [];
+        }
+
+        lock (_gate)
+        {
+            return [.. core.GetScheduled().Select(t => new ModuleTimer(ModuleName, t.Purpose, t.Due))];
         }
     }
 

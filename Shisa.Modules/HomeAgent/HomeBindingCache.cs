@@ -110,6 +110,9 @@ internal sealed class DeadlineQueue
         return false;
     }
 
+    /// <summary>Every entry, stale ones included, in no order.</summary>
+    public IEnumerable<Deadline> Entries() => _queue.UnorderedItems.Select(e => e.Element);
+
     /// <summary>Keeps only the entries <paramref name="live"/> says are current.</summary>
     public void Compact(Func<Deadline, bool> live)
     {

@@ -118,6 +118,12 @@ public sealed class HomeRegistration
             case BrrReceived brr:
                 OnBindingRefreshRequest(brr, now);
                 break;
+            case RefreshRequested when State == HomeRegistrationState.Bound:
+                StartRefresh(now);
+                break;
+            case RefreshRequested:
+                Ignore($"refresh asked for in {State.Name()}");
+                break;
             case HaadReplyReceived reply:
                 OnHaadReply(reply, now);
                 break;

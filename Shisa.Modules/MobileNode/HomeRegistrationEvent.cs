@@ -42,6 +42,12 @@ public sealed record HomePrefixLifetime(TimeSpan ValidLifetime) : HomeRegistrati
 /// </summary>
 public sealed record RegistrationRestored(Shisa.DataPlane.Bus.BindingUpdateListEntry Entry, DateTimeOffset RestoredAt) : HomeRegistrationEvent;
 
+/// <summary>The operator asked for a refresh now (<c>shisa ctl reregister</c>); acted on only when bound.</summary>
+public sealed record RefreshRequested : HomeRegistrationEvent
+{
+    public static RefreshRequested Instance { get; } = new();
+}
+
 /// <summary>The machine's one timer expired.</summary>
 public sealed record RegistrationTimeout : HomeRegistrationEvent
 {

@@ -6,6 +6,15 @@ namespace Shisa.Modules.MobileNode;
 // Event ids 2400-2499 belong to the mobile node; keep them stable, operators filter on them.
 internal static partial class MobileNodeLog
 {
+    [LoggerMessage(EventId = 2420, Level = LogLevel.Information, Message = "Route optimization with {Peer} {Change} by the operator")]
+    public static partial void PolicyChanged(ILogger logger, IPAddress peer, string change);
+
+    [LoggerMessage(EventId = 2421, Level = LogLevel.Warning, Message = "Skipped {Count} line(s) of {Path} that are not IPv6 addresses")]
+    public static partial void PolicyLinesSkipped(ILogger logger, int count, string path);
+
+    [LoggerMessage(EventId = 2422, Level = LogLevel.Warning, Message = "Cannot read the route optimization denials in {Path}: {Reason}")]
+    public static partial void PolicyUnreadable(ILogger logger, string path, string reason);
+
     [LoggerMessage(EventId = 2400, Level = LogLevel.Information, Message = "Mobile node for home address {HomeAddress}, home agent {HomeAgent}, lifetime {LifetimeS} s, authentication {Authentication}")]
     public static partial void Started(ILogger logger, IPAddress homeAddress, string homeAgent, double lifetimeS, string authentication);
 

@@ -20,7 +20,7 @@ namespace Shisa.Modules.MobileNode;
 /// data plane tunnels. The registration itself is the pure <see cref="HomeRegistration"/> machine; this module
 /// feeds it bus messages, received signalling and timer expiries one at a time, and carries out its actions.
 /// </summary>
-public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSource
+public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IModuleTimers, IHandoverSource
 {
     public const string ModuleName = "mobile_node";
 
@@ -39,6 +39,9 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
     private MnHaCredentials? _credentials;
     private ITimer? _timer;
     private long _timerGeneration;
+    private DateTimeOffset? _timerDue;
+    private DateTimeOffset? _prefixTimerDue;
+    private List<IPAddress> _operatorDenied = [];
     private ITimer? _prefixTimer;
     private long _prefixTimerGeneration;
     private ushort _prefixSolicitation;
@@ -133,9 +136,24 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
 
         if (section.RouteOptimization)
         {
+            // The operator's denials (shisa ctl ro deny) outlive the process, beside the profile's list.
+            try
+            {
+                _operatorDenied = [.. RouteOptimizationPolicyFile.Load(context.Node.StateDirectory, out int skipped)];
+                if (skipped > 0)
+                {
+                    MobileNodeLog.PolicyLinesSkipped(context.Logger, skipped, Path.Combine(context.Node.StateDirectory, RouteOptimizationPolicyFile.FileName));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                MobileNodeLog.PolicyUnreadable(context.Logger, Path.Combine(context.Node.StateDirectory, RouteOptimizationPolicyFile.FileName), e.Message);
+            }
+
             // RFC 6275 11.6, 11.7.2: bindings with correspondents, started by RrHints; see ReturnRoutability/.
             var manager = new RouteOptimizationManager(
-                RouteOptimizationDriver.OptionsFor(section.HomeAddress, section.Lifetime, new EquatableArray<IPAddress>([.. NoRouteOptimization, .. section.NoRouteOptimization])),
+                RouteOptimizationDriver.OptionsFor(section.HomeAddress, section.Lifetime,
+                    new EquatableArray<IPAddress>([.. NoRouteOptimization.Union(section.NoRouteOptimization).Union(_operatorDenied)])),
                 context.PacketSender, m => context.Publish(m), context.Logger);
             _routeOptimization = new RouteOptimizationDriver(manager, context.TimeProvider, _gate, context.Logger);
         }
@@ -250,6 +268,121 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
         lock (_gate)
         {
             return _routeOptimization?.GetStatus(_context!.TimeProvider.GetUtcNow());
+        }
+    }
+
+    /// <summary>
+    /// <c>shisa ctl reregister</c>: a Binding Update to the home agent now, as a Binding Refresh Request would ask.
+    /// Null when it went out; otherwise why not (the registration is not bound).
+    /// </summary>
+    public string? ReRegister()
+    {
+        lock (_gate)
+        {
+            if (_machine is not { } machine || _context is null || _stop is not { IsCancellationRequested: false })
+            {
+                return "the mobile node is not running";
+            }
+
+            if (machine.State != HomeRegistrationState.Bound)
+            {
+                return $"the home registration is {machine.State.Name()}, not bound: nothing to refresh";
+            }
+
+            Dispatch(RefreshRequested.Instance, _context.TimeProvider.GetUtcNow());
+            return null;
+        }
+    }
+
+    /// <summary>The route optimization policy (profile's and operator's denials); null when route_optimization is off.</summary>
+    public RouteOptimizationPolicy? GetRouteOptimizationPolicy()
+    {
+        lock (_gate)
+        {
+            if (_routeOptimization is null || _context is null)
+            {
+                return null;
+            }
+
+            var fromProfile = NoRouteOptimization.Union(_context.MobileNode.NoRouteOptimization).ToHashSet();
+            return new RouteOptimizationPolicy(
+                [.. fromProfile.OrderBy(p => p.ToString(), StringComparer.Ordinal)],
+                [.. _operatorDenied.Where(p => !fromProfile.Contains(p)).OrderBy(p => p.ToString(), StringComparer.Ordinal)]);
+        }
+    }
+
+    /// <summary>
+    /// <c>shisa ctl ro deny|allow</c>: changes the operator's list, saves it in the state directory, then applies it
+    /// (a denied correspondent's binding is stopped). Nothing changes when the answer is not
+    /// <see cref="PolicyChange.Changed"/>. <see cref="IOException"/> when the list cannot be saved (nothing changed).
+    /// </summary>
+    public PolicyChange ChangeRouteOptimizationPolicy(IPAddress peer, bool deny)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        lock (_gate)
+        {
+            if (_routeOptimization is not { } driver || _context is not { } context)
+            {
+                return PolicyChange.Off;
+            }
+
+            bool fromProfile = NoRouteOptimization.Contains(peer) || context.MobileNode.NoRouteOptimization.Contains(peer);
+            if (fromProfile)
+            {
+                return deny ? PolicyChange.Unchanged : PolicyChange.FromProfile;
+            }
+
+            bool denied = _operatorDenied.Contains(peer);
+            if (denied == deny)
+            {
+                return deny ? PolicyChange.Unchanged : PolicyChange.NotDenied;
+            }
+
+            if (deny && _operatorDenied.Count >= RouteOptimizationPolicyFile.MaxEntries)
+            {
+                return PolicyChange.Full;
+            }
+
+            List<IPAddress> next = deny ? [.. _operatorDenied, peer] : [.. _operatorDenied.Where(p => !p.Equals(peer))];
+            try
+            {
+                RouteOptimizationPolicyFile.Save(context.Node.StateDirectory, next);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                throw new IOException(e.Message, e);
+            }
+
+            _operatorDenied = next;
+            var now = context.TimeProvider.GetUtcNow();
+            _ = deny ? driver.Deny(peer, now) : driver.Allow(peer);
+            MobileNodeLog.PolicyChanged(context.Logger, peer, deny ? "denied" : "allowed");
+            return PolicyChange.Changed;
+        }
+    }
+
+    /// <summary>The registration timer, the mobile prefix solicitation's, and each correspondent's, earliest first.</summary>
+    public IReadOnlyList<ModuleTimer> GetTimers()
+    {
+        lock (_gate)
+        {
+            var timers = new List<ModuleTimer>();
+            if (_timerDue is { } due && _machine is { } machine)
+            {
+                timers.Add(new ModuleTimer(ModuleName, $"home registration {machine.State.Name()}", due));
+            }
+
+            if (_prefixTimerDue is { } prefixDue && _prefixOutstanding)
+            {
+                timers.Add(new ModuleTimer(ModuleName, "mobile prefix solicitation", prefixDue));
+            }
+
+            foreach (var (peer, state, peerDue) in _routeOptimization?.Manager.Deadlines() ?? [])
+            {
+                timers.Add(new ModuleTimer(ModuleName, $"route optimization {peer} {state}", peerDue));
+            }
+
+            return [.. timers.OrderBy(t => t.Due)];
         }
     }
 
@@ -628,6 +761,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
                 ArmRegistrationTimer(arm.After);
                 break;
             case CancelTimer:
+                _timerDue = null;
                 _timerGeneration++;
                 _timer?.Dispose();
                 _timer = null;
@@ -678,6 +812,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
         var context = _context!;
         long generation = ++_timerGeneration;
         _timer?.Dispose();
+        _timerDue = context.TimeProvider.GetUtcNow() + after;
         _timer = context.TimeProvider.CreateTimer(OnRegistrationTimer, generation, after, Timeout.InfiniteTimeSpan);
     }
 
@@ -688,6 +823,8 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
             // A timer re-armed or cancelled since this one was set is stale.
             if (state is long generation && generation == _timerGeneration && _stop is { IsCancellationRequested: false })
             {
+                _timerDue = null;
+
                 // A timer callback's exception would end the process: guarded like every other event.
                 Guarded(RegistrationTimeout.Instance, timeout => Dispatch(timeout, _context!.TimeProvider.GetUtcNow()));
             }
@@ -707,6 +844,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
 
         long generation = ++_prefixTimerGeneration;
         _prefixTimer?.Dispose();
+        _prefixTimerDue = context.TimeProvider.GetUtcNow() + _prefixBackoff;
         _prefixTimer = context.TimeProvider.CreateTimer(OnPrefixTimer, generation, _prefixBackoff, Timeout.InfiniteTimeSpan);
     }
 
@@ -727,6 +865,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
             return;
         }
 
+        _prefixTimerDue = null;
         if (++_prefixAttempts > MobileIpv6Constants.MobilePrefixSolicitationRetries
             || machine.State is not (HomeRegistrationState.Bound or HomeRegistrationState.WaitAckRefresh)
             || machine.CareOfAddress is null || machine.HomeAgent is null)
@@ -738,4 +877,28 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IHandoverSo
         _prefixBackoff += _prefixBackoff;
         SendPrefixSolicitation(machine.CareOfAddress, machine.HomeAgent);
     }
+}
+
+/// <summary>Correspondents route optimization is denied with: by the profile (fixed) and by the operator (persisted).</summary>
+public sealed record RouteOptimizationPolicy(EquatableArray<IPAddress> FromProfile, EquatableArray<IPAddress> ByOperator);
+
+/// <summary>What <see cref="MobileNodeModule.ChangeRouteOptimizationPolicy"/> did.</summary>
+public enum PolicyChange
+{
+    Changed,
+
+    /// <summary>Denied already.</summary>
+    Unchanged,
+
+    /// <summary>Allow of a correspondent that is not denied.</summary>
+    NotDenied,
+
+    /// <summary>Allow of a correspondent the profile's no_route_optimization denies.</summary>
+    FromProfile,
+
+    /// <summary>route_optimization is off in the profile.</summary>
+    Off,
+
+    /// <summary>The operator's list holds <see cref="RouteOptimizationPolicyFile.MaxEntries"/> already.</summary>
+    Full,
 }

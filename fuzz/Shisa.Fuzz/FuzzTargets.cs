@@ -21,6 +21,7 @@ internal static class FuzzTargets
         ["busframe"] = () => BusFrameTarget.Run,
         ["profile"] = () => ProfileTarget.Run,
         ["journal"] = () => new JournalTarget().Run,
+        ["control"] = () => ControlTarget.Run,
     };
 
     public static IEnumerable<string> Names => s_targets.Keys;

@@ -97,6 +97,22 @@ public sealed class RouteOptimizationDriver : IModuleCounters, IDisposable
         }
     }
 
+    /// <summary>See <see cref="RouteOptimizationManager.Deny"/>; the caller holds the module's lock.</summary>
+    public bool Deny(IPAddress peer, DateTimeOffset now)
+    {
+        bool changed = false;
+        Run(m => changed = m.Deny(peer, now));
+        return changed;
+    }
+
+    /// <summary>See <see cref="RouteOptimizationManager.Allow"/>; the caller holds the module's lock.</summary>
+    public bool Allow(IPAddress peer)
+    {
+        bool changed = false;
+        Run(m => changed = m.Allow(peer));
+        return changed;
+    }
+
     public void Dispose()
     {
         lock (_gate)

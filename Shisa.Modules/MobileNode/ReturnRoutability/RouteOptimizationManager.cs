@@ -107,6 +107,41 @@ public sealed class RouteOptimizationManager
         }
     }
 
+    /// <summary>The correspondents never route-optimized with (SHISA's noro list), now.</summary>
+    public IReadOnlyCollection<IPAddress> OptOut => _optOut;
+
+    /// <summary>
+    /// <c>shisa ctl ro deny</c>: no return routability with <paramref name="peer"/> from now on; a binding with it
+    /// under way or held is stopped (deleted where the tokens allow, removed from the binding update list). False
+    /// when it was denied already.
+    /// </summary>
+    public bool Deny(IPAddress peer, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        if (!_optOut.Add(peer))
+        {
+            return false;
+        }
+
+        if (_peers.TryGetValue(peer, out var machine))
+        {
+            Run(machine, CorrespondentStop.Instance, now);
+        }
+
+        return true;
+    }
+
+    /// <summary><c>shisa ctl ro allow</c>: the next hint from <paramref name="peer"/> may start return routability. False when it was not denied.</summary>
+    public bool Allow(IPAddress peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        return _optOut.Remove(peer);
+    }
+
+    /// <summary>Each correspondent's next deadline, earliest first (<c>shisa ctl timers</c>).</summary>
+    public IReadOnlyList<(IPAddress Peer, string State, DateTimeOffset Due)> Deadlines() =>
+        [.. _peers.Values.Where(m => m.Deadline is not null).Select(m => (m.Peer, m.State.Name(), m.Deadline!.Value)).OrderBy(d => d.Item3)];
+
     /// <summary>True when route optimization with <paramref name="peer"/> was given up for good.</summary>
     public bool IsGivenUp(IPAddress peer) => _givenUp.ContainsKey(peer);
 

@@ -47,6 +47,21 @@ public class HomeRegistrationTests
     }
 
     [Test]
+    public void A_refresh_asked_for_while_bound_sends_a_bu_with_the_next_sequence_and_is_ignored_otherwise()
+    {
+        var idle = Machine();
+        Assert.That(At(idle, 0, RefreshRequested.Instance).OfType<SendBindingUpdate>(), Is.Empty);
+        Assert.That(idle.State, Is.EqualTo(HomeRegistrationState.Idle));
+
+        var machine = Bound();
+        var actions = At(machine, 10, RefreshRequested.Instance);
+        Assert.That(OnlyBu(actions).Request.Sequence, Is.EqualTo(1002));
+        Assert.That(OnlyBu(actions).Request.Lifetime, Is.EqualTo(TimeSpan.FromSeconds(120)));
+        Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.WaitAckRefresh));
+        Assert.That(At(machine, 10.1, RefreshRequested.Instance).OfType<SendBindingUpdate>(), Is.Empty, "not bound while waiting for the answer");
+    }
+
+    [Test]
     public void State_names_are_shisas()
     {
         Assert.That(Enum.GetValues<HomeRegistrationState>().Select(s => s.Name()), Is.EqualTo(new[] { "IDLE", "DHAAD", "WAITA", "WAITAR", "BOUND", "WAITD", "LEAVING" }));
