@@ -53,6 +53,10 @@ public sealed class HomeAgentCore
     private readonly HomeAgentCounterSet _counters = new();
     private readonly byte[] _buffer = new byte[MobilityPackets.MaxPacketLength];
     private Dictionary<IPAddress, AuthorizedMobileNode> _nodes = [];
+
+    // Key rotation: a node's credentials before a reload changed them, valid until the grace period ends (one entry
+    // per listed node at most, dropped when it expires or the node goes).
+    private readonly Dictionary<IPAddress, (AuthorizedMobileNode Node, DateTimeOffset Until)> _previousCredentials = [];
     private HomeAgentSection _section;
     private IPAddress _anycast;
     private bool _supportsMobileRouters;
@@ -124,7 +128,7 @@ public sealed class HomeAgentCore
                 OnDeadlines(now);
                 break;
             case HomeAgentReconfigured reconfigured:
-                OnReconfigured(reconfigured.Section);
+                OnReconfigured(reconfigured.Section, now);
                 break;
             case BindingsRestored restored:
                 OnRestored(restored.Entries, restored.RestoredAt, now);
@@ -321,6 +325,19 @@ public sealed class HomeAgentCore
         {
             route.Authenticated = node;
             var authentication = Authenticate(received, update, node, home, route, now);
+            if (authentication == BindingAcknowledgementStatus.AuthenticationFailed
+                && _previousCredentials.TryGetValue(home, out var previous) && now < previous.Until)
+            {
+                // Rotated by a reload: the old SPI and key stay valid for the grace period; the BA is signed with
+                // the credentials the BU used, so a node not yet given the new key can verify it.
+                route.Authenticated = previous.Node;
+                authentication = Authenticate(received, update, previous.Node, home, route, now);
+                if (authentication == BindingAcknowledgementStatus.AuthenticationFailed)
+                {
+                    route.Authenticated = node;
+                }
+            }
+
             if (authentication != BindingAcknowledgementStatus.Accepted)
             {
                 Refuse(route, update, careOf, authentication, update.Sequence, now);
@@ -829,10 +846,28 @@ public sealed class HomeAgentCore
 
     // ---- Reconfiguration ------------------------------------------------------------------------------------
 
-    private void OnReconfigured(HomeAgentSection section)
+    private void OnReconfigured(HomeAgentSection section, DateTimeOffset now)
     {
         var oldPrefix = _section.Prefix;
+        var oldNodes = _nodes;
         Apply(section);
+        foreach (var (home, was) in oldNodes)
+        {
+            if (_nodes.TryGetValue(home, out var node) && RequiresAuthentication(was)
+                && (node.Spi != was.Spi || !node.Key.Equals(was.Key)))
+            {
+                _previousCredentials[home] = (was, now + _tuning.KeyRotationGrace);
+            }
+        }
+
+        foreach (var (home, previous) in _previousCredentials.ToList())
+        {
+            if (!_nodes.ContainsKey(home) || previous.Until <= now)
+            {
+                _previousCredentials.Remove(home);
+            }
+        }
+
         foreach (var home in _lastTimestamps.Keys.Where(h => !_nodes.ContainsKey(h)).ToList())
         {
             _lastTimestamps.Remove(home);

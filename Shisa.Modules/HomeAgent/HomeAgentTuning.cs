@@ -16,6 +16,12 @@ public sealed record HomeAgentTuning
     /// </summary>
     public TimeSpan DadTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// Key rotation: after a reload changes a mobile node's spi or key, its old ones stay valid this long, so the
+    /// node can be given the new key without losing its binding in between.
+    /// </summary>
+    public TimeSpan KeyRotationGrace { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>RFC 4285 6: how far a Binding Update's timestamp may be from the home agent's clock.</summary>
     public TimeSpan ReplayWindow { get; init; } = TimeSpan.FromSeconds(7);
 

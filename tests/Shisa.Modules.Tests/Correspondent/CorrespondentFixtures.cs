@@ -147,6 +147,9 @@ internal sealed class RecordingSender : IPacketSender
 
     public bool Refuse { get; set; }
 
+    /// <summary>Sends that throw (a failing data plane, for the loops' survival).</summary>
+    public int ThrowNext { get; set; }
+
     public ChannelReader<byte[]> Reader => _channel.Reader;
 
     public bool TrySend(ReadOnlySpan<byte> ipv6Packet)
@@ -154,6 +157,12 @@ internal sealed class RecordingSender : IPacketSender
         if (Refuse)
         {
             return false;
+        }
+
+        if (ThrowNext > 0)
+        {
+            ThrowNext--;
+            throw new InvalidOperationException("injected send failure");
         }
 
         var copy = ipv6Packet.ToArray();

@@ -31,6 +31,30 @@ public class CorrespondentModuleTests
         Plugins: null);
 
     [Test]
+    public async Task An_event_that_fails_is_logged_and_counted_and_the_next_one_handled()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using var bus = new MobilityBus(time);
+        var hub = new SignallingHub();
+        var sender = new RecordingSender { ThrowNext = 1 };
+        var module = new CorrespondentModule();
+        await module.StartAsync(new ModuleContext(CorrespondentModule.ModuleName, CnProfile(), bus, sender, hub, time, NullLoggerFactory.Instance), CancellationToken.None);
+        try
+        {
+            module.Node!.Secrets.Install(HomeNonceIndex, Bytes(HomeNonce), Bytes(Kcn), time.GetUtcNow());
+            hub.Deliver(Packet(HotiHex));
+            hub.Deliver(Packet(HotiHex));
+
+            Assert.That(Hex(await NextAsync(sender.Reader)), Is.EqualTo(HotHex), "the second HoTI is answered: the pump lives on");
+            Assert.That(module.GetCounters().Single(c => c.Key == "cn_events_failed").Value, Is.EqualTo(1));
+        }
+        finally
+        {
+            await module.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Test]
     public async Task The_whole_module_answers_through_the_hub_and_the_bus_and_acts_on_its_timer()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));

@@ -2,6 +2,7 @@ using Shisa.Modules.Common;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Wire.Crypto;
 using Shisa.DataPlane.Wire.Mobility;
+using Shisa.Modules.Configuration;
 using Shisa.Modules.HomeAgent;
 using static Shisa.Modules.Tests.HomeAgent.Packets;
 
@@ -29,6 +30,29 @@ public class MnHaAuthenticationTests
         Assert.That(ba.Options.Find<MobilityMessageReplayProtectionOption>()!.Timestamp, Is.EqualTo(timestamp));
         Assert.That(ba.Options[^1], Is.InstanceOf<MobilityMessageAuthenticationOption>(), "the authenticator is the last option");
         Assert.That(MnHaAuthentication.Verify(received.MobilityHeader.Span, Topology.Spi, Topology.Key, Bytes(Topology.CareOf), Bytes(Topology.Home)), Is.True);
+    }
+
+    [Test]
+    public void A_key_rotated_by_reload_leaves_the_old_spi_and_key_valid_for_the_grace_period_only()
+    {
+        var ha = new CoreHarness(Topology.Section(nodes: Topology.Node(Topology.Home, authenticated: true)), new HomeAgentTuning { KeyRotationGrace = TimeSpan.FromMinutes(5) });
+        var newKey = Enumerable.Range(0, 16).Select(i => (byte)(0xA0 + i)).ToArray();
+        var rotated = Topology.Node(Topology.Home) with { Spi = 300, Key = new EquatableArray<byte>(newKey) };
+        ha.Core.Process(new HomeAgentReconfigured(Topology.Section(nodes: rotated)), ha.Now);
+
+        ha.Register(SignedBindingUpdate(1, Timestamp(ha)));
+        var received = ha.LastMobility();
+        Assert.That(((BindingAcknowledgement)received.Message).Status, Is.EqualTo(BindingAcknowledgementStatus.Accepted), "the old SPI and key, within the grace period");
+        Assert.That(MnHaAuthentication.Verify(received.MobilityHeader.Span, Topology.Spi, Topology.Key, Bytes(Topology.CareOf), Bytes(Topology.Home)), Is.True,
+            "signed with the credentials the BU used");
+
+        ha.Advance(TimeSpan.FromSeconds(1));
+        ha.Deliver(SignedBindingUpdate(2, Timestamp(ha), newKey, spi: 300));
+        Assert.That(ha.LastAck().Status, Is.EqualTo(BindingAcknowledgementStatus.Accepted), "the new ones");
+
+        ha.Advance(TimeSpan.FromMinutes(5));
+        ha.Deliver(SignedBindingUpdate(3, Timestamp(ha)));
+        Assert.That(ha.LastAck().Status, Is.EqualTo(BindingAcknowledgementStatus.AuthenticationFailed), "the old ones after the grace period");
     }
 
     [Test]
