@@ -66,7 +66,7 @@ public sealed class ControlTests
         Assume.That(Host.IsRoot, "namespaces need root");
         string haSocket = Socket("ha");
         string mnSocket = Socket("mn");
-        string extra = $"[[home_agent.mobile_node]]\nhome_address = \"{Second}\"\n[[home_agent.mobile_node]]\nhome_address = \"{Third}\"";
+        string extra = $"[[home_agent.mobile_node]]\nhome_address = \"{Second}\"\nauthentication = \"none\"\n[[home_agent.mobile_node]]\nhome_address = \"{Third}\"\nauthentication = \"none\"";
         using var session = await MobilitySession.StartAsync(
             cancellationToken,
             WithControl(Profiles.HomeAgent(extraNodes: extra), haSocket, group: "nogroup"),
