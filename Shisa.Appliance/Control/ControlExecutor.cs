@@ -11,9 +11,13 @@ using Shisa.Modules.MobileNode;
 namespace Shisa.Appliance.Control;
 
 /// <summary>What the commands act on: the run's log levels, modules, bus view of the bindings, and the kernel.</summary>
+/// <param name="LogLevels">The run's log levels, which <c>shisa ctl log level</c> changes.</param>
+/// <param name="Modules">The run's role modules.</param>
+/// <param name="Bindings">The bindings as the mobility bus last told them.</param>
 /// <param name="ReadKernel">Reads the kernel's state of the appliance; null when the run has no data plane.</param>
 /// <param name="Tunnel">The data plane's TUN device.</param>
 /// <param name="HomeLink">The home link's interface (a home agent's proxy entries), when the profile has one.</param>
+/// <param name="Time">The run's clock.</param>
 internal sealed record ControlTargets(
     LogLevels LogLevels,
     IReadOnlyList<IRoleModule> Modules,

@@ -16,7 +16,7 @@ namespace Shisa.Appliance.Hosting;
 
 /// <summary>
 /// <c>shisa run</c>: builds the process (bus, signalling hub, data plane engine, the modules the profile's roles
-/// name, the status server), runs until <paramref name="stop"/> fires (SIGINT/SIGTERM), then stops everything in
+/// name, the status server), runs until <see cref="RunAsync"/>'s <c>stop</c> token fires (SIGINT/SIGTERM), then stops everything in
 /// reverse within <see cref="StopBudget"/>. The data plane starts before the modules and stops after them, so a
 /// deregistering mobile node's last signalling still goes out and nothing the engine installed stays behind.
 /// A module or data plane that fails to start ends the run with a message naming it.

@@ -11,6 +11,8 @@ internal static class NodeSectionValidator
 {
     private static readonly string[] Keys = ["name", "roles", "state_directory"];
 
+    /// <param name="table">The profile's <c>[node]</c> table.</param>
+    /// <param name="diagnostics">Where errors go, with line and column.</param>
     /// <param name="roles">The valid roles with where each was written, for the cross-section checks.</param>
     public static NodeSection? Validate(TomlTable table, ProfileDiagnostics diagnostics, out IReadOnlyList<Located<Role>>? roles)
     {

@@ -32,6 +32,12 @@ internal static class MetricsWriter
         Gauge,
     }
 
+    /// <summary>How module counters named like <paramref name="Name"/> become one Prometheus metric family.</summary>
+    /// <param name="Name">The counter's name, or the prefix of the names it matches.</param>
+    /// <param name="Match">How <paramref name="Name"/> is compared.</param>
+    /// <param name="Family">The metric family written.</param>
+    /// <param name="Kind">The family's type (counter or gauge).</param>
+    /// <param name="Help">The family's HELP text.</param>
     /// <param name="Labels">Fixed labels, then (for Status and Suffix) the variable label's name last.</param>
     private sealed record Rule(string Name, Match Match, string Family, Kind Kind, string Help, params string[] Labels);
 

@@ -7,22 +7,22 @@ public sealed partial class DataPlaneEngine
 {
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "data plane started: node types {NodeTypes}, ports [{Ports}], tun {Tun}, namespace {Namespace}")]
+        [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "data plane started: node types {NodeTypes}, ports [{Ports}], tun {Tun}, namespace {Namespace}")]
         public static partial void Started(ILogger logger, string nodeTypes, string ports, string tun, string @namespace);
 
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "data plane stopped; kernel state removed, bindings kept in the journal")]
+        [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "data plane stopped; kernel state removed, bindings kept in the journal")]
         public static partial void Stopped(ILogger logger);
 
-        [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "forwarding loop on {Port} failed on a batch")]
+        [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "forwarding loop on {Port} failed on a batch")]
         public static partial void LoopFailed(ILogger logger, string port, Exception exception);
 
-        [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "no port on {Interface} for {What}")]
+        [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "no port on {Interface} for {What}")]
         public static partial void NoPortFor(ILogger logger, string @interface, string what);
 
-        [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "thread {Thread} did not stop")]
+        [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "thread {Thread} did not stop")]
         public static partial void ThreadDidNotStop(ILogger logger, string thread);
 
-        [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "reading interface addresses failed: {Error}")]
+        [LoggerMessage(EventId = 5013, Level = LogLevel.Warning, Message = "reading interface addresses failed: {Error}")]
         public static partial void AddressRefreshFailed(ILogger logger, string error);
     }
 }

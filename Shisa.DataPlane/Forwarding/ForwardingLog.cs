@@ -3,39 +3,39 @@ using Microsoft.Extensions.Logging;
 
 namespace Shisa.DataPlane.Forwarding;
 
-/// <summary>The forwarding-state writer's log lines (event ids 3100–3149).</summary>
+/// <summary>The forwarding-state writer's log lines (event ids 5050–5099).</summary>
 internal static partial class ForwardingLog
 {
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "{Table} is full ({Capacity}): binding for {HomeAddress} refused")]
+    [LoggerMessage(EventId = 5050, Level = LogLevel.Warning, Message = "{Table} is full ({Capacity}): binding for {HomeAddress} refused")]
     public static partial void TableFull(ILogger logger, string table, IPAddress homeAddress, int capacity);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "{Table}: {Binding}")]
+    [LoggerMessage(EventId = 5051, Level = LogLevel.Information, Message = "{Table}: {Binding}")]
     public static partial void BindingSet(ILogger logger, string table, string binding);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "{Table}: removed {HomeAddress}")]
+    [LoggerMessage(EventId = 5052, Level = LogLevel.Information, Message = "{Table}: removed {HomeAddress}")]
     public static partial void BindingRemoved(ILogger logger, string table, IPAddress homeAddress);
 
-    [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "home address {HomeAddress} on {Tun}, source-routed into it")]
+    [LoggerMessage(EventId = 5053, Level = LogLevel.Information, Message = "home address {HomeAddress} on {Tun}, source-routed into it")]
     public static partial void HomeAddressInstalled(ILogger logger, IPAddress homeAddress, string tun);
 
-    [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "home address {HomeAddress} on {Interface}: on the home link")]
+    [LoggerMessage(EventId = 5054, Level = LogLevel.Information, Message = "home address {HomeAddress} on {Interface}: on the home link")]
     public static partial void HomeAddressAtHome(ILogger logger, IPAddress homeAddress, string @interface);
 
-    [LoggerMessage(EventId = 3105, Level = LogLevel.Warning, Message = "kernel request failed: {Error} (retried by the next change or reconcile)")]
+    [LoggerMessage(EventId = 5055, Level = LogLevel.Warning, Message = "kernel request failed: {Error} (retried by the next change or reconcile)")]
     public static partial void KernelFailed(ILogger logger, string error);
 
-    [LoggerMessage(EventId = 3106, Level = LogLevel.Information, Message = "reconciled the kernel: {Repaired} items repaired ({Removed} leftovers removed, {Added} missing re-added in all)")]
+    [LoggerMessage(EventId = 5056, Level = LogLevel.Information, Message = "reconciled the kernel: {Repaired} items repaired ({Removed} leftovers removed, {Added} missing re-added in all)")]
     public static partial void Reconciled(ILogger logger, int repaired, long removed, long added);
 
-    [LoggerMessage(EventId = 3107, Level = LogLevel.Error, Message = "applying {Message} failed")]
+    [LoggerMessage(EventId = 5057, Level = LogLevel.Error, Message = "applying {Message} failed")]
     public static partial void ApplyFailed(ILogger logger, string message, Exception exception);
 
-    [LoggerMessage(EventId = 3108, Level = LogLevel.Warning, Message = "signalling send queue full ({Capacity}): a packet was dropped")]
+    [LoggerMessage(EventId = 5058, Level = LogLevel.Warning, Message = "signalling send queue full ({Capacity}): a packet was dropped")]
     public static partial void SendQueueFull(ILogger logger, int capacity);
 
-    [LoggerMessage(EventId = 3109, Level = LogLevel.Information, Message = "nftables table ip6 {Table} installed (replacing any left over)")]
+    [LoggerMessage(EventId = 5059, Level = LogLevel.Information, Message = "nftables table ip6 {Table} installed (replacing any left over)")]
     public static partial void TableInstalled(ILogger logger, string table);
 
-    [LoggerMessage(EventId = 3110, Level = LogLevel.Warning, Message = "could not remove {What}: {Error}")]
+    [LoggerMessage(EventId = 5060, Level = LogLevel.Warning, Message = "could not remove {What}: {Error}")]
     public static partial void CleanupFailed(ILogger logger, string what, string error);
 }

@@ -41,7 +41,12 @@ public sealed class ForwardingStateWriter : IDisposable
     private long _failures;
     private long _reconciles;
 
+    /// <param name="options">The engine's options: which node types' handlers are registered, their tables and addresses.</param>
+    /// <param name="kernel">Where the desired kernel state is installed (routes, rules, addresses, the nftables table).</param>
     /// <param name="tunnel">The TUN device's name (null when no role needs one).</param>
+    /// <param name="journal">Where applied bindings are made durable; null: none.</param>
+    /// <param name="time">The clock; an applied batch is journalled with its time.</param>
+    /// <param name="logger">The writer's log (<see cref="ForwardingLog"/>).</param>
     /// <param name="announce">Sends unsolicited Neighbor Advertisements on the home link for newly bound home addresses.</param>
     /// <param name="onDadRequest">Where DAD requests go (the engine's detector).</param>
     /// <param name="onMovement">Called after a movement message is applied (the engine re-reads interface addresses).</param>

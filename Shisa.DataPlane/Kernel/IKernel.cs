@@ -5,7 +5,7 @@ namespace Shisa.DataPlane.Kernel;
 /// <summary>
 /// What the forwarding-state writer asks of the kernel (DESIGN 5): routes, policy rules,
 /// addresses, sysctls and the appliance's nftables table. Everything it installs carries a tag
-/// (<see cref="RouteProtocol"/> on routes and rules, the table's name) so that the List methods return only
+/// (<see cref="KernelTags.RouteProtocol"/> on routes and rules, the table's name) so that the List methods return only
 /// what this appliance installed, and a restart can find and reconcile its own leftovers.
 /// </summary>
 /// <remarks>
@@ -25,7 +25,7 @@ public interface IKernel : IDisposable
     /// <summary>Whether table <c>ip6 NAME</c> exists.</summary>
     bool HasTable(string tableName);
 
-    /// <summary>Adds or replaces a route, tagged with <see cref="RouteProtocol"/>.</summary>
+    /// <summary>Adds or replaces a route, tagged with <see cref="KernelTags.RouteProtocol"/>.</summary>
     void ReplaceRoute(KernelRoute route);
 
     void DeleteRoute(KernelRoute route);
@@ -39,15 +39,15 @@ public interface IKernel : IDisposable
     /// <summary>Deletes many routes, as <see cref="DeleteRoute"/> one by one would; returns the ones that failed.</summary>
     IReadOnlyList<KernelFailure> DeleteRoutes(IReadOnlyList<KernelRoute> routes) => Each(routes, DeleteRoute);
 
-    /// <summary>The IPv6 routes tagged with <see cref="RouteProtocol"/>, in every table.</summary>
+    /// <summary>The IPv6 routes tagged with <see cref="KernelTags.RouteProtocol"/>, in every table.</summary>
     IReadOnlyList<KernelRoute> ListRoutes();
 
-    /// <summary>Adds a policy rule tagged with <see cref="RouteProtocol"/>, unless the same rule is there.</summary>
+    /// <summary>Adds a policy rule tagged with <see cref="KernelTags.RouteProtocol"/>, unless the same rule is there.</summary>
     void AddRule(KernelRule rule);
 
     void DeleteRule(KernelRule rule);
 
-    /// <summary>The IPv6 policy rules tagged with <see cref="RouteProtocol"/>.</summary>
+    /// <summary>The IPv6 policy rules tagged with <see cref="KernelTags.RouteProtocol"/>.</summary>
     IReadOnlyList<KernelRule> ListRules();
 
     /// <summary>Adds or replaces an address without DAD (IFA_F_NODAD).</summary>

@@ -49,8 +49,9 @@ public sealed class MobilityFilter
     public IPAddress? HomeAgentsAnycast { get; init; }
 
     /// <summary>
-    /// The Mobile IPv6 Home-Agents anycast address of <paramref name="prefix"/> (RFC 2526 2, 3: every interface
-    /// identifier bit set but the last seven, which hold 0x7E; for a 64-bit identifier the universal/local bit clear):
+    /// The Mobile IPv6 Home-Agents anycast address of the prefix <paramref name="network"/>/<paramref name="prefixLength"/>
+    /// (RFC 2526 2, 3: every interface identifier bit set but the last seven, which hold 0x7E; for a 64-bit
+    /// identifier the universal/local bit clear):
     /// for 2001:db8:1::/64, 2001:db8:1::fdff:ffff:ffff:fffe.
     /// </summary>
     public static IPAddress HomeAgentsAnycastOf(IPAddress network, int prefixLength)

@@ -370,19 +370,19 @@ public sealed class BindingJournal : IStateJournal, IDisposable
     }
 }
 
-// Event ids 2300-2319 belong to the state journal; keep them stable, operators filter on them.
+// Event ids 5030-5049 belong to the state journal; keep them stable, operators filter on them.
 internal static partial class JournalLog
 {
-    [LoggerMessage(EventId = 2300, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 5030, Level = LogLevel.Information,
         Message = "Binding journal {Path}: {Records} record(s) replayed, restoring {CacheEntries} binding cache and {ListEntries} binding update list entr(ies)")]
     public static partial void Opened(ILogger logger, string path, long records, int cacheEntries, int listEntries);
 
-    [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "Binding journal damaged, tail cut off: {Damage}")]
+    [LoggerMessage(EventId = 5031, Level = LogLevel.Warning, Message = "Binding journal damaged, tail cut off: {Damage}")]
     public static partial void Damaged(ILogger logger, string damage);
 
-    [LoggerMessage(EventId = 2302, Level = LogLevel.Debug, Message = "Binding journal {Path} compacted to {Records} record(s)")]
+    [LoggerMessage(EventId = 5032, Level = LogLevel.Debug, Message = "Binding journal {Path} compacted to {Records} record(s)")]
     public static partial void Compacted(ILogger logger, string path, long records);
 
-    [LoggerMessage(EventId = 2303, Level = LogLevel.Warning, Message = "Binding journal {Path}: writing the last records at close failed: {Reason}")]
+    [LoggerMessage(EventId = 5033, Level = LogLevel.Warning, Message = "Binding journal {Path}: writing the last records at close failed: {Reason}")]
     public static partial void FlushAtCloseFailed(ILogger logger, string path, string reason);
 }

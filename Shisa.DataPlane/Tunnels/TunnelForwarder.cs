@@ -41,6 +41,11 @@ public sealed class TunnelForwarder
     /// <summary>Peers the hint limiters remember at most.</summary>
     public const int HintPeers = 1024;
 
+    /// <param name="classifier">Classifies each received frame once.</param>
+    /// <param name="counters">The data plane's counters, incremented per packet.</param>
+    /// <param name="hub">Where received signalling is offered to the modules.</param>
+    /// <param name="time">The clock of the hint limiters and of delivered signalling.</param>
+    /// <param name="dad">The engine's Duplicate Address Detection, fed the Neighbor Advertisements it waits for; null: none.</param>
     /// <param name="publish">Where the hints go (the mobility bus); null: none are published.</param>
     /// <param name="proxy">The home agent's answers to Neighbor Solicitations for bound home addresses; null: none.</param>
     public TunnelForwarder(

@@ -71,7 +71,7 @@ public static class HomeAddressOption
     /// <remarks>
     /// <paramref name="destination"/> may be the packet's own buffer (same start, with room for 24 more
     /// octets): the tail is moved first. Returns false when the buffer is short; the packet is refused by
-    /// <see cref="Ipv6Packet.TryParse"/>, too long, already has a Home Address option or
+    /// <see cref="Ipv6Packet.TryParse(ReadOnlySpan{byte}, out Ipv6Packet)"/>, too long, already has a Home Address option or
     /// <see cref="Ipv6Packet.MaxExtensionHeaders"/> headers; its source is not a routable unicast address
     /// (RFC 6275 9.3.1); or it already has a Destination Options header in the place the new one would take
     /// (merging options is not done).

@@ -3,7 +3,7 @@ namespace Shisa.DataPlane.Wire;
 /// <summary>
 /// A parsed IPv6 packet: the fixed header, the extension headers up to the upper layer, the Home Address
 /// option and type 2 routing header if any, and the upper-layer pseudo-header addresses. Built by
-/// <see cref="TryParse"/> (the <see cref="ExtensionHeaderWalker"/>) without allocation; a view over the
+/// <see cref="TryParse(ReadOnlySpan{byte}, out Ipv6Packet)"/> (the <see cref="ExtensionHeaderWalker"/>) without allocation; a view over the
 /// caller's bytes, so it lives no longer than they do.
 /// </summary>
 /// <remarks>

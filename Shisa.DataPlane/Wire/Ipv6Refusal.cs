@@ -2,7 +2,7 @@ using Shisa.DataPlane.Wire.Icmp;
 
 namespace Shisa.DataPlane.Wire;
 
-/// <summary>Why <see cref="Ipv6Packet.TryParse"/> refused a packet.</summary>
+/// <summary>Why <see cref="Ipv6Packet.TryParse(ReadOnlySpan{byte}, out Ipv6Packet, out Ipv6Refusal)"/> refused a packet.</summary>
 public enum Ipv6RefusalReason : byte
 {
     None = 0,

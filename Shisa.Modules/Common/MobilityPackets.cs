@@ -8,10 +8,13 @@ using Shisa.DataPlane.Wire.Mobility;
 namespace Shisa.Modules.Common;
 
 /// <summary>A Mobility Header message as a module receives it, with the addresses it came with.</summary>
+/// <param name="Message">The parsed Mobility Header message.</param>
 /// <param name="Source">IPv6 source (the care-of address when a Home Address option is present).</param>
+/// <param name="Destination">IPv6 destination.</param>
 /// <param name="HomeAddress">The Home Address option's address, if any (RFC 6275 6.3).</param>
 /// <param name="RoutingHomeAddress">The type 2 routing header's address, if any (RFC 6275 6.4).</param>
 /// <param name="MobilityHeader">The MH bytes as received (for authenticators computed over them).</param>
+/// <param name="Packet">The signalling packet the message was read from.</param>
 public sealed record ReceivedMobilityMessage(
     MobilityMessage Message,
     IPAddress Source,

@@ -53,6 +53,7 @@ public sealed class CorrespondentNode
     /// <param name="publish">Publishes on the mobility bus (binding cache add/remove).</param>
     /// <param name="now">The time the node starts.</param>
     /// <param name="secrets">Kcn and nonces; fresh random ones when null.</param>
+    /// <param name="logger">The correspondent's log; none when null.</param>
     public CorrespondentNode(
         CorrespondentOptions options,
         IPacketSender sender,

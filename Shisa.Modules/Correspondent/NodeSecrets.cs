@@ -27,6 +27,7 @@ public sealed class NodeSecrets
     private int _current;
 
     /// <summary>Makes a fresh Kcn and a first nonce.</summary>
+    /// <param name="options">The nonce regeneration interval and the node key's lifetime.</param>
     /// <param name="now">The time the first nonce is made.</param>
     /// <param name="random">Fills a span with random octets; <see cref="RandomNumberGenerator.Fill"/> unless a test scripts it.</param>
     /// <param name="firstIndex">The first nonce index; random when null.</param>

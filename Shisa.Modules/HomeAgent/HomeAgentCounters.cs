@@ -65,6 +65,15 @@ public enum HomeAgentDropReason
 /// <param name="BindingUpdatesByStatus">Outcome of every processed home registration, accepted (0) or refused (128 and up).</param>
 /// <param name="AcknowledgementsSentByStatus">Binding Acknowledgements sent, by status.</param>
 /// <param name="Drops">Packets dropped without an answer, by reason.</param>
+/// <param name="BindingErrorsSent">Binding Error messages sent.</param>
+/// <param name="ParameterProblemsSent">ICMPv6 Parameter Problem messages sent.</param>
+/// <param name="DiscoveryRepliesSent">Home Agent Address Discovery replies sent.</param>
+/// <param name="PrefixAdvertisementsSent">Mobile Prefix Advertisements sent.</param>
+/// <param name="BindingsExpired">Bindings removed because their lifetime ran out.</param>
+/// <param name="DadRequested">Duplicate Address Detections asked of the data plane.</param>
+/// <param name="DadFailed">Detections that found the address in use.</param>
+/// <param name="DadTimedOut">Detections whose result never came (the registration refused with 130).</param>
+/// <param name="DadBusy">Detections the detector could not run (the registration refused with 130).</param>
 public sealed record HomeAgentCounters(
     long BindingUpdatesReceived,
     IReadOnlyDictionary<BindingAcknowledgementStatus, long> BindingUpdatesByStatus,

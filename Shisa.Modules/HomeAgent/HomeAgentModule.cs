@@ -38,6 +38,8 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
     {
     }
 
+    /// <param name="tuning">The home agent's limits and timers; <see cref="HomeAgentTuning.Default"/> when null.</param>
+    /// <param name="mobileRouterPolicy">Decides a registration's mobile network prefixes (RFC 3963); the default policy when null.</param>
     /// <param name="restored">What the state directory's journal kept across a restart; the home agent takes back its bindings.</param>
     public HomeAgentModule(HomeAgentTuning? tuning, IMobileRouterPolicy? mobileRouterPolicy = null, RestoredState? restored = null)
     {

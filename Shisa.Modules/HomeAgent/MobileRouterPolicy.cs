@@ -20,7 +20,10 @@ public interface IMobileRouterPolicy
     /// may not act as a mobile router, 141/142 for a prefix that is invalid or not the node's, 143 when no prefix is
     /// left to forward.
     /// </summary>
+    /// <param name="update">The authenticated Binding Update, with its R flag and Mobile Network Prefix options.</param>
+    /// <param name="node">The mobile node it comes from, as the home agent's configuration authorizes it.</param>
     /// <param name="homePrefix">The home agent's home prefix: a mobile network may not overlap the home link.</param>
+    /// <param name="prefixes">The prefixes the binding carries when the status is accepted.</param>
     BindingAcknowledgementStatus Authorize(BindingUpdate update, AuthorizedMobileNode node, Prefix homePrefix, out EquatableArray<Prefix> prefixes);
 
     /// <summary>

@@ -9,7 +9,10 @@ using Shisa.Modules.Common;
 namespace Shisa.Modules.MobileNode;
 
 /// <summary>What the home registration machine is configured with.</summary>
+/// <param name="HomeAddress">The mobile node's home address.</param>
+/// <param name="HomePrefixLength">The length of the home prefix the home address is in.</param>
 /// <param name="HomeAgent">Null: find it with DHAAD (<c>home_agent = "discover"</c>).</param>
+/// <param name="Lifetime">The lifetime asked for in each registration.</param>
 /// <param name="InitialSequence">The first Binding Update gets the one after it.</param>
 /// <param name="IncludeAlternateCareOfAddress">Add the Alternate Care-of Address option to registrations
 /// (RFC 6275 11.7.1 asks for it when IPsec ESP protects the BU; the RFC 4285 authenticator covers the care-of

@@ -12,6 +12,13 @@ public abstract record HomeRegistrationAction;
 /// option for <paramref name="HomeAddressOption"/> when away from home (RFC 6275 11.7.1), none when sent from the home
 /// address (11.5.5).
 /// </summary>
+/// <param name="Sequence">The Binding Update's sequence number.</param>
+/// <param name="Flags">Its flags (A, H, L, K, R).</param>
+/// <param name="Lifetime">The lifetime asked for; zero deregisters.</param>
+/// <param name="Source">IPv6 source: the care-of address, or the home address at home.</param>
+/// <param name="Destination">IPv6 destination: the home agent.</param>
+/// <param name="HomeAddressOption">The Home Address option's address; null for none.</param>
+/// <param name="AlternateCareOfAddress">The Alternate Care-of Address option's address; null for none.</param>
 /// <param name="MobileNetworkPrefixes">A mobile router's prefixes in explicit mode: one Mobile Network Prefix option
 /// each (RFC 3963 4.3, 5.2); empty otherwise.</param>
 public sealed record BindingUpdateRequest(
@@ -27,10 +34,16 @@ public sealed record BindingUpdateRequest(
     public bool IsDeregistration => Lifetime == TimeSpan.Zero;
 }
 
+/// <summary>Send a Binding Update to the home agent.</summary>
+/// <param name="Request">What to send.</param>
 /// <param name="Retransmission">True when it repeats an unanswered one (RFC 6275 11.8).</param>
 public sealed record SendBindingUpdate(BindingUpdateRequest Request, bool Retransmission) : HomeRegistrationAction;
 
 /// <summary>A Home Agent Address Discovery Request to the home agents' anycast address (RFC 6275 11.4.1).</summary>
+/// <param name="Identifier">The request's identifier, echoed in the reply.</param>
+/// <param name="Source">IPv6 source: the care-of address.</param>
+/// <param name="Destination">IPv6 destination: the home agents' anycast address.</param>
+/// <param name="Retransmission">True when it repeats an unanswered one.</param>
 /// <param name="MobileRouterSupport">Ask only for home agents that support mobile routers (the R bit, RFC 3963 7.1).</param>
 public sealed record SendHaadRequest(ushort Identifier, IPAddress Source, IPAddress Destination, bool Retransmission, bool MobileRouterSupport = false) : HomeRegistrationAction;
 
@@ -50,7 +63,11 @@ public sealed record CancelTimer : HomeRegistrationAction
 
 /// <summary>A registration was acknowledged: a handover (<paramref name="Refresh"/> false) or a refresh.</summary>
 /// <param name="PreviousCareOfAddress">The care-of address bound before, null on the first registration.</param>
+/// <param name="CareOfAddress">The care-of address now bound.</param>
 /// <param name="MovedAt">When the movement that led here was reported.</param>
+/// <param name="BoundAt">When the Binding Acknowledgement was received.</param>
+/// <param name="GrantedLifetime">The lifetime the home agent granted.</param>
+/// <param name="Refresh">True when the care-of address did not change.</param>
 public sealed record Registered(
     IPAddress? PreviousCareOfAddress,
     IPAddress CareOfAddress,

@@ -60,10 +60,10 @@ internal static partial class MobileNodeLog
     [LoggerMessage(EventId = 2414, Level = LogLevel.Warning, Message = "Stopped without the deregistration's acknowledgement")]
     public static partial void StopUnacknowledged(ILogger logger);
 
-    [LoggerMessage(EventId = 2420, Level = LogLevel.Warning, Message = "Binding Acknowledgement {Sequence} dropped: {Reason} (RFC 4285 replay protection)")]
+    [LoggerMessage(EventId = 2417, Level = LogLevel.Warning, Message = "Binding Acknowledgement {Sequence} dropped: {Reason} (RFC 4285 replay protection)")]
     public static partial void ReplayCheckFailed(ILogger logger, ushort sequence, string reason);
 
-    [LoggerMessage(EventId = 2421, Level = LogLevel.Warning, Message = "Home agent refused our timestamp (144): clock offset to it now {OffsetMs} ms (RFC 4285 6)")]
+    [LoggerMessage(EventId = 2418, Level = LogLevel.Warning, Message = "Home agent refused our timestamp (144): clock offset to it now {OffsetMs} ms (RFC 4285 6)")]
     public static partial void ClockResynchronised(ILogger logger, double offsetMs);
 
     [LoggerMessage(EventId = 2419, Level = LogLevel.Error, Message = "Mobile node failed on an event; the event is dropped, the next one handled")]

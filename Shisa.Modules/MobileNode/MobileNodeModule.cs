@@ -80,6 +80,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IModuleTime
 
     /// <summary>With the extension (at most one) that shapes the home registration, e.g. the mobile router's; the
     /// constructor dependency injection uses (an empty list when no extension is registered).</summary>
+    /// <param name="extensions">The registered home registration extensions: none or one.</param>
     /// <param name="restored">What the state directory's journal kept: a home registration that outlived a crash.</param>
     [Microsoft.Extensions.DependencyInjection.ActivatorUtilitiesConstructor]
     public MobileNodeModule(IEnumerable<IHomeRegistrationExtension> extensions, RestoredState? restored = null)

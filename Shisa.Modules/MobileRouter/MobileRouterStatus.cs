@@ -55,11 +55,16 @@ public sealed record MobileRouterCounters(
 }
 
 /// <summary>The mobile router at one instant (a snapshot, never the live state).</summary>
+/// <param name="State">Where the mobile router's registration stands.</param>
+/// <param name="Mode">How its prefixes are registered (the profile's mode).</param>
 /// <param name="ConfiguredPrefixes">The [mobile_router] prefixes.</param>
 /// <param name="RegisteredPrefixes">The prefixes the data plane was last told to tunnel; empty when unregistered.</param>
+/// <param name="Ingress">The [mobile_router] ingress interfaces.</param>
 /// <param name="HomeAgent">The home agent of the current registration, or of the last attempt.</param>
+/// <param name="CareOfAddress">The current care-of address; null when none.</param>
 /// <param name="LastRefusal">The last refusal, "status meaning", or null.</param>
 /// <param name="HomeAgentsWithoutNemo">Home agents that accepted without R and are not chosen again.</param>
+/// <param name="Counters">The mobile router's counters.</param>
 public sealed record MobileRouterStatus(
     MobileRouterState State,
     MobileRouterMode Mode,

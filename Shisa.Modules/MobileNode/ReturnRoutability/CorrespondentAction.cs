@@ -21,9 +21,15 @@ public sealed record SendCareOfTestInit(ulong Cookie, IPAddress Source, IPAddres
 /// Nonce Indices option and a Binding Authorization Data option signed with <paramref name="Kbm"/> over
 /// <paramref name="AuthenticatedCareOf"/> | correspondent | MH data.
 /// </summary>
+/// <param name="Sequence">The Binding Update's sequence number.</param>
+/// <param name="Lifetime">The lifetime asked for; zero deletes the binding.</param>
 /// <param name="Source">The care-of address; the home address for a deletion sent from home.</param>
+/// <param name="Destination">The correspondent's address.</param>
 /// <param name="HomeAddressOption">The home address when sent from the care-of address, null from home.</param>
 /// <param name="AuthenticatedCareOf">The care-of address the authenticator covers (the source address).</param>
+/// <param name="HomeNonceIndex">The home nonce index of the Home Test (Nonce Indices option).</param>
+/// <param name="CareOfNonceIndex">The care-of nonce index of the Care-of Test (Nonce Indices option).</param>
+/// <param name="Kbm">The binding management key made from the keygen tokens.</param>
 public sealed record CorrespondentBindingUpdateRequest(
     ushort Sequence,
     TimeSpan Lifetime,
@@ -38,6 +44,8 @@ public sealed record CorrespondentBindingUpdateRequest(
     public bool IsDeregistration => Lifetime == TimeSpan.Zero;
 }
 
+/// <summary>Send a Binding Update to a correspondent.</summary>
+/// <param name="Request">What to send.</param>
 /// <param name="Retransmission">True when it repeats an unanswered one with a new sequence number (RFC 6275 11.8).</param>
 public sealed record SendCorrespondentBindingUpdate(CorrespondentBindingUpdateRequest Request, bool Retransmission) : CorrespondentAction;
 

@@ -63,6 +63,7 @@ public sealed class RouteOptimizationManager
     /// <param name="options">Home address, opt-out list, bounds.</param>
     /// <param name="sender">The data plane's send API.</param>
     /// <param name="publish">Publishes on the mobility bus (binding update list add/remove).</param>
+    /// <param name="logger">Route optimization's log; none when null.</param>
     /// <param name="cookies">Init cookies; random unless a test scripts them.</param>
     /// <param name="sequences">Each correspondent's first sequence number; random unless a test scripts them.</param>
     public RouteOptimizationManager(

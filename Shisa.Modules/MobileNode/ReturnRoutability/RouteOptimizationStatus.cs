@@ -4,8 +4,15 @@ using Shisa.DataPlane.Bus;
 namespace Shisa.Modules.MobileNode.ReturnRoutability;
 
 /// <summary>One correspondent's binding at one instant.</summary>
+/// <param name="Peer">The correspondent's address.</param>
+/// <param name="State">The binding machine's state.</param>
+/// <param name="CareOfAddress">The care-of address of the binding; null when none.</param>
+/// <param name="Sequence">The last Binding Update's sequence number.</param>
+/// <param name="Failures">Failed attempts in a row.</param>
 /// <param name="HomeTokenAge">How old the home keygen token in hand is; null without one.</param>
+/// <param name="CareOfTokenAge">How old the care-of keygen token in hand is; null without one.</param>
 /// <param name="LifetimeRemaining">What is left of the published binding; null when none is published.</param>
+/// <param name="WaitingForHomeRegistration">True while route optimization waits for the home registration.</param>
 public sealed record CorrespondentPeerStatus(
     IPAddress Peer,
     string State,

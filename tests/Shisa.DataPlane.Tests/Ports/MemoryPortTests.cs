@@ -3,7 +3,7 @@ using System.Net;
 using Shisa.DataPlane.Ports;
 using Shisa.DataPlane.Wire;
 
-namespace Shisa.EndToEnd.Tests.Ports;
+namespace Shisa.DataPlane.Tests.Ports;
 
 /// <summary>Unit tests (no root, no namespaces) of the in-memory ports, the fault injector and the batch.</summary>
 [TestFixture]

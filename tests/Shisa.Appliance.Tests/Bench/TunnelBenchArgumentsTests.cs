@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using Shisa.Bench.TunnelThroughput;
 
-namespace Shisa.EndToEnd.Tests.Demo;
+namespace Shisa.Appliance.Tests.Bench;
 
 /// <summary>The tunnel benchmark's arguments, packet and report (its figures belong to bench/run.sh, not to tests).</summary>
 public class TunnelBenchArgumentsTests

@@ -2,31 +2,6 @@ using System.Net;
 
 namespace Shisa.DataPlane.Bus;
 
-/// <summary>
-/// Binding Update flags as they sit in the Binding Update's 16-bit flags field (RFC 6275 6.1.7, RFC 3963 4.1),
-/// so a codec can convert without a table. SHISA's IP6_MH_BU_*.
-/// </summary>
-[Flags]
-public enum BindingUpdateFlags : ushort
-{
-    None = 0,
-
-    /// <summary>R: the mobile node is a mobile router (RFC 3963).</summary>
-    MobileRouter = 0x0400,
-
-    /// <summary>K: key management mobility capability.</summary>
-    KeyManagement = 0x1000,
-
-    /// <summary>L: link-local address compatibility.</summary>
-    LinkLocal = 0x2000,
-
-    /// <summary>H: home registration.</summary>
-    HomeRegistration = 0x4000,
-
-    /// <summary>A: acknowledge.</summary>
-    Acknowledge = 0x8000,
-}
-
 /// <summary>What identifies a binding cache entry: the node holding it, the home address and the binding id.</summary>
 public readonly record struct BindingCacheKey(IPAddress Peer, IPAddress HomeAddress, ushort BindingId);
 
@@ -58,22 +33,4 @@ public sealed record BindingCacheEntry(
     public bool IsHomeRegistration => (Flags & BindingUpdateFlags.HomeRegistration) != 0;
 
     public bool IsMobileRouter => (Flags & BindingUpdateFlags.MobileRouter) != 0;
-}
-
-/// <summary>MIPM_BC_ADD (2): add, or replace, the binding cache entry with the same key.</summary>
-public sealed record BindingCacheAdd(BindingCacheEntry Entry) : MobilityMessage
-{
-    public override MessageType Type => MessageType.BindingCacheAdd;
-}
-
-/// <summary>MIPM_BC_REMOVE (4): remove the entry with <see cref="BindingCacheEntry.Key"/> of <see cref="Entry"/>.</summary>
-public sealed record BindingCacheRemove(BindingCacheEntry Entry) : MobilityMessage
-{
-    public override MessageType Type => MessageType.BindingCacheRemove;
-}
-
-/// <summary>MIPM_BC_FLUSH (5): remove every binding cache entry.</summary>
-public sealed record BindingCacheFlush : MobilityMessage
-{
-    public override MessageType Type => MessageType.BindingCacheFlush;
 }
