@@ -58,6 +58,14 @@ public static class ControlMessages
     public static IReadOnlyList<string>? DecodeRequest(ReadOnlySpan<byte> payload, out string? error)
     {
         error = null;
+
+        // The JSON reader checks structure, not the UTF-8 inside strings: that fails later, in GetString (found by fuzzing).
+        if (!System.Text.Unicode.Utf8.IsValid(payload))
+        {
+            error = "the request is not UTF-8";
+            return null;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 4 });

@@ -30,6 +30,16 @@ public class ControlEncodingTests
         Assert.That(new ControlFrameHeader(ControlFrameKind.Request, ControlStatus.Ok, 0).TryWrite(new byte[7], out _), Is.False);
     }
 
+    // Regression: the fuzz slice's two crashes (fuzz/run-all.sh, target control): invalid UTF-8 inside a JSON string
+    // passed the reader and threw from GetString.
+    [TestCase("7b2261726773223a5b2262696e64696e678b225d7d")]
+    [TestCase("7b2261726773223a5b226c6f67222c22f264736574225d7d")]
+    public void A_payload_with_invalid_utf8_in_a_word_is_refused_not_thrown(string hex)
+    {
+        Assert.That(ControlMessages.DecodeRequest(Convert.FromHexString(hex), out string? error), Is.Null);
+        Assert.That(error, Is.EqualTo("the request is not UTF-8"));
+    }
+
     [Test]
     public void A_request_round_trips()
     {
