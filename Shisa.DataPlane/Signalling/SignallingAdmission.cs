@@ -36,12 +36,21 @@ public sealed record SignallingAdmissionLimits
 
     /// <summary>Per-prefix buckets: a fixed array (8 bytes each), so a flood of sources grows nothing; prefixes that hash alike share one.</summary>
     public int PrefixBuckets { get; init; } = 4096;
+
+    /// <summary>
+    /// Priority packets per second for one listed home address (hashed into <see cref="PrefixBuckets"/> buckets): a
+    /// flood that forges one listed home address takes that address's share of the priority lane, not the lane.
+    /// A mobile node sends a few Binding Updates per handover, with backed-off retransmissions.
+    /// </summary>
+    public double PerHomeAddressRate { get; init; } = 20;
+
+    public int PerHomeAddressBurst { get; init; } = 10;
 }
 
 /// <summary>
 /// Decides, on the receiving thread and before anything is copied, which lane of a subscription a signalling packet
 /// takes: packets whose home address (the Home Address option's, else the source) is one the subscriber serves go to
-/// the priority lane (an O(1) set lookup); the rest are admitted at a bounded rate per source /64 and in total
+/// the priority lane (an O(1) set lookup), at a bounded rate per home address; the rest are admitted at a bounded rate per source /64 and in total
 /// (GCRA token buckets: one timestamp each), and beyond it dropped and counted. Memory is fixed at construction,
 /// whatever arrives. Thread-safe: receive threads of several ports may ask at once.
 /// </summary>
@@ -50,6 +59,9 @@ public sealed class SignallingAdmission
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly long[] _prefixArrival;
+    private readonly long[] _homeArrival;
+    private readonly long _homeInterval;
+    private readonly long _homeTolerance;
     private readonly long _prefixInterval;
     private readonly long _prefixTolerance;
     private readonly long _totalInterval;
@@ -59,6 +71,7 @@ public sealed class SignallingAdmission
     private long _priorityAdmitted;
     private long _bulkAdmitted;
     private long _prefixLimited;
+    private long _homeLimited;
     private long _totalLimited;
 
     public SignallingAdmission(TimeProvider time, SignallingAdmissionLimits? limits = null)
@@ -70,14 +83,21 @@ public sealed class SignallingAdmission
         ArgumentOutOfRangeException.ThrowIfLessThan(limits.TotalBurst, 1);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limits.PerPrefixRate);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limits.TotalRate);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.PerHomeAddressBurst, 1);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limits.PerHomeAddressRate);
         _time = time;
         _prefixArrival = new long[limits.PrefixBuckets];
         _prefixInterval = Math.Max(1, (long)(time.TimestampFrequency / limits.PerPrefixRate));
         _prefixTolerance = _prefixInterval * (limits.PerPrefixBurst - 1);
         _totalInterval = Math.Max(1, (long)(time.TimestampFrequency / limits.TotalRate));
         _totalTolerance = _totalInterval * (limits.TotalBurst - 1);
-        long start = time.GetTimestamp() - Math.Max(_prefixTolerance, _totalTolerance) - Math.Max(_prefixInterval, _totalInterval);
+        _homeArrival = new long[limits.PrefixBuckets];
+        _homeInterval = Math.Max(1, (long)(time.TimestampFrequency / limits.PerHomeAddressRate));
+        _homeTolerance = _homeInterval * (limits.PerHomeAddressBurst - 1);
+        long start = time.GetTimestamp() - Math.Max(Math.Max(_prefixTolerance, _totalTolerance), _homeTolerance)
+            - Math.Max(Math.Max(_prefixInterval, _totalInterval), _homeInterval);
         Array.Fill(_prefixArrival, start);
+        Array.Fill(_homeArrival, start);
         _totalArrival = start;
     }
 
@@ -89,6 +109,9 @@ public sealed class SignallingAdmission
 
     /// <summary>Dropped: their source /64 was over its rate.</summary>
     public long PrefixRateLimited => Interlocked.Read(ref _prefixLimited);
+
+    /// <summary>Dropped: a listed home address's packets were over its rate (a forged flood of it).</summary>
+    public long HomeAddressRateLimited => Interlocked.Read(ref _homeLimited);
 
     /// <summary>Dropped: all non-priority signalling together was over its rate.</summary>
     public long TotalRateLimited => Interlocked.Read(ref _totalLimited);
@@ -118,10 +141,10 @@ public sealed class SignallingAdmission
         {
             source = ip.Header.Source;
             var home = ip.HasHomeAddress ? ip.HomeAddress : source;
-            if (Volatile.Read(ref _priority).Contains(BinaryPrimitives.ReadUInt128BigEndian(home)))
+            var key = BinaryPrimitives.ReadUInt128BigEndian(home);
+            if (Volatile.Read(ref _priority).Contains(key))
             {
-                Interlocked.Increment(ref _priorityAdmitted);
-                return SignallingLane.Priority;
+                return AdmitPriority(key);
             }
         }
         else if (packet.Length >= Ipv6Header.Length)
@@ -156,6 +179,26 @@ public sealed class SignallingAdmission
         }
 
         return SignallingLane.Bulk;
+    }
+
+    private SignallingLane AdmitPriority(UInt128 homeAddress)
+    {
+        int bucket = (int)(Mix((ulong)homeAddress ^ Mix((ulong)(homeAddress >> 64))) % (ulong)_homeArrival.Length);
+        long now = _time.GetTimestamp();
+        lock (_lock)
+        {
+            long arrival = Math.Max(_homeArrival[bucket], now);
+            if (arrival - now > _homeTolerance)
+            {
+                _homeLimited++;
+                return SignallingLane.RateLimited;
+            }
+
+            _homeArrival[bucket] = arrival + _homeInterval;
+            _priorityAdmitted++;
+        }
+
+        return SignallingLane.Priority;
     }
 
     // A fixed 64-bit mixer (splitmix64's finaliser): prefixes that differ in a few bits land in different buckets.

@@ -151,6 +151,7 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
                 counters["ha_signalling_priority_admitted"] = admission.PriorityAdmitted;
                 counters["ha_signalling_bulk_admitted"] = admission.BulkAdmitted;
                 counters["ha_signalling_rate_limited_prefix"] = admission.PrefixRateLimited;
+                counters["ha_signalling_rate_limited_home_address"] = admission.HomeAddressRateLimited;
                 counters["ha_signalling_rate_limited_total"] = admission.TotalRateLimited;
                 counters["ha_signalling_queue_dropped"] = signalling.Dropped;
             }

@@ -104,6 +104,24 @@ public class SignallingAdmissionTests
     }
 
     [Test]
+    public void A_flood_forging_one_listed_home_address_takes_its_share_of_the_priority_lane_and_not_the_others()
+    {
+        var time = new FakeTimeProvider();
+        var other = IPAddress.Parse("2001:db8:1::200");
+        var admission = new SignallingAdmission(time, new SignallingAdmissionLimits { PerHomeAddressRate = 10, PerHomeAddressBurst = 5 });
+        admission.SetPriorityAddresses([Listed, other]);
+        var rng = new Random(4);
+
+        var forged = Enumerable.Range(0, 1000).Select(_ => admission.Admit(Packet(Random(rng, "2001:db8:a2::"), home: Listed))).ToList();
+
+        Assert.That(forged.Count(l => l == SignallingLane.Priority), Is.EqualTo(5), "the burst of the forged address");
+        Assert.That(admission.HomeAddressRateLimited, Is.EqualTo(995));
+        Assert.That(admission.Admit(Packet(CareOf, home: other)), Is.EqualTo(SignallingLane.Priority), "another listed node is untouched");
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.That(admission.Admit(Packet(CareOf, home: Listed)), Is.EqualTo(SignallingLane.Priority), "one token per 100 ms at 10/s");
+    }
+
+    [Test]
     public void Garbage_is_bulk_or_rate_limited_never_a_crash()
     {
         var admission = new SignallingAdmission(new FakeTimeProvider(), new SignallingAdmissionLimits { PerPrefixBurst = 3, TotalBurst = 3 });
