@@ -529,10 +529,10 @@ public sealed partial class DataPlaneEngine : IDisposable
             addresses.Add(ha);
         }
 
-        if (_options.IsHomeAgent && _options.HomePrefix is { Length: 64 } prefix)
+        if (_options.IsHomeAgent && _options.HomePrefix is { } prefix)
         {
             // RFC 6275 10.5 / RFC 2526: the Mobile IPv6 Home-Agents anycast address of the home prefix.
-            addresses.Add(AddressKey.ToAddress(AddressKey.From(prefix.Network) | 0xFDFF_FFFF_FFFF_FFFEUL));
+            addresses.Add(HomeAgentsAnycast.For(prefix));
         }
 
         _writer!.Tables.LocalAddresses.Set("options", addresses);

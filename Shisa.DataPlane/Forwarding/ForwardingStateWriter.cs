@@ -118,7 +118,7 @@ public sealed class ForwardingStateWriter : IDisposable
         {
             _kernel.ReplaceTable(_options.NftTableName, new MobilityFilter
             {
-                HomeAgentsAnycast = _options.IsHomeAgent && _options.HomePrefix is { } prefix ? MobilityFilter.HomeAgentsAnycastOf(prefix) : null,
+                HomeAgentsAnycast = _options.IsHomeAgent && _options.HomePrefix is { } prefix ? HomeAgentsAnycast.For(prefix) : null,
             });
             _tableInstalled = true;
             ForwardingLog.TableInstalled(_logger, _options.NftTableName);

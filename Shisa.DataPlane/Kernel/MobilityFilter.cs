@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
-using Shisa.DataPlane.Bus;
 
 namespace Shisa.DataPlane.Kernel;
 
@@ -47,42 +45,4 @@ public sealed class MobilityFilter
     /// (RFC 4443 3.1, code 3). Set: they are dropped in chain forward.
     /// </summary>
     public IPAddress? HomeAgentsAnycast { get; init; }
-
-    /// <summary>
-    /// The Mobile IPv6 Home-Agents anycast address of the prefix <paramref name="network"/>/<paramref name="prefixLength"/>
-    /// (RFC 2526 2, 3: every interface identifier bit set but the last seven, which hold 0x7E; for a 64-bit
-    /// identifier the universal/local bit clear):
-    /// for 2001:db8:1::/64, 2001:db8:1::fdff:ffff:ffff:fffe.
-    /// </summary>
-    public static IPAddress HomeAgentsAnycastOf(IPAddress network, int prefixLength)
-    {
-        ArgumentNullException.ThrowIfNull(network);
-        if (network.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            throw new ArgumentException("not an IPv6 address", nameof(network));
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegative(prefixLength);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, 120);
-        Span<byte> bytes = stackalloc byte[16];
-        network.TryWriteBytes(bytes, out _);
-        for (int bit = prefixLength; bit < 128; bit++)
-        {
-            bytes[bit / 8] |= (byte)(0x80 >> (bit % 8));
-        }
-
-        if (prefixLength == 64)
-        {
-            bytes[8] &= 0xFD; // the universal/local bit of the EUI-64 identifier
-        }
-
-        bytes[15] = (byte)((bytes[15] & 0x80) | HomeAgentsAnycastId);
-        return new IPAddress(bytes);
-    }
-
-    /// <inheritdoc cref="HomeAgentsAnycastOf(IPAddress, int)"/>
-    public static IPAddress HomeAgentsAnycastOf(Prefix prefix) => HomeAgentsAnycastOf(prefix.Network, prefix.Length);
-
-    /// <summary>Anycast ID of the Mobile IPv6 Home-Agents address (RFC 2526 3: 0x7E).</summary>
-    public const byte HomeAgentsAnycastId = 0x7E;
 }

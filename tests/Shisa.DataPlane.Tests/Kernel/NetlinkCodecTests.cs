@@ -1,6 +1,6 @@
-using Shisa.DataPlane.Bus;
 using System.Net;
 using System.Runtime.Versioning;
+using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Kernel;
 using Shisa.DataPlane.Kernel.Netlink;
 
@@ -130,7 +130,7 @@ public class NetlinkCodecTests
     public void A_home_agents_anycast_address_adds_a_forward_rule_dropping_dhaad_requests_to_it()
     {
         var messages = new List<string>();
-        var anycast = MobilityFilter.HomeAgentsAnycastOf(new Prefix(System.Net.IPAddress.Parse("2001:db8:1::"), 64));
+        var anycast = HomeAgentsAnycast.For(new Prefix(System.Net.IPAddress.Parse("2001:db8:1::"), 64));
         var buffer = new byte[16 * 1024];
 
         Assert.That(Nftables.TryWriteReplaceTable(buffer, "shisa", new MobilityFilter { HomeAgentsAnycast = anycast }, 1, out int written, out _, messages), Is.True);

@@ -1,6 +1,6 @@
-using Shisa.DataPlane.Bindings;
 using System.Net;
 using System.Runtime.Versioning;
+using Shisa.DataPlane.Bindings;
 using Shisa.DataPlane.Kernel;
 using Shisa.DataPlane.Kernel.Netlink;
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Signalling;
 using Shisa.DataPlane.Wire;
 using Shisa.DataPlane.Wire.Crypto;
