@@ -205,24 +205,9 @@ public sealed class DesiredKernelState
         key.Table,
         key.Metric);
 
-    /// <summary>A change of many items made of the kernel's change of one: failures by index, as the many-item calls give them.</summary>
-    private static Func<IKernel, IReadOnlyList<T>, IReadOnlyList<KernelFailure>> OneByOne<T>(Action<IKernel, T> change) => (kernel, items) =>
-    {
-        List<KernelFailure> failures = [];
-        for (int i = 0; i < items.Count; i++)
-        {
-            try
-            {
-                change(kernel, items[i]);
-            }
-            catch (KernelException exception)
-            {
-                failures.Add(new KernelFailure(i, exception));
-            }
-        }
-
-        return failures;
-    };
+    /// <summary>A change of many items made of the kernel's change of one.</summary>
+    private static Func<IKernel, IReadOnlyList<T>, IReadOnlyList<KernelFailure>> OneByOne<T>(Action<IKernel, T> change) =>
+        (kernel, items) => KernelFailure.OneByOne(items, item => change(kernel, item));
 
     /// <summary>
     /// A route without a gateway in integers: 32 octets, no objects. The address is two <see cref="ulong"/> halves: a

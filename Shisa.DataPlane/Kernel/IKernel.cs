@@ -34,10 +34,10 @@ public interface IKernel : IDisposable
     /// Adds or replaces many routes, as <see cref="ReplaceRoute"/> one by one would; returns the ones that failed, by
     /// their index in <paramref name="routes"/>. A kernel may send them together (netlink: many per datagram).
     /// </summary>
-    IReadOnlyList<KernelFailure> ReplaceRoutes(IReadOnlyList<KernelRoute> routes) => Each(routes, ReplaceRoute);
+    IReadOnlyList<KernelFailure> ReplaceRoutes(IReadOnlyList<KernelRoute> routes) => KernelFailure.OneByOne(routes, ReplaceRoute);
 
     /// <summary>Deletes many routes, as <see cref="DeleteRoute"/> one by one would; returns the ones that failed.</summary>
-    IReadOnlyList<KernelFailure> DeleteRoutes(IReadOnlyList<KernelRoute> routes) => Each(routes, DeleteRoute);
+    IReadOnlyList<KernelFailure> DeleteRoutes(IReadOnlyList<KernelRoute> routes) => KernelFailure.OneByOne(routes, DeleteRoute);
 
     /// <summary>The IPv6 routes tagged with <see cref="KernelTags.RouteProtocol"/>, in every table.</summary>
     IReadOnlyList<KernelRoute> ListRoutes();
@@ -68,25 +68,6 @@ public interface IKernel : IDisposable
     /// global addresses of <paramref name="device"/> and its routes with an expiry or learnt from RAs.
     /// </summary>
     void ForgetLink(string device);
-
-    private static List<KernelFailure> Each(IReadOnlyList<KernelRoute> routes, Action<KernelRoute> change)
-    {
-        ArgumentNullException.ThrowIfNull(routes);
-        List<KernelFailure> failures = [];
-        for (int i = 0; i < routes.Count; i++)
-        {
-            try
-            {
-                change(routes[i]);
-            }
-            catch (KernelException exception)
-            {
-                failures.Add(new KernelFailure(i, exception));
-            }
-        }
-
-        return failures;
-    }
 }
 
 /// <summary>The tags and numbers the appliance's kernel state carries.</summary>
@@ -120,7 +101,29 @@ public readonly record struct KernelRule(IPNetwork? From, int Table, int Priorit
 }
 
 /// <summary>One item of a many-item request that failed: its index in the request, and why.</summary>
-public readonly record struct KernelFailure(int Index, KernelException Error);
+public readonly record struct KernelFailure(int Index, KernelException Error)
+{
+    /// <summary>A many-item request made of one-item calls: each item changed in turn, the failures collected by index.</summary>
+    public static List<KernelFailure> OneByOne<T>(IReadOnlyList<T> items, Action<T> change)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(change);
+        List<KernelFailure> failures = [];
+        for (int i = 0; i < items.Count; i++)
+        {
+            try
+            {
+                change(items[i]);
+            }
+            catch (KernelException exception)
+            {
+                failures.Add(new KernelFailure(i, exception));
+            }
+        }
+
+        return failures;
+    }
+}
 
 /// <summary>An address on an interface.</summary>
 public readonly record struct KernelAddress(IPAddress Address, int PrefixLength, string Device)
