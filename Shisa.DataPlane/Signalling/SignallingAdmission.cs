@@ -50,22 +50,19 @@ public sealed record SignallingAdmissionLimits
 /// <summary>
 /// Decides, on the receiving thread and before anything is copied, which lane of a subscription a signalling packet
 /// takes: packets whose home address (the Home Address option's, else the source) is one the subscriber serves go to
-/// the priority lane (an O(1) set lookup), at a bounded rate per home address; the rest are admitted at a bounded rate per source /64 and in total
-/// (GCRA token buckets: one timestamp each), and beyond it dropped and counted. Memory is fixed at construction,
+/// the priority lane (an O(1) set lookup), at a bounded rate per home address; the rest are admitted at a bounded rate
+/// per source /64 and in total (GCRA token buckets: one timestamp each), and beyond it dropped and counted. Memory is fixed at construction,
 /// whatever arrives. Thread-safe: receive threads of several ports may ask at once.
 /// </summary>
 public sealed class SignallingAdmission
 {
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
+    private readonly Rate _perPrefix;
+    private readonly Rate _perHomeAddress;
+    private readonly Rate _total;
     private readonly long[] _prefixArrival;
     private readonly long[] _homeArrival;
-    private readonly long _homeInterval;
-    private readonly long _homeTolerance;
-    private readonly long _prefixInterval;
-    private readonly long _prefixTolerance;
-    private readonly long _totalInterval;
-    private readonly long _totalTolerance;
     private long _totalArrival;
     private FrozenSet<UInt128> _priority = FrozenSet<UInt128>.Empty;
     private long _priorityAdmitted;
@@ -86,16 +83,14 @@ public sealed class SignallingAdmission
         ArgumentOutOfRangeException.ThrowIfLessThan(limits.PerHomeAddressBurst, 1);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limits.PerHomeAddressRate);
         _time = time;
+        _perPrefix = Rate.Of(time, limits.PerPrefixRate, limits.PerPrefixBurst);
+        _perHomeAddress = Rate.Of(time, limits.PerHomeAddressRate, limits.PerHomeAddressBurst);
+        _total = Rate.Of(time, limits.TotalRate, limits.TotalBurst);
+
+        // Every bucket starts full: its theoretical arrival time far enough in the past.
+        long start = time.GetTimestamp() - Math.Max(Math.Max(_perPrefix.Full, _perHomeAddress.Full), _total.Full);
         _prefixArrival = new long[limits.PrefixBuckets];
-        _prefixInterval = Math.Max(1, (long)(time.TimestampFrequency / limits.PerPrefixRate));
-        _prefixTolerance = _prefixInterval * (limits.PerPrefixBurst - 1);
-        _totalInterval = Math.Max(1, (long)(time.TimestampFrequency / limits.TotalRate));
-        _totalTolerance = _totalInterval * (limits.TotalBurst - 1);
         _homeArrival = new long[limits.PrefixBuckets];
-        _homeInterval = Math.Max(1, (long)(time.TimestampFrequency / limits.PerHomeAddressRate));
-        _homeTolerance = _homeInterval * (limits.PerHomeAddressBurst - 1);
-        long start = time.GetTimestamp() - Math.Max(Math.Max(_prefixTolerance, _totalTolerance), _homeTolerance)
-            - Math.Max(Math.Max(_prefixInterval, _totalInterval), _homeInterval);
         Array.Fill(_prefixArrival, start);
         Array.Fill(_homeArrival, start);
         _totalArrival = start;
@@ -157,24 +152,20 @@ public sealed class SignallingAdmission
         long now = _time.GetTimestamp();
         lock (_lock)
         {
-            // GCRA (the virtual scheduling form of a token bucket): admit when the theoretical arrival time is at
-            // most the burst tolerance ahead of now, then move it one emission interval on.
-            long prefixArrival = Math.Max(_prefixArrival[bucket], now);
-            if (prefixArrival - now > _prefixTolerance)
+            if (!_perPrefix.Admits(_prefixArrival[bucket], now, out long prefixNext))
             {
                 _prefixLimited++;
                 return SignallingLane.RateLimited;
             }
 
-            long totalArrival = Math.Max(_totalArrival, now);
-            if (totalArrival - now > _totalTolerance)
+            if (!_total.Admits(_totalArrival, now, out long totalNext))
             {
                 _totalLimited++;
                 return SignallingLane.RateLimited;
             }
 
-            _prefixArrival[bucket] = prefixArrival + _prefixInterval;
-            _totalArrival = totalArrival + _totalInterval;
+            _prefixArrival[bucket] = prefixNext;
+            _totalArrival = totalNext;
             _bulkAdmitted++;
         }
 
@@ -187,18 +178,42 @@ public sealed class SignallingAdmission
         long now = _time.GetTimestamp();
         lock (_lock)
         {
-            long arrival = Math.Max(_homeArrival[bucket], now);
-            if (arrival - now > _homeTolerance)
+            if (!_perHomeAddress.Admits(_homeArrival[bucket], now, out long next))
             {
                 _homeLimited++;
                 return SignallingLane.RateLimited;
             }
 
-            _homeArrival[bucket] = arrival + _homeInterval;
+            _homeArrival[bucket] = next;
             _priorityAdmitted++;
         }
 
         return SignallingLane.Priority;
+    }
+
+    /// <summary>
+    /// A rate in GCRA terms (the virtual scheduling form of a token bucket), in timestamp ticks: a packet conforms when
+    /// its bucket's theoretical arrival time is at most <see cref="Tolerance"/> ahead of now; taking it moves that time
+    /// one <see cref="Interval"/> on. One timestamp per bucket.
+    /// </summary>
+    private readonly record struct Rate(long Interval, long Tolerance)
+    {
+        /// <summary>How far in the past a theoretical arrival time lies for a full bucket.</summary>
+        public long Full => Tolerance + Interval;
+
+        public static Rate Of(TimeProvider time, double perSecond, int burst)
+        {
+            long interval = Math.Max(1, (long)(time.TimestampFrequency / perSecond));
+            return new Rate(interval, interval * (burst - 1));
+        }
+
+        /// <summary>Whether a packet at <paramref name="now"/> conforms; <paramref name="next"/>: the bucket's time once it is taken.</summary>
+        public bool Admits(long arrival, long now, out long next)
+        {
+            long due = Math.Max(arrival, now);
+            next = due + Interval;
+            return due - now <= Tolerance;
+        }
     }
 
     // A fixed 64-bit mixer (splitmix64's finaliser): prefixes that differ in a few bits land in different buckets.
