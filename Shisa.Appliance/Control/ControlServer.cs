@@ -30,16 +30,14 @@ internal sealed class ControlServer : IAsyncDisposable
     private const int Backlog = 8;
     private const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
 
-    private readonly Socket _listener;
+    private readonly UnixSocketListener _listener;
     private readonly Func<IReadOnlyList<string>, ControlResponse> _execute;
     private readonly ControlServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ulong _inode;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly HashSet<Task> _clients = [];
-    private Task _acceptLoop = Task.CompletedTask;
     private long _accepted;
     private long _refused;
     private long _timedOut;
@@ -49,18 +47,16 @@ internal sealed class ControlServer : IAsyncDisposable
     private long _failedRequests;
     private int _disposed;
 
-    private ControlServer(string path, Socket listener, ulong inode, Func<IReadOnlyList<string>, ControlResponse> execute, ControlServerOptions options, TimeProvider time, ILogger logger)
+    private ControlServer(UnixSocketListener listener, Func<IReadOnlyList<string>, ControlResponse> execute, ControlServerOptions options, TimeProvider time, ILogger logger)
     {
-        Path = path;
         _listener = listener;
-        _inode = inode;
         _execute = execute;
         _options = options;
         _time = time;
         _logger = logger;
     }
 
-    public string Path { get; }
+    public string Path => _listener.Path;
 
     /// <summary>Counters for the status API and /metrics (<c>control.*</c>).</summary>
     public IEnumerable<KeyValuePair<string, long>> Counters =>
@@ -97,43 +93,11 @@ internal sealed class ControlServer : IAsyncDisposable
             throw new IOException($"no group '{group}' ([control] group)");
         }
 
-        path = System.IO.Path.GetFullPath(path);
-        Socket? listener = null;
-        try
-        {
-            if (System.IO.Path.GetDirectoryName(path) is { Length: > 0 } directory)
-            {
-                Directory.CreateDirectory(directory);
-            }
-
-            await BusSocketServer.ClearStaleAsync(path, logger, cancellationToken).ConfigureAwait(false);
-            listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            listener.Bind(new UnixDomainSocketEndPoint(path));
-
-            // Before listen: nobody can connect to the socket before its permissions are right.
-            File.SetUnixFileMode(path, Mode);
-            if (gid is { } id)
-            {
-                UnixGroup.SetGroup(path, id);
-            }
-
-            UnixSocketFile.Inspect(path, out ulong inode);
-            listener.Listen(Backlog);
-            var server = new ControlServer(path, listener, inode, execute, options, time, logger);
-            server._acceptLoop = server.AcceptLoopAsync();
-            ControlLog.Listening(logger, path, "0660", group ?? "the process's");
-            return server;
-        }
-        catch (Exception ex) when (ex is SocketException or UnauthorizedAccessException or ArgumentException)
-        {
-            listener?.Dispose();
-            throw new IOException($"cannot serve the control socket on {path}: {ex.Message}", ex);
-        }
-        catch
-        {
-            listener?.Dispose();
-            throw;
-        }
+        var listener = await UnixSocketListener.OpenAsync(path, Mode, gid, Backlog, "the control socket", logger, cancellationToken).ConfigureAwait(false);
+        var server = new ControlServer(listener, execute, options, time, logger);
+        listener.Start(server.Accept, ex => ControlLog.AcceptFailed(logger, ex));
+        ControlLog.Listening(logger, listener.Path, "0660", group ?? "the process's");
+        return server;
     }
 
     public async ValueTask DisposeAsync()
@@ -144,8 +108,7 @@ internal sealed class ControlServer : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        _listener.Dispose();
-        await _acceptLoop.ConfigureAwait(false);
+        await _listener.DisposeAsync().ConfigureAwait(false);
         Task[] clients;
         lock (_gate)
         {
@@ -153,55 +116,25 @@ internal sealed class ControlServer : IAsyncDisposable
         }
 
         await Task.WhenAll(clients).ConfigureAwait(false);
-        try
-        {
-            if (UnixSocketFile.Inspect(Path, out ulong inode) == PathKind.Socket && inode == _inode)
-            {
-                File.Delete(Path);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Left behind: the next start replaces it as stale.
-        }
-
         _stop.Dispose();
     }
 
-    private async Task AcceptLoopAsync()
+    private void Accept(Socket socket)
     {
-        while (!_stop.IsCancellationRequested)
+        lock (_gate)
         {
-            Socket socket;
-            try
+            if (_clients.Count >= _options.MaxClients)
             {
-                socket = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                ControlLog.AcceptFailed(_logger, ex);
+                Interlocked.Increment(ref _refused);
+                ControlLog.Dropped(_logger, $"{_options.MaxClients} clients served already");
+                socket.Dispose();
                 return;
             }
 
-            lock (_gate)
-            {
-                if (_clients.Count >= _options.MaxClients)
-                {
-                    Interlocked.Increment(ref _refused);
-                    ControlLog.Dropped(_logger, $"{_options.MaxClients} clients served already");
-                    socket.Dispose();
-                    continue;
-                }
-
-                Interlocked.Increment(ref _accepted);
-                var task = ServeAsync(socket);
-                _clients.Add(task);
-                _ = task.ContinueWith(t => { lock (_gate) { _clients.Remove(t); } }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
+            Interlocked.Increment(ref _accepted);
+            var task = ServeAsync(socket);
+            _clients.Add(task);
+            _ = task.ContinueWith(t => { lock (_gate) { _clients.Remove(t); } }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 

@@ -10,7 +10,7 @@ internal static partial class BusSocketLog
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "bus socket listening on {Path} (mode {Mode}); clients may publish {Publishable}")]
     public static partial void Listening(ILogger logger, string path, string mode, MessageKinds publishable);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "bus socket {Path}: replaced a stale socket file nobody was serving (left by an earlier run)")]
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "socket {Path}: replaced a stale socket file nobody was serving (left by an earlier run)")]
     public static partial void StaleReplaced(ILogger logger, string path);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "bus socket client {Client} connected as {Origin}")]

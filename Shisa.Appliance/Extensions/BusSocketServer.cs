@@ -23,33 +23,27 @@ namespace Shisa.Appliance.Extensions;
 public sealed class BusSocketServer : IAsyncDisposable
 {
     private const int Backlog = 16;
-    private static readonly TimeSpan s_probeTimeout = TimeSpan.FromSeconds(1);
 
-    private readonly Socket _listener;
+    private readonly UnixSocketListener _listener;
     private readonly MobilityBus _bus;
     private readonly BusSocketOptions _options;
     private readonly ILogger _logger;
-    private readonly ulong _inode;
     private readonly Counters _counters = new();
     private readonly Dictionary<int, (BusSocketConnection Connection, Task Run)> _clients = [];
-    private readonly CancellationTokenSource _stop = new();
-    private Task _acceptLoop = Task.CompletedTask;
     private long _droppedByGone;
     private int _nextId;
     private int _disposed;
 
-    private BusSocketServer(string path, Socket listener, ulong inode, MobilityBus bus, BusSocketOptions options, ILogger logger)
+    private BusSocketServer(UnixSocketListener listener, MobilityBus bus, BusSocketOptions options, ILogger logger)
     {
-        Path = path;
         _listener = listener;
-        _inode = inode;
         _bus = bus;
         _options = options;
         _logger = logger;
     }
 
     /// <summary>The socket's path.</summary>
-    public string Path { get; }
+    public string Path => _listener.Path;
 
     /// <summary>Starts serving <paramref name="bus"/> on <paramref name="path"/> with <see cref="BusSocketOptions.Default"/>.</summary>
     /// <exception cref="IOException">The path cannot be served: its directory cannot be made, another process serves it,
@@ -72,37 +66,11 @@ public sealed class BusSocketServer : IAsyncDisposable
         }
 
         var logger = loggerFactory.CreateLogger<BusSocketServer>();
-        path = System.IO.Path.GetFullPath(path);
-
-        Socket? listener = null;
-        try
-        {
-            if (System.IO.Path.GetDirectoryName(path) is { Length: > 0 } directory)
-            {
-                Directory.CreateDirectory(directory);
-            }
-
-            await ClearStaleAsync(path, logger, cancellationToken).ConfigureAwait(false);
-            listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            listener.Bind(new UnixDomainSocketEndPoint(path));
-            File.SetUnixFileMode(path, options.Mode);
-            UnixSocketFile.Inspect(path, out ulong inode);
-            listener.Listen(Backlog);
-            var server = new BusSocketServer(path, listener, inode, bus, options, logger);
-            server._acceptLoop = server.AcceptLoopAsync();
-            BusSocketLog.Listening(logger, path, Convert.ToString((int)options.Mode, 8).PadLeft(4, '0'), options.Publishable);
-            return server;
-        }
-        catch (Exception ex) when (ex is SocketException or UnauthorizedAccessException or ArgumentException)
-        {
-            listener?.Dispose();
-            throw new IOException($"cannot serve the bus on {path}: {ex.Message}", ex);
-        }
-        catch
-        {
-            listener?.Dispose();
-            throw;
-        }
+        var listener = await UnixSocketListener.OpenAsync(path, options.Mode, null, Backlog, "the bus", logger, cancellationToken).ConfigureAwait(false);
+        var server = new BusSocketServer(listener, bus, options, logger);
+        listener.Start(server.Accept, ex => BusSocketLog.AcceptFailed(logger, ex));
+        BusSocketLog.Listening(logger, listener.Path, Convert.ToString((int)options.Mode, 8).PadLeft(4, '0'), options.Publishable);
+        return server;
     }
 
     /// <summary>The counters and the connected clients, now.</summary>
@@ -138,10 +106,7 @@ public sealed class BusSocketServer : IAsyncDisposable
             return;
         }
 
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _listener.Dispose();
-        await _acceptLoop.ConfigureAwait(false);
-        RemoveSocketFile();
+        await _listener.DisposeAsync().ConfigureAwait(false);
 
         Task[] runs;
         lock (_clients)
@@ -155,31 +120,7 @@ public sealed class BusSocketServer : IAsyncDisposable
         }
 
         await Task.WhenAll(runs).ConfigureAwait(false);
-        _stop.Dispose();
         BusSocketLog.Closed(_logger, Path);
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                BusSocketLog.AcceptFailed(_logger, ex);
-                return;
-            }
-
-            Accept(socket);
-        }
     }
 
     private void Accept(Socket socket)
@@ -224,55 +165,6 @@ public sealed class BusSocketServer : IAsyncDisposable
                 _clients.Remove(connection.Id);
                 _droppedByGone += connection.Dropped;
             }
-        }
-    }
-
-    internal static async Task ClearStaleAsync(string path, ILogger logger, CancellationToken cancellationToken)
-    {
-        switch (UnixSocketFile.Inspect(path, out _))
-        {
-            case PathKind.Missing:
-                return;
-            case PathKind.Other:
-                throw new IOException($"{path} exists and is not a socket; not replacing it");
-            case PathKind.Unknown:
-                throw new IOException($"{path} exists and its type cannot be read; not replacing it");
-        }
-
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(s_probeTimeout);
-        try
-        {
-            await probe.ConnectAsync(new UnixDomainSocketEndPoint(path), timeout.Token).ConfigureAwait(false);
-        }
-        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
-        {
-            // Nobody listens: a socket file left by a crash.
-            File.Delete(path);
-            BusSocketLog.StaleReplaced(logger, path);
-            return;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // A listener whose backlog is full is alive too.
-        }
-
-        throw new IOException($"another process serves the socket {path}");
-    }
-
-    private void RemoveSocketFile()
-    {
-        try
-        {
-            if (UnixSocketFile.Inspect(Path, out ulong inode) == PathKind.Socket && inode == _inode)
-            {
-                File.Delete(Path);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Left behind: the next start replaces it as stale.
         }
     }
 

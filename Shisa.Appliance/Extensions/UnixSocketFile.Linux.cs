@@ -56,7 +56,8 @@ internal static partial class UnixSocketFile
         return (mode & FileTypeMask) == SocketType ? PathKind.Socket : PathKind.Other;
     }
 
-    private static byte[] NullTerminated(string path)
+    /// <summary>A path or name as libc takes it: UTF-8, NUL-terminated.</summary>
+    internal static byte[] NullTerminated(string path)
     {
         var bytes = new byte[Encoding.UTF8.GetByteCount(path) + 1];
         Encoding.UTF8.GetBytes(path, bytes);

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 
-namespace Shisa.Appliance.Control;
+namespace Shisa.Appliance.Extensions;
 
 /// <summary>Group lookup (getgrnam(3), through NSS) and the group owner of a file (chown(2)).</summary>
 internal static partial class UnixGroup
@@ -16,7 +15,7 @@ internal static partial class UnixGroup
         }
 
         // struct group { char *gr_name; char *gr_passwd; gid_t gr_gid; char **gr_mem; }: gr_gid after two pointers.
-        IntPtr entry = getgrnam(NullTerminated(group));
+        IntPtr entry = getgrnam(UnixSocketFile.NullTerminated(group));
         return entry == IntPtr.Zero ? null : (uint)Marshal.ReadInt32(entry, 2 * IntPtr.Size);
     }
 
@@ -24,18 +23,11 @@ internal static partial class UnixGroup
     /// <exception cref="IOException">chown failed (e.g. EPERM: the process is not root and not in the group).</exception>
     public static void SetGroup(string path, uint gid)
     {
-        if (chown(NullTerminated(path), uint.MaxValue, gid) != 0)
+        if (chown(UnixSocketFile.NullTerminated(path), uint.MaxValue, gid) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             throw new IOException($"cannot give {path} to group {gid}: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
-    }
-
-    private static byte[] NullTerminated(string text)
-    {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(text) + 1];
-        Encoding.UTF8.GetBytes(text, bytes);
-        return bytes;
     }
 
 #pragma warning disable SYSLIB1054 // blittable arguments only: no marshalling for a source generator to do
