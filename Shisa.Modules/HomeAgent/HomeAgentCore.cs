@@ -62,10 +62,8 @@ public sealed class HomeAgentCore
     private bool _supportsMobileRouters;
     private long _nextPendingId;
     private ushort _nextAdvertisementId;
-    private DateTimeOffset _errorWindowStart = DateTimeOffset.MinValue;
-    private int _errorsInWindow;
-    private DateTimeOffset _refusalWindowStart = DateTimeOffset.MinValue;
-    private int _refusalsInWindow;
+    private OneSecondWindow _errorAnswers = new();
+    private OneSecondWindow _refusalAnswers = new();
     private readonly long[] _refusedSinceSummary = new long[256];
     private long _refusalsUnansweredSinceSummary;
     private DateTimeOffset? _refusalSummaryDue;
@@ -456,7 +454,7 @@ public sealed class HomeAgentCore
         HomeAgentLog.Refused(_logger, route.HomeAddress, careOf, update.Sequence, status);
         _refusedSinceSummary[(byte)status]++;
         _refusalSummaryDue ??= now + _tuning.RefusalSummaryInterval;
-        if (!_nodes.ContainsKey(route.HomeAddress) && !AllowRefusalAnswer(now))
+        if (!_nodes.ContainsKey(route.HomeAddress) && !_refusalAnswers.TryTake(now, _tuning.RefusalRatePerSecond))
         {
             _refusalsUnansweredSinceSummary++;
             Drop(HomeAgentDropReason.RefusalRateLimited, careOf);
@@ -464,18 +462,6 @@ public sealed class HomeAgentCore
         }
 
         SendAcknowledgement(route, status, BindingAcknowledgementFlags.None, sequence, 0, now);
-    }
-
-    /// <summary>A fixed one-second window of at most RefusalRatePerSecond answers to unlisted home addresses.</summary>
-    private bool AllowRefusalAnswer(DateTimeOffset now)
-    {
-        if (now - _refusalWindowStart >= TimeSpan.FromSeconds(1) || now < _refusalWindowStart)
-        {
-            _refusalWindowStart = now;
-            _refusalsInWindow = 0;
-        }
-
-        return ++_refusalsInWindow <= _tuning.RefusalRatePerSecond;
     }
 
     /// <summary>One Warning line for every refusal since the last one, with counts by status.</summary>
@@ -963,7 +949,7 @@ public sealed class HomeAgentCore
         source = ip.Header.SourceAddress;
         var reason = !ip.Header.DestinationAddress.Equals(Address) ? HomeAgentDropReason.NotForHomeAgent
             : !Ipv6Address.IsRoutableUnicast(ip.Header.Source) ? HomeAgentDropReason.CareOfAddressNotRoutable
-            : !AllowError(now) ? HomeAgentDropReason.RateLimited
+            : !_errorAnswers.TryTake(now, _tuning.ErrorRatePerSecond) ? HomeAgentDropReason.RateLimited
             : (HomeAgentDropReason?)null;
         if (reason is { } r)
         {
@@ -1032,18 +1018,6 @@ public sealed class HomeAgentCore
 
         Drop(HomeAgentDropReason.SendFailed, destination);
         return false;
-    }
-
-    /// <summary>A fixed one-second window of at most ErrorRatePerSecond answers.</summary>
-    private bool AllowError(DateTimeOffset now)
-    {
-        if (now - _errorWindowStart >= TimeSpan.FromSeconds(1) || now < _errorWindowStart)
-        {
-            _errorWindowStart = now;
-            _errorsInWindow = 0;
-        }
-
-        return ++_errorsInWindow <= _tuning.ErrorRatePerSecond;
     }
 
     private void Drop(HomeAgentDropReason reason, IPAddress? source)
