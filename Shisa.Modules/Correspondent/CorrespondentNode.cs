@@ -445,7 +445,7 @@ public sealed class CorrespondentNode
 
         var key = new BindingCacheKey(us, home, 0);
         var existing = _cache.Find(key);
-        if (existing is not null && !IsNewer(bu.Sequence, existing.Entry.Sequence))
+        if (existing is not null && !MobilitySequence.IsNewer(bu.Sequence, existing.Entry.Sequence))
         {
             // RFC 6275 9.5.1: out of window (modulo 2^16); the BA carries the last accepted sequence number.
             return Refuse(received, home, BindingAcknowledgementStatus.SequenceNumberOutOfWindow, existing.Entry.Sequence, acknowledgement: true, kbm, careOf);
@@ -492,13 +492,6 @@ public sealed class CorrespondentNode
         }
 
         return CorrespondentOutcome.BindingAccepted;
-    }
-
-    /// <summary>Sequence numbers compare modulo 2^16 (RFC 6275 9.5.1): newer means 1 to 32767 ahead.</summary>
-    internal static bool IsNewer(ushort sequence, ushort last)
-    {
-        int ahead = (ushort)(sequence - last);
-        return ahead is > 0 and < 0x8000;
     }
 
     private CorrespondentOutcome Refuse(

@@ -6,7 +6,6 @@ using Shisa.DataPlane;
 using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Signalling;
 using Shisa.DataPlane.Wire;
-using Shisa.DataPlane.Wire.Crypto;
 using Shisa.DataPlane.Wire.Icmp;
 using Shisa.DataPlane.Wire.Mobility;
 using Shisa.Modules.Common;
@@ -14,16 +13,17 @@ using Shisa.Modules.Configuration;
 using BusFlags = Shisa.DataPlane.Bus.BindingUpdateFlags;
 using WireFlags = Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags;
 using BusMessage = Shisa.DataPlane.Bus.MobilityMessage;
-using BindingErrorStatus = Shisa.DataPlane.Wire.Mobility.BindingErrorStatus;
 
 namespace Shisa.Modules.HomeAgent;
 
 /// <summary>
-/// SHISA's had as a synchronous state machine: home registrations (RFC 6275 9.5.1, 10.3.1, 10.3.2) with RFC 4285
-/// authentication, duplicate address detection through the bus, binding expiry, Binding Errors and Parameter
-/// Problems for broken Mobility Headers (9.2), home agent address discovery (10.5) and mobile prefix
-/// advertisements (10.6). It never reads the clock (every event comes with its time) and never writes forwarding
-/// state: it publishes BcAdd/BcRemove/Dad and hands whole packets to the data plane.
+/// SHISA's had as a synchronous state machine: home registrations (RFC 6275 9.5.1, 10.3.1, 10.3.2), duplicate
+/// address detection through the bus, binding expiry, restore after a restart and reloads. Its parts each do one
+/// job: <see cref="HomeAgentAuthentication"/> (RFC 4285), <see cref="HomeAgentReplies"/> (Binding Acknowledgements,
+/// Binding Errors and Parameter Problems for broken Mobility Headers, 9.2) and <see cref="HomeAgentDiscovery"/>
+/// (home agent address discovery, 10.5; mobile prefixes, 10.6). It never reads the clock (every event comes with
+/// its time) and never writes forwarding state: it publishes BcAdd/BcRemove/Dad and hands whole packets to the
+/// data plane.
 /// </summary>
 /// <remarks>
 /// Not thread-safe: one caller at a time (the module's pump holds a lock). After each event the caller re-arms
@@ -31,15 +31,8 @@ namespace Shisa.Modules.HomeAgent;
 /// </remarks>
 public sealed class HomeAgentCore
 {
-    /// <summary>Hop limit of the ICMPv6 errors the home agent sends (the malformed.json answer's).</summary>
-    public const byte ErrorHopLimit = 255;
-
-    // RFC 6275 9.5.1: sequence numbers compare modulo 2^16; "newer" is 1 .. 2^15 - 1 ahead.
-    private const int SequenceWindow = 1 << 15;
-
     private const BusFlags KeptFlags = BusFlags.Acknowledge | BusFlags.HomeRegistration | BusFlags.LinkLocal | BusFlags.MobileRouter;
 
-    private readonly IPacketSender _sender;
     private readonly Action<BusMessage> _publish;
     private readonly HomeAgentTuning _tuning;
     private readonly HomeLink _homeLink;
@@ -48,21 +41,14 @@ public sealed class HomeAgentCore
     private readonly HomeBindingCache _cache = new();
     private readonly Dictionary<IPAddress, PendingRegistration> _pending = [];
     private readonly Dictionary<IPAddress, IPAddress> _dadAddressToHome = [];
-    private readonly Dictionary<IPAddress, ulong> _lastTimestamps = [];
     private readonly DeadlineQueue _deadlines = new();
     private readonly HomeAgentCounterSet _counters = new();
-    private readonly byte[] _buffer = new byte[MobilityPackets.MaxPacketLength];
+    private readonly HomeAgentReplies _replies;
+    private readonly HomeAgentDiscovery _discovery;
+    private readonly HomeAgentAuthentication _authentication;
     private Dictionary<IPAddress, AuthorizedMobileNode> _nodes = [];
-
-    // Key rotation: a node's credentials before a reload changed them, valid until the grace period ends (one entry
-    // per listed node at most, dropped when it expires or the node goes).
-    private readonly Dictionary<IPAddress, (AuthorizedMobileNode Node, DateTimeOffset Until)> _previousCredentials = [];
     private HomeAgentSection _section;
-    private IPAddress _anycast;
-    private bool _supportsMobileRouters;
     private long _nextPendingId;
-    private ushort _nextAdvertisementId;
-    private OneSecondWindow _errorAnswers = new();
     private OneSecondWindow _refusalAnswers = new();
     private readonly long[] _refusedSinceSummary = new long[256];
     private long _refusalsUnansweredSinceSummary;
@@ -80,14 +66,15 @@ public sealed class HomeAgentCore
         ArgumentNullException.ThrowIfNull(section);
         ArgumentNullException.ThrowIfNull(sender);
         ArgumentNullException.ThrowIfNull(publish);
-        _sender = sender;
         _publish = publish;
         _tuning = tuning ?? HomeAgentTuning.Default;
         _homeLink = homeLink ?? HomeLink.Unknown;
         _mobileRouterPolicy = mobileRouterPolicy ?? ProfileMobileRouterPolicy.Instance;
         _logger = logger ?? NullLogger.Instance;
         _section = section;
-        _anycast = IPAddress.IPv6None;
+        _replies = new HomeAgentReplies(sender, _tuning, _counters, _logger) { Address = section.Address };
+        _discovery = new HomeAgentDiscovery(_cache, _replies, _tuning, _counters, _logger);
+        _authentication = new HomeAgentAuthentication(_tuning);
         Apply(section);
     }
 
@@ -95,7 +82,7 @@ public sealed class HomeAgentCore
     public IPAddress Address => _section.Address;
 
     /// <summary>The Mobile IPv6 Home-Agents anycast address of the home prefix (RFC 2526).</summary>
-    public IPAddress AnycastAddress => _anycast;
+    public IPAddress AnycastAddress => _discovery.AnycastAddress;
 
     public int BindingCount => _cache.Count;
 
@@ -208,7 +195,7 @@ public sealed class HomeAgentCore
     {
         if (!Ipv6Packet.TryParse(packet.Packet.Span, out var ip) || ip.IsFragment)
         {
-            Drop(HomeAgentDropReason.NotIpv6, null);
+            _replies.Drop(HomeAgentDropReason.NotIpv6, null);
             return;
         }
 
@@ -218,10 +205,10 @@ public sealed class HomeAgentCore
                 OnMobilityHeader(packet, now);
                 break;
             case IpProtocol.Icmpv6:
-                OnIcmp(packet.Packet.Span, now);
+                _discovery.OnIcmp(packet.Packet.Span);
                 break;
             default:
-                Drop(HomeAgentDropReason.UnexpectedMessageType, ip.Header.SourceAddress);
+                _replies.Drop(HomeAgentDropReason.UnexpectedMessageType, ip.Header.SourceAddress);
                 break;
         }
     }
@@ -232,7 +219,7 @@ public sealed class HomeAgentCore
         {
             if (!received!.Destination.Equals(Address))
             {
-                Drop(HomeAgentDropReason.NotForHomeAgent, received.Source);
+                _replies.Drop(HomeAgentDropReason.NotForHomeAgent, received.Source);
             }
             else if (received.Message is BindingUpdate update)
             {
@@ -240,7 +227,7 @@ public sealed class HomeAgentCore
             }
             else
             {
-                Drop(HomeAgentDropReason.UnexpectedMessageType, received.Source);
+                _replies.Drop(HomeAgentDropReason.UnexpectedMessageType, received.Source);
             }
 
             return;
@@ -248,7 +235,7 @@ public sealed class HomeAgentCore
 
         if (refusal != ReceiveRefusal.MobilityHeader)
         {
-            Drop(HomeAgentDropReason.NotIpv6, null);
+            _replies.Drop(HomeAgentDropReason.NotIpv6, null);
             return;
         }
 
@@ -258,19 +245,19 @@ public sealed class HomeAgentCore
         switch (error)
         {
             case MobilityParseError.BadChecksum:
-                Drop(HomeAgentDropReason.BadChecksum, null);
+                _replies.Drop(HomeAgentDropReason.BadChecksum, null);
                 break;
             case MobilityParseError.Truncated:
-                Drop(HomeAgentDropReason.Truncated, null);
+                _replies.Drop(HomeAgentDropReason.Truncated, null);
                 break;
             case MobilityParseError.UnknownType:
-                SendBindingError(packet.Packet.Span, now);
+                _replies.SendBindingError(packet.Packet.Span, now);
                 break;
             case MobilityParseError.PayloadProtoNotNone or MobilityParseError.HeaderLengthBelowMinimum:
-                SendParameterProblem(packet.Packet.Span, MobilityHeader.ParameterProblemPointer(error), now);
+                _replies.SendParameterProblem(packet.Packet.Span, MobilityHeader.ParameterProblemPointer(error), now);
                 break;
             default:
-                Drop(HomeAgentDropReason.MalformedOption, null);
+                _replies.Drop(HomeAgentDropReason.MalformedOption, null);
                 break;
         }
     }
@@ -286,21 +273,21 @@ public sealed class HomeAgentCore
     {
         if ((update.Flags & WireFlags.H) == 0)
         {
-            Drop(HomeAgentDropReason.NotHomeRegistration, received.Source);
+            _replies.Drop(HomeAgentDropReason.NotHomeRegistration, received.Source);
             return;
         }
 
         var home = received.Sender;
         if (!IsRoutableUnicast(home))
         {
-            Drop(HomeAgentDropReason.HomeAddressNotRoutable, received.Source);
+            _replies.Drop(HomeAgentDropReason.HomeAddressNotRoutable, received.Source);
             return;
         }
 
         var careOf = update.Options.Find<AlternateCareOfAddressOption>()?.CareOfAddress ?? received.Source;
         if (!IsRoutableUnicast(careOf) || !IsRoutableUnicast(received.Source))
         {
-            Drop(HomeAgentDropReason.CareOfAddressNotRoutable, received.Source);
+            _replies.Drop(HomeAgentDropReason.CareOfAddressNotRoutable, received.Source);
             return;
         }
 
@@ -319,23 +306,9 @@ public sealed class HomeAgentCore
             return;
         }
 
-        if (RequiresAuthentication(node))
+        if (HomeAgentAuthentication.Requires(node))
         {
-            route.Authenticated = node;
-            var authentication = Authenticate(received, update, node, home, route, now);
-            if (authentication == BindingAcknowledgementStatus.AuthenticationFailed
-                && _previousCredentials.TryGetValue(home, out var previous) && now < previous.Until)
-            {
-                // Rotated by a reload: the old SPI and key stay valid for the grace period; the BA is signed with
-                // the credentials the BU used, so a node not yet given the new key can verify it.
-                route.Authenticated = previous.Node;
-                authentication = Authenticate(received, update, previous.Node, home, route, now);
-                if (authentication == BindingAcknowledgementStatus.AuthenticationFailed)
-                {
-                    route.Authenticated = node;
-                }
-            }
-
+            var authentication = _authentication.Check(received, update, node, home, route, now);
             if (authentication != BindingAcknowledgementStatus.Accepted)
             {
                 Refuse(route, update, careOf, authentication, update.Sequence, now);
@@ -344,13 +317,13 @@ public sealed class HomeAgentCore
         }
 
         var mobileRouter = _mobileRouterPolicy.Authorize(update, node, _section.Prefix, out var prefixes);
-        if (!IsAccepted(mobileRouter))
+        if (!mobileRouter.IsAccepted())
         {
             Refuse(route, update, careOf, mobileRouter, update.Sequence, now);
             return;
         }
 
-        if (_cache.TryGet(home, out var existing) && !IsNewer(update.Sequence, existing.Sequence))
+        if (_cache.TryGet(home, out var existing) && !MobilitySequence.IsNewer(update.Sequence, existing.Sequence))
         {
             // RFC 6275 9.5.1: the BA carries the last accepted sequence number.
             Refuse(route, update, careOf, BindingAcknowledgementStatus.SequenceNumberOutOfWindow, existing.Sequence, now);
@@ -360,15 +333,15 @@ public sealed class HomeAgentCore
         PendingRegistration? superseded = null;
         if (_pending.TryGetValue(home, out var pending))
         {
-            if (!IsNewer(update.Sequence, pending.Update.Sequence))
+            if (!MobilitySequence.IsNewer(update.Sequence, pending.Update.Sequence))
             {
-                Drop(HomeAgentDropReason.DadInProgress, received.Source);
+                _replies.Drop(HomeAgentDropReason.DadInProgress, received.Source);
                 return;
             }
 
             superseded = pending;
             ForgetPending(pending, stopDetection: false);
-            Drop(HomeAgentDropReason.Superseded, pending.Route.Destination);
+            _replies.Drop(HomeAgentDropReason.Superseded, pending.Route.Destination);
         }
 
         if (update.LifetimeUnits == 0 || careOf.Equals(home))
@@ -378,7 +351,7 @@ public sealed class HomeAgentCore
             return;
         }
 
-        if ((update.Flags & WireFlags.R) != 0 && _mobileRouterPolicy.CheckForwarding(node, prefixes) is var forwarding && !IsAccepted(forwarding))
+        if ((update.Flags & WireFlags.R) != 0 && _mobileRouterPolicy.CheckForwarding(node, prefixes) is var forwarding && !forwarding.IsAccepted())
         {
             // RFC 3963 4.2, 6.2: 143 when the mobile network cannot be forwarded to the router.
             StopDetection(superseded);
@@ -423,7 +396,7 @@ public sealed class HomeAgentCore
         // RFC 3963 4.2: R answers a mobile router's Binding Update (the policy accepted R) from a home agent that
         // supports mobile routers, a deregistration's too.
         var flags = (update.Flags & WireFlags.R) != 0 ? BindingAcknowledgementFlags.R : BindingAcknowledgementFlags.None;
-        SendAcknowledgement(route, BindingAcknowledgementStatus.Accepted, flags, update.Sequence, 0, now);
+        _replies.SendAcknowledgement(route, BindingAcknowledgementStatus.Accepted, flags, update.Sequence, 0, now);
     }
 
     private void Commit(HomeBinding binding, BindingUpdate update, AckRoute route, DateTimeOffset now)
@@ -440,7 +413,7 @@ public sealed class HomeAgentCore
         if ((update.Flags & WireFlags.A) != 0)
         {
             var flags = accepted.IsMobileRouter() ? BindingAcknowledgementFlags.R : BindingAcknowledgementFlags.None;
-            SendAcknowledgement(route, BindingAcknowledgementStatus.Accepted, flags, accepted.Sequence, MobilityLifetime.ToUnits(accepted.Lifetime), now);
+            _replies.SendAcknowledgement(route, BindingAcknowledgementStatus.Accepted, flags, accepted.Sequence, MobilityLifetime.ToUnits(accepted.Lifetime), now);
         }
     }
 
@@ -457,11 +430,11 @@ public sealed class HomeAgentCore
         if (!_nodes.ContainsKey(route.HomeAddress) && !_refusalAnswers.TryTake(now, _tuning.RefusalRatePerSecond))
         {
             _refusalsUnansweredSinceSummary++;
-            Drop(HomeAgentDropReason.RefusalRateLimited, careOf);
+            _replies.Drop(HomeAgentDropReason.RefusalRateLimited, careOf);
             return;
         }
 
-        SendAcknowledgement(route, status, BindingAcknowledgementFlags.None, sequence, 0, now);
+        _replies.SendAcknowledgement(route, status, BindingAcknowledgementFlags.None, sequence, 0, now);
     }
 
     /// <summary>One Warning line for every refusal since the last one, with counts by status.</summary>
@@ -502,45 +475,6 @@ public sealed class HomeAgentCore
         }
 
         return MobilityLifetime.ToTimeSpan(Math.Max((ushort)1, MobilityLifetime.ToUnits(granted)));
-    }
-
-    // ---- RFC 4285 -------------------------------------------------------------------------------------------
-
-    private static bool RequiresAuthentication(AuthorizedMobileNode node) => node.Spi is not null && node.Key.Count > 0;
-
-    /// <summary>
-    /// RFC 4285 5.1, 6: the MN-HA option must be last and verify under the node's SPI and key (else 146); the replay
-    /// protection option (covered by it) must be present (145) and its timestamp within the window of our clock and
-    /// newer than the last one accepted from this node (144, answered with our own time).
-    /// </summary>
-    private BindingAcknowledgementStatus Authenticate(ReceivedMobilityMessage received, BindingUpdate update, AuthorizedMobileNode node, IPAddress home, AckRoute route, DateTimeOffset now)
-    {
-        Span<byte> careOf = stackalloc byte[16];
-        Span<byte> homeBytes = stackalloc byte[16];
-        received.Source.TryWriteBytes(careOf, out _);
-        home.TryWriteBytes(homeBytes, out _);
-        if (!MnHaAuthentication.Verify(received.MobilityHeader.Span, node.Spi!.Value, node.Key.Items.AsSpan(), careOf, homeBytes))
-        {
-            return BindingAcknowledgementStatus.AuthenticationFailed;
-        }
-
-        var replay = update.Options.Find<MobilityMessageReplayProtectionOption>();
-        if (replay is null)
-        {
-            return BindingAcknowledgementStatus.MessageIdRequired;
-        }
-
-        long skew = (long)(replay.Timestamp - NtpTimestamp.FromDateTimeOffset(now));
-        long window = (long)(_tuning.ReplayWindow.TotalSeconds * 4294967296.0);
-        bool replayed = _lastTimestamps.TryGetValue(home, out ulong last) && (long)(replay.Timestamp - last) <= 0;
-        if (Math.Abs(skew) > window || replayed)
-        {
-            return BindingAcknowledgementStatus.MobileNodeIdentifierMismatch;
-        }
-
-        _lastTimestamps[home] = replay.Timestamp;
-        route.ReplayTimestamp = replay.Timestamp;
-        return BindingAcknowledgementStatus.Accepted;
     }
 
     // ---- Duplicate address detection ------------------------------------------------------------------------
@@ -691,93 +625,6 @@ public sealed class HomeAgentCore
         }
     }
 
-    // ---- ICMPv6: discovery and prefixes ---------------------------------------------------------------------
-
-    private void OnIcmp(ReadOnlySpan<byte> bytes, DateTimeOffset now)
-    {
-        Ipv6Packet.TryParse(bytes, out var ip);
-        var message = ip.UpperLayer;
-        var source = ip.Header.SourceAddress;
-        if (!Icmpv6Header.TryRead(message, out var icmp) || icmp.Code != 0 || !icmp.VerifyChecksum(ip.PseudoSource, ip.PseudoDestination)
-            || !Ipv6Address.IsRoutableUnicast(ip.Header.Source))
-        {
-            Drop(HomeAgentDropReason.BadIcmp, source);
-            return;
-        }
-
-        var destination = ip.Header.DestinationAddress;
-        switch (icmp.Type)
-        {
-            case Icmpv6Type.HomeAgentAddressDiscoveryRequest when HomeAgentAddressDiscoveryRequest.TryParse(message, out var request):
-                OnDiscoveryRequest(request, source, destination);
-                break;
-            case Icmpv6Type.MobilePrefixSolicitation when MobilePrefixSolicitation.TryParse(message, out var solicitation):
-                var home = ip.HasHomeAddress ? new IPAddress(ip.HomeAddress) : source;
-                OnPrefixSolicitation(solicitation, source, destination, home);
-                break;
-            default:
-                Drop(HomeAgentDropReason.UnexpectedMessageType, source);
-                break;
-        }
-    }
-
-    /// <summary>RFC 6275 10.5: answer a request sent to the home subnet's anycast address with the home agent list (just us).</summary>
-    private void OnDiscoveryRequest(HomeAgentAddressDiscoveryRequest request, IPAddress source, IPAddress destination)
-    {
-        if (!destination.Equals(_anycast))
-        {
-            Drop(HomeAgentDropReason.DiscoveryNotForUs, source);
-            return;
-        }
-
-        if (request.MobileRouterSupport && !_supportsMobileRouters)
-        {
-            // RFC 3963 7.2: only home agents that support mobile routers are listed for R; that is not us here.
-            Drop(HomeAgentDropReason.DiscoveryMobileRouterUnsupported, source);
-            return;
-        }
-
-        var reply = new HomeAgentAddressDiscoveryReply(request.Identifier, request.MobileRouterSupport, [Address]);
-        if (SendIcmp(reply, new Ipv6Envelope(Address, source, _tuning.HopLimit)))
-        {
-            _counters.DiscoveryRepliesSent++;
-            HomeAgentLog.DiscoveryReplied(_logger, request.Identifier, source);
-        }
-    }
-
-    /// <summary>RFC 6275 10.6.2: a solicitation from a registered mobile node's care-of address gets the home prefix.</summary>
-    private void OnPrefixSolicitation(MobilePrefixSolicitation solicitation, IPAddress source, IPAddress destination, IPAddress home)
-    {
-        if (!destination.Equals(Address))
-        {
-            Drop(HomeAgentDropReason.NotForHomeAgent, source);
-            return;
-        }
-
-        if (!_cache.TryGet(home, out var binding) || !binding.CareOfAddress.Equals(source))
-        {
-            Drop(HomeAgentDropReason.SolicitationWithoutBinding, source);
-            return;
-        }
-
-        SendPrefixAdvertisement(binding, solicitation.Identifier);
-    }
-
-    /// <summary>RFC 6275 10.6.1, 10.6.3: the home prefix, to the care-of address with a type 2 routing header.</summary>
-    private void SendPrefixAdvertisement(HomeBinding binding, ushort identifier)
-    {
-        var prefix = new PrefixInformation((byte)_section.Prefix.Length, OnLink: true, Autonomous: true, RouterAddress: false,
-            Seconds(_tuning.PrefixValidLifetime), Seconds(_tuning.PrefixPreferredLifetime), _section.Prefix.Network);
-        var advertisement = new MobilePrefixAdvertisement(identifier, false, false, [prefix]);
-        if (SendIcmp(advertisement, new Ipv6Envelope(Address, binding.CareOfAddress, _tuning.HopLimit, RoutingHomeAddress: binding.HomeAddress)))
-        {
-            _counters.PrefixAdvertisementsSent++;
-            HomeAgentLog.PrefixAdvertised(_logger, identifier, binding.HomeAddress, binding.CareOfAddress);
-        }
-    }
-
-    private static uint Seconds(TimeSpan lifetime) => (uint)Math.Clamp((long)lifetime.TotalSeconds, 0, uint.MaxValue);
-
     // ---- Restart --------------------------------------------------------------------------------------------
 
     /// <summary>
@@ -837,27 +684,7 @@ public sealed class HomeAgentCore
         var oldPrefix = _section.Prefix;
         var oldNodes = _nodes;
         Apply(section);
-        foreach (var (home, was) in oldNodes)
-        {
-            if (_nodes.TryGetValue(home, out var node) && RequiresAuthentication(was)
-                && (node.Spi != was.Spi || !node.Key.Equals(was.Key)))
-            {
-                _previousCredentials[home] = (was, now + _tuning.KeyRotationGrace);
-            }
-        }
-
-        foreach (var (home, previous) in _previousCredentials.ToList())
-        {
-            if (!_nodes.ContainsKey(home) || previous.Until <= now)
-            {
-                _previousCredentials.Remove(home);
-            }
-        }
-
-        foreach (var home in _lastTimestamps.Keys.Where(h => !_nodes.ContainsKey(h)).ToList())
-        {
-            _lastTimestamps.Remove(home);
-        }
+        _authentication.Reconfigured(oldNodes, _nodes, now);
 
         // A mobile node the new list no longer names loses its binding (and a registration waiting for DAD).
         foreach (var binding in _cache.Bindings.Where(b => !_nodes.ContainsKey(b.HomeAddress)).ToList())
@@ -875,11 +702,7 @@ public sealed class HomeAgentCore
         HomeAgentLog.Reconfigured(_logger, section.Prefix.ToString(), _nodes.Count);
         if (!oldPrefix.Equals(section.Prefix))
         {
-            // RFC 6275 10.6.3: tell the registered mobile nodes about the changed home prefix, unsolicited.
-            foreach (var binding in _cache.Bindings.ToList())
-            {
-                SendPrefixAdvertisement(binding, ++_nextAdvertisementId);
-            }
+            _discovery.AnnouncePrefixChange();
         }
     }
 
@@ -887,155 +710,11 @@ public sealed class HomeAgentCore
     {
         _section = section;
         _nodes = section.MobileNodes.ToDictionary(n => n.HomeAddress);
-        _anycast = HomeAgentsAnycast.For(section.Prefix);
-        _supportsMobileRouters = section.MobileNodes.Any(n => n.Prefixes.Count > 0);
-    }
-
-    // ---- Sending --------------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// RFC 6275 9.5.4: from the home agent to the Binding Update's source; with a type 2 routing header holding the
-    /// home address when the Binding Update had a Home Address option (not at home). RFC 4285: to a node with a key,
-    /// the replay protection option and the MN-HA authenticator (last) go with it.
-    /// </summary>
-    private void SendAcknowledgement(AckRoute route, BindingAcknowledgementStatus status, BindingAcknowledgementFlags flags, ushort sequence, ushort lifetimeUnits, DateTimeOffset now)
-    {
-        var options = new List<MobilityOption>();
-        if (IsAccepted(status) && lifetimeUnits >= 2 && _tuning.RefreshAdviceFraction is double fraction)
-        {
-            // RFC 6275 6.2.4: the refresh interval is smaller than the lifetime.
-            ushort refresh = (ushort)Math.Clamp((int)(lifetimeUnits * fraction), 1, lifetimeUnits - 1);
-            options.Add(new BindingRefreshAdviceOption(refresh));
-        }
-
-        var node = route.Authenticated;
-        if (node is not null)
-        {
-            options.Add(new MobilityMessageReplayProtectionOption(route.ReplayTimestamp ?? NtpTimestamp.FromDateTimeOffset(now)));
-            options.Add(MobilityMessageAuthenticationOption.MnHaPlaceholder(node.Spi!.Value));
-        }
-
-        var ack = new BindingAcknowledgement(status, flags, sequence, lifetimeUnits) { Options = MobilityOptionList.Create([.. options]) };
-        var envelope = new Ipv6Envelope(Address, route.Destination, _tuning.HopLimit, RoutingHomeAddress: route.RoutingHomeAddress);
-        if (!MobilityPackets.TryWrite(ack, envelope, _buffer, out int written))
-        {
-            Drop(HomeAgentDropReason.SendFailed, route.Destination);
-            return;
-        }
-
-        if (node is not null)
-        {
-            int length = ack.GetByteCount();
-            Span<byte> agent = stackalloc byte[16];
-            Span<byte> careOf = stackalloc byte[16];
-            Span<byte> home = stackalloc byte[16];
-            Address.TryWriteBytes(agent, out _);
-            route.Destination.TryWriteBytes(careOf, out _);
-            (route.RoutingHomeAddress ?? route.Destination).TryWriteBytes(home, out _);
-            MnHaAuthentication.TrySign(_buffer.AsSpan(written - length, length), node.Key.Items.AsSpan(), careOf, home, agent, home);
-        }
-
-        if (Send(_buffer.AsSpan(0, written), route.Destination))
-        {
-            _counters.AcknowledgementSent(status);
-        }
-    }
-
-    // An error message answers only a packet sent to us from a routable unicast source, and at a limited rate
-    // (RFC 6275 9.2; RFC 4443 2.4 (e.3), (f)); otherwise the offending packet is dropped and counted.
-    private bool MayAnswerWithError(ReadOnlySpan<byte> bytes, DateTimeOffset now, out Ipv6Packet ip, out IPAddress source)
-    {
-        Ipv6Packet.TryParse(bytes, out ip);
-        source = ip.Header.SourceAddress;
-        var reason = !ip.Header.DestinationAddress.Equals(Address) ? HomeAgentDropReason.NotForHomeAgent
-            : !Ipv6Address.IsRoutableUnicast(ip.Header.Source) ? HomeAgentDropReason.CareOfAddressNotRoutable
-            : !_errorAnswers.TryTake(now, _tuning.ErrorRatePerSecond) ? HomeAgentDropReason.RateLimited
-            : (HomeAgentDropReason?)null;
-        if (reason is { } r)
-        {
-            Drop(r, source);
-            return false;
-        }
-
-        return true;
-    }
-
-    private void SendBindingError(ReadOnlySpan<byte> bytes, DateTimeOffset now)
-    {
-        if (!MayAnswerWithError(bytes, now, out var ip, out var source))
-        {
-            return;
-        }
-
-        // RFC 6275 9.2, 6.1.9: to the source; the Home Address field is the HAO's address, or unspecified.
-        var home = ip.HasHomeAddress ? new IPAddress(ip.HomeAddress) : IPAddress.IPv6Any;
-        var error = new BindingError(BindingErrorStatus.UnrecognizedMobilityHeaderType, home);
-        if (MobilityPackets.TryWrite(error, new Ipv6Envelope(Address, source, _tuning.HopLimit), _buffer, out int written)
-            && Send(_buffer.AsSpan(0, written), source))
-        {
-            _counters.BindingErrorsSent++;
-            HomeAgentLog.BindingErrorSent(_logger, error.Status, source);
-        }
-    }
-
-    private void SendParameterProblem(ReadOnlySpan<byte> bytes, int mobilityHeaderPointer, DateTimeOffset now)
-    {
-        if (!MayAnswerWithError(bytes, now, out var ip, out var source))
-        {
-            return;
-        }
-
-        // RFC 6275 9.2, RFC 4443 3.4: code 0, the pointer counted from the start of the invoking packet.
-        uint pointer = (uint)(ip.UpperLayerOffset + mobilityHeaderPointer);
-        Span<byte> agent = stackalloc byte[16];
-        Address.TryWriteBytes(agent, out _);
-        if (Icmpv6PacketBuilder.TryWriteParameterProblem(_buffer, ip.Bytes, agent, ParameterProblemCode.ErroneousHeaderField, pointer, ErrorHopLimit, out int written)
-            && Send(_buffer.AsSpan(0, written), source))
-        {
-            _counters.ParameterProblemsSent++;
-            HomeAgentLog.ParameterProblemSent(_logger, pointer, source);
-        }
-    }
-
-    private bool SendIcmp<TMessage>(TMessage message, Ipv6Envelope envelope)
-        where TMessage : IIcmpv6Message
-    {
-        if (!Icmpv6PacketBuilder.TryWrite(_buffer, envelope, message, out int written))
-        {
-            Drop(HomeAgentDropReason.SendFailed, envelope.Destination);
-            return false;
-        }
-
-        return Send(_buffer.AsSpan(0, written), envelope.Destination);
-    }
-
-    private bool Send(ReadOnlySpan<byte> packet, IPAddress destination)
-    {
-        if (_sender.TrySend(packet))
-        {
-            return true;
-        }
-
-        Drop(HomeAgentDropReason.SendFailed, destination);
-        return false;
-    }
-
-    private void Drop(HomeAgentDropReason reason, IPAddress? source)
-    {
-        _counters.Drop(reason);
-        HomeAgentLog.Dropped(_logger, source, reason);
+        _replies.Address = section.Address;
+        _discovery.Apply(section);
     }
 
     // ---- Helpers --------------------------------------------------------------------------------------------
-
-    /// <summary>RFC 6275 9.5.1: <paramref name="received"/> is newer when it is 1 to 2^15 - 1 ahead, modulo 2^16.</summary>
-    internal static bool IsNewer(ushort received, ushort last)
-    {
-        int ahead = (ushort)(received - last);
-        return ahead is > 0 and < SequenceWindow;
-    }
-
-    private static bool IsAccepted(BindingAcknowledgementStatus status) => (byte)status < BindingAcknowledgement.FirstRejectionStatus;
 
     private static bool IsRoutableUnicast(IPAddress address)
     {

@@ -44,6 +44,13 @@ public enum BindingAcknowledgementStatus : byte
     AuthenticationFailed = 146,
 }
 
+/// <summary>What a Binding Acknowledgement status says about its Binding Update.</summary>
+public static class BindingAcknowledgementStatusExtensions
+{
+    /// <summary>Below 128: the Binding Update was accepted (RFC 6275 6.1.8).</summary>
+    public static bool IsAccepted(this BindingAcknowledgementStatus status) => (byte)status < BindingAcknowledgement.FirstRejectionStatus;
+}
+
 /// <summary>
 /// Binding Acknowledgement, RFC 6275 6.1.8 (MH Type 6): Header Len at least 1; lifetime in 4-second units.
 /// <code>
@@ -74,7 +81,7 @@ public sealed record BindingAcknowledgement(
 
     public TimeSpan Lifetime => MobilityLifetime.ToTimeSpan(LifetimeUnits);
 
-    public bool IsAccepted => (byte)Status < FirstRejectionStatus;
+    public bool IsAccepted => Status.IsAccepted();
 
     internal static BindingAcknowledgement Parse(ReadOnlySpan<byte> mh, MobilityOptionList options) =>
         new(
