@@ -38,10 +38,12 @@ export AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE
   AFL_NO_UI=1 AFL_FAST_CAL=1 AFL_SUPPRESS_THIS_WARNING=1 DOTNET_TieredPGO=0
 start=$(date +%s)
 status=0
-# -t 10000+: an input is a hang past 10 s (generous: the first inputs pay for the JIT, and on a loaded machine a GC
-# pause must not pass for a hang, since afl then kills the whole in-process fork server); + skips seeds that time out.
+# -t 10000: an input is a hang past 10 s (generous: the first inputs pay for the JIT, and on a loaded machine a GC
+# pause must not pass for a hang, since afl then kills the whole in-process fork server). No '+': in afl++ 4.04c it
+# means "auto-calculate, this being the maximum", and afl chose 60 ms from the calibration, which a loaded machine
+# exceeded and lost the fork server ("Unable to communicate with fork server" after 5 to 9 minutes).
 timeout --kill-after=10 $((seconds + 60)) \
-  afl-fuzz -i "$here/corpus/$target" -o "$findings" -V "$seconds" -t 10000+ -m none \
+  afl-fuzz -i "$here/corpus/$target" -o "$findings" -V "$seconds" -t 10000 -m none \
   -- dotnet "$bin/Shisa.Fuzz.dll" "$target" > "$findings/afl.log" 2>&1 || status=$?
 elapsed=$(( $(date +%s) - start ))
 
