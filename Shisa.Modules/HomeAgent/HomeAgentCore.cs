@@ -10,6 +10,7 @@ using Shisa.DataPlane.Wire.Icmp;
 using Shisa.DataPlane.Wire.Mobility;
 using Shisa.Modules.Common;
 using Shisa.Modules.Configuration;
+using Shisa.Modules.Hosting;
 using BusFlags = Shisa.DataPlane.Bus.BindingUpdateFlags;
 using WireFlags = Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags;
 using BusMessage = Shisa.DataPlane.Bus.MobilityMessage;
@@ -26,10 +27,10 @@ namespace Shisa.Modules.HomeAgent;
 /// data plane.
 /// </summary>
 /// <remarks>
-/// Not thread-safe: one caller at a time (the module's pump holds a lock). After each event the caller re-arms
-/// its one timer for <see cref="NextDeadline"/> and feeds <see cref="DeadlineReached"/> when it fires.
+/// Not thread-safe: one caller at a time. The module drives it through <see cref="RoleMachineHost{TInput}"/>, which
+/// holds one lock, re-arms its one timer for <see cref="NextDeadline"/> and feeds <see cref="DeadlineReached"/>.
 /// </remarks>
-public sealed class HomeAgentCore
+public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
 {
     private const BusFlags KeptFlags = BusFlags.Acknowledge | BusFlags.HomeRegistration | BusFlags.LinkLocal | BusFlags.MobileRouter;
 

@@ -70,7 +70,4 @@ internal static partial class HomeAgentLog
 
     [LoggerMessage(EventId = 3041, Level = LogLevel.Debug, Message = "Mobile prefix advertisement {Identifier} sent to {HomeAddress} at {CareOfAddress}")]
     public static partial void PrefixAdvertised(ILogger logger, ushort identifier, IPAddress homeAddress, IPAddress careOfAddress);
-
-    [LoggerMessage(EventId = 3050, Level = LogLevel.Error, Message = "Home agent failed on an event; the event is dropped")]
-    public static partial void EventFailed(ILogger logger, Exception exception);
 }

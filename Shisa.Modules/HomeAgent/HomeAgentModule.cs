@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Shisa.DataPlane.Bus;
@@ -11,8 +10,8 @@ namespace Shisa.Modules.HomeAgent;
 
 /// <summary>
 /// The home agent role (SHISA's had, RFC 6275 9.5 and 10): pumps the signalling the data plane receives and the
-/// bus's DAD answers into one <see cref="HomeAgentCore"/>, and arms one <see cref="TimeProvider"/> timer for the
-/// core's next deadline. Every event goes through the core under one lock, so the core sees one event at a time.
+/// bus's DAD answers into one <see cref="HomeAgentCore"/> through the role host (<see cref="RoleMachineHost{TInput}"/>:
+/// one lock, one timer for the core's next deadline), so the core sees one event at a time.
 /// </summary>
 public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCounters, IModuleTimers, IAsyncDisposable
 {
@@ -21,17 +20,13 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
     private readonly HomeAgentTuning _tuning;
     private readonly IMobileRouterPolicy? _mobileRouterPolicy;
     private readonly RestoredState _restored;
-    private readonly Lock _gate = new();
     private HomeAgentCore? _core;
+    private RoleMachineHost<HomeAgentInput>? _host;
     private ModuleContext? _context;
-    private ITimer? _timer;
     private SignallingSubscription? _signalling;
     private SignallingAdmission? _admission;
     private MobilitySubscription? _dad;
-    private CancellationTokenSource? _stopping;
-    private Task _pumps = Task.CompletedTask;
     private bool _stopped;
-    private long _eventsFailed;
 
     public HomeAgentModule()
         : this(null, null)
@@ -72,11 +67,11 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
         var homeLink = homeInterface is null ? HomeLink.Unknown : new HomeLink(homeInterface.Name, 0);
         _context = context;
         _core = new HomeAgentCore(section, context.PacketSender, m => context.Publish(m), _tuning, homeLink, _mobileRouterPolicy, context.Logger);
-        _timer = context.TimeProvider.CreateTimer(static state => ((HomeAgentModule)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _host = new RoleMachineHost<HomeAgentInput>(ModuleName, _core, DeadlineReached.Instance, context.TimeProvider, context.Logger);
         if (_restored.BindingCache.Count > 0)
         {
             // Before any signalling is read: a refreshing BU then meets the restored sequence number.
-            Dispatch(new BindingsRestored(_restored.BindingCache, _restored.RestoredAt));
+            _host.Dispatch(new BindingsRestored(_restored.BindingCache, _restored.RestoredAt));
         }
 
         _dad = context.Subscribe(MessageKinds.Dad, purpose: "dad");
@@ -87,11 +82,8 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
         _admission = new SignallingAdmission(context.TimeProvider, _tuning.Admission);
         _admission.SetPriorityAddresses(section.MobileNodes.Select(n => n.HomeAddress));
         _signalling.Admission = _admission;
-        _stopping = new CancellationTokenSource();
-        var token = _stopping.Token;
-        _pumps = Task.WhenAll(
-            Task.Run(() => PumpAsync(_signalling.Reader, static p => new SignallingReceived(p), token), CancellationToken.None),
-            Task.Run(() => PumpAsync(_dad.Reader, static e => new DadReported((Dad)e.Message), token), CancellationToken.None));
+        _host.Listen(_signalling.Reader, static p => new SignallingReceived(p));
+        _host.Listen(_dad.Reader, static e => new DadReported((Dad)e.Message));
         HomeAgentLog.Started(context.Logger, section.Address, section.Prefix.ToString(), section.MobileNodes.Count, section.MaxBindings);
         WarnUnauthenticated(section);
         return Task.CompletedTask;
@@ -99,42 +91,35 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_context is null || _stopping is null || _stopped)
+        if (_context is null || _host is null || _core is null || _stopped)
         {
             return;
         }
 
         _stopped = true;
-
-        await _stopping.CancelAsync().ConfigureAwait(false);
         _signalling?.Dispose();
         _dad?.Dispose();
-        try
-        {
-            await _pumps.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
+        await _host.StopAsync(cancellationToken).ConfigureAwait(false);
 
-        lock (_gate)
+        // Stopping removes no binding (DESIGN 5): the data plane keeps forwarding, the journal keeps them, and the
+        // next start restores them with what is left of their lifetimes.
+        var core = _core;
+        int count = _host.Run(() =>
         {
-            _timer?.Dispose();
-            _timer = null;
-            int count = _core!.BindingCount;
-
-            // Stopping removes no binding (DESIGN 5): the data plane keeps forwarding, the journal keeps them, and the
-            // next start restores them with what is left of their lifetimes.
-            _core.ForgetAll();
-
-            HomeAgentLog.Stopped(_context.Logger, count);
-        }
+            int bound = core.BindingCount;
+            core.ForgetAll();
+            return bound;
+        });
+        HomeAgentLog.Stopped(_context.Logger, count);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        _stopping?.Dispose();
+        if (_host is not null)
+        {
+            await _host.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>BUs by status, BAs sent, drops by reason (snake_case names); empty before the module started.</summary>
@@ -144,7 +129,7 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
         {
             var counters = new Dictionary<string, long>(GetSnapshot().Counters.ToDictionary())
             {
-                ["ha_events_failed"] = Interlocked.Read(ref _eventsFailed),
+                ["ha_events_failed"] = _host?.EventsFailed ?? 0,
             };
             if (_admission is { } admission && _signalling is { } signalling)
             {
@@ -171,7 +156,7 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
     public void Reconfigure(HomeAgentSection section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        Dispatch(new HomeAgentReconfigured(section));
+        _host?.Dispatch(new HomeAgentReconfigured(section));
         _admission?.SetPriorityAddresses(section.MobileNodes.Select(n => n.HomeAddress));
         WarnUnauthenticated(section);
     }
@@ -180,11 +165,11 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
     public HomeAgentSnapshot GetSnapshot()
     {
         var core = _core ?? throw new InvalidOperationException("the home agent module is not started");
-        lock (_gate)
+        return _host!.Run(() =>
         {
             var now = _context!.TimeProvider.GetUtcNow();
             return new HomeAgentSnapshot(core.Address, [.. core.GetBindings(now)], core.GetCounters());
-        }
+        });
     }
 
     /// <summary>
@@ -194,46 +179,25 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
     /// </summary>
     public IReadOnlyList<BindingCacheEntry> Flush(System.Net.IPAddress? homeAddress)
     {
-        var context = _context;
         var core = _core;
-        if (context is null || core is null || _stopped)
+        if (core is null || _host is null || _stopped)
         {
             return [];
         }
 
-        lock (_gate)
-        {
-            return core.Flush(homeAddress);
-        }
+        return _host.Run(() => core.Flush(homeAddress));
     }
 
     /// <summary>The live binding expiries and DAD waits, earliest first.</summary>
     public IReadOnlyList<ModuleTimer> GetTimers()
     {
         var core = _core;
-        if (core is null || _stopped)
+        if (core is null || _host is null || _stopped)
         {
             return [];
         }
 
-        lock (_gate)
-        {
-            return [.. core.GetScheduled().Select(t => new ModuleTimer(ModuleName, t.Purpose, t.Due))];
-        }
-    }
-
-    private async Task PumpAsync<T>(ChannelReader<T> reader, Func<T, HomeAgentInput> toInput, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var item in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                Dispatch(toInput(item));
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
+        return _host.Run<IReadOnlyList<ModuleTimer>>(() => [.. core.GetScheduled().Select(t => new ModuleTimer(ModuleName, t.Purpose, t.Due))]);
     }
 
     /// <summary>Entries without an SPI passed <c>shisa check</c> only with <c>authentication = "none"</c>: say so at start and reload.</summary>
@@ -247,40 +211,6 @@ public sealed class HomeAgentModule : IRoleModule, IReconfigurable, IModuleCount
         foreach (var node in section.MobileNodes.Where(n => n.Spi is null))
         {
             HomeAgentLog.Unauthenticated(context.Logger, node.HomeAddress);
-        }
-    }
-
-    private void OnTimer() => Dispatch(DeadlineReached.Instance);
-
-    /// <summary>Feeds one event to the core and re-arms the timer for the core's next deadline.</summary>
-    private void Dispatch(HomeAgentInput input)
-    {
-        var context = _context;
-        var core = _core;
-        if (context is null || core is null)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            var now = context.TimeProvider.GetUtcNow();
-            try
-            {
-                core.Process(input, now);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // One bad event must not stop the home agent; the core's state is changed only by completed steps.
-                _eventsFailed++;
-                HomeAgentLog.EventFailed(context.Logger, e);
-            }
-
-            if (_timer is { } timer && core.NextDeadline is { } next)
-            {
-                var due = next - context.TimeProvider.GetUtcNow();
-                timer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-            }
         }
     }
 }

@@ -31,4 +31,7 @@ internal static partial class ModuleHostLog
 
     [LoggerMessage(EventId = 2122, Level = LogLevel.Error, Message = "Module {Module} failed to stop; stopping the others")]
     public static partial void StopFailed(ILogger logger, Exception exception, string module);
+
+    [LoggerMessage(EventId = 2130, Level = LogLevel.Error, Message = "Module {Module} failed on an input ({Input}); the input is dropped, the next one handled")]
+    public static partial void InputFailed(ILogger logger, Exception exception, string module, string input);
 }
