@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Shisa.DataPlane.Bus;
@@ -11,26 +10,20 @@ namespace Shisa.Modules.Correspondent;
 
 /// <summary>
 /// The correspondent node role (SHISA's cnd): feeds a <see cref="CorrespondentNode"/> with the Mobility Header
-/// packets the data plane receives, the Binding Error hints of the bus, and its timer. One lock serializes the
-/// three; the node itself is a plain synchronous state machine.
+/// packets the data plane receives, the Binding Error hints of the bus, and its deadlines, through the role host
+/// (<see cref="RoleMachineHost{TInput}"/>: one lock, one timer); the node itself is a plain synchronous state machine.
 /// </summary>
 public sealed class CorrespondentModule : IRoleModule, IModuleCounters, IModuleTimers
 {
     public const string ModuleName = "correspondent_node";
 
-    private long _eventsFailed;
-    private readonly Lock _gate = new();
     private readonly CorrespondentOptions? _options;
     private readonly RestoredState _restored;
-    private ModuleContext? _context;
     private ILogger _logger = NullLogger.Instance;
     private CorrespondentNode? _node;
-    private ITimer? _timer;
-    private DateTimeOffset _scheduledFor = DateTimeOffset.MaxValue;
+    private RoleMachineHost<CorrespondentInput>? _host;
     private SignallingSubscription? _signalling;
     private MobilitySubscription? _hints;
-    private CancellationTokenSource? _stopping;
-    private Task _pumps = Task.CompletedTask;
 
     /// <param name="options">Fixed options; derived from the profile at start when null.</param>
     /// <param name="restored">What the state directory's journal kept across a restart; the correspondent takes back its bindings.</param>
@@ -63,86 +56,63 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters, IModuleT
         }
 
         var options = _options ?? CorrespondentOptions.FromProfile(context.Profile);
-        _context = context;
         _logger = context.Logger;
+        var node = new CorrespondentNode(options, context.PacketSender, m => context.Publish(m), context.TimeProvider.GetUtcNow(), logger: context.Logger);
+        var host = new RoleMachineHost<CorrespondentInput>(ModuleName, node, CorrespondentInput.DeadlineReached.Instance, context.TimeProvider, context.Logger);
         try
         {
-            _node = new CorrespondentNode(options, context.PacketSender, m => context.Publish(m), context.TimeProvider.GetUtcNow(), logger: context.Logger);
-            _stopping = new CancellationTokenSource();
             _signalling = context.Signalling.Subscribe(context.ModuleName, SignallingKinds.MobilityHeader);
             _hints = context.Subscribe(MessageKinds.BeHint, purpose: "hints");
-            _timer = context.TimeProvider.CreateTimer(static state => ((CorrespondentModule)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
         catch
         {
             // A module whose start throws is not stopped: undo the partial start here (IRoleModule).
-            _timer?.Dispose();
             _hints?.Dispose();
             _signalling?.Dispose();
-            _stopping?.Dispose();
-            (_node, _timer, _hints, _signalling, _stopping) = (null, null, null, null, null);
+            (_hints, _signalling) = (null, null);
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }
 
-        lock (_gate)
+        (_node, _host) = (node, host);
+        if (_restored.BindingCache.Count > 0)
         {
-            if (_restored.BindingCache.Count > 0)
-            {
-                _node.Restore(_restored.BindingCache, _restored.RestoredAt, context.TimeProvider.GetUtcNow());
-            }
-
-            Reschedule();
+            host.Dispatch(new CorrespondentInput.Restored(_restored.BindingCache, _restored.RestoredAt));
+        }
+        else
+        {
+            host.Run(() => true); // arms the timer for the first nonce regeneration
         }
 
-        var token = _stopping.Token;
-        var signalling = _signalling.Reader;
-        var hints = _hints.Reader;
-        _pumps = Task.WhenAll(
-            Task.Run(() => PumpAsync(signalling, (node, packet, now) => node.Receive(packet, now), token), CancellationToken.None),
-            Task.Run(() => PumpAsync(hints, (node, envelope, now) => { if (envelope.Message is BeHint hint) { node.OnBindingErrorHint(hint, now); } }, token), CancellationToken.None));
+        host.Listen(_signalling.Reader, static packet => new CorrespondentInput.Signalling(packet));
+        host.Listen(_hints.Reader, static envelope => envelope.Message is BeHint hint ? new CorrespondentInput.Hint(hint) : null);
         CorrespondentLog.Started(_logger, options.RouteOptimization, options.MaxBindings);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_node is null)
+        if (_node is not { } node || _host is not { } host)
         {
             return;
         }
 
-        await (_stopping?.CancelAsync() ?? Task.CompletedTask).ConfigureAwait(false);
         _signalling?.Dispose();
         _hints?.Dispose();
-        await _pumps.ConfigureAwait(false);
-        if (_timer is not null)
-        {
-            await _timer.DisposeAsync().ConfigureAwait(false);
-        }
+        await host.DisposeAsync().ConfigureAwait(false);
 
         // Stopping removes no binding (DESIGN 5): the data plane keeps them, the journal too, for the next start.
-        int kept;
-        lock (_gate)
-        {
-            kept = _node.BindingCount;
-            _node = null;
-        }
-
-        _stopping?.Dispose();
+        int kept = host.Run(() => node.BindingCount);
+        (_node, _host) = (null, null);
         CorrespondentLog.Stopped(_logger, kept);
     }
 
     /// <summary>The node's state for the status page; null when not running.</summary>
-    public CorrespondentSnapshot? GetSnapshot()
-    {
-        lock (_gate)
-        {
-            return _node?.GetSnapshot(_context!.TimeProvider.GetUtcNow());
-        }
-    }
+    public CorrespondentSnapshot? GetSnapshot() =>
+        _node is { } node && _host is { } host ? host.Run(() => node.GetSnapshot(host.Now)) : null;
 
     public IReadOnlyList<KeyValuePair<string, long>> GetCounters() =>
-        GetSnapshot()?.Counters.ToNamedCounters() is { } counters ? [.. counters, new("cn_events_failed", Interlocked.Read(ref _eventsFailed))] : [];
+        GetSnapshot()?.Counters.ToNamedCounters() is { } counters ? [.. counters, new("cn_events_failed", _host?.EventsFailed ?? 0)] : [];
 
     /// <summary>
     /// <c>shisa ctl flush</c>: removes the bindings of <paramref name="homeAddress"/> (every binding when null; of
@@ -150,110 +120,25 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters, IModuleT
     /// </summary>
     public IReadOnlyList<BindingCacheEntry> Flush(System.Net.IPAddress? homeAddress, ushort? bindingId)
     {
-        lock (_gate)
+        if (_node is not { } node || _host is not { } host)
         {
-            if (_node is null)
-            {
-                return [];
-            }
-
-            IReadOnlyList<BindingCacheEntry> removed;
-            if (homeAddress is null)
-            {
-                var all = _node.GetSnapshot(_context!.TimeProvider.GetUtcNow()).Bindings.Select(b => b.HomeAddress).Distinct().ToList();
-                removed = [.. all.SelectMany(h => _node.Flush(h, null))];
-            }
-            else
-            {
-                removed = _node.Flush(homeAddress, bindingId);
-            }
-
-            Reschedule();
-            return removed;
+            return [];
         }
+
+        return host.Run<IReadOnlyList<BindingCacheEntry>>(() =>
+        {
+            if (homeAddress is not null)
+            {
+                return node.Flush(homeAddress, bindingId);
+            }
+
+            var all = node.GetSnapshot(host.Now).Bindings.Select(b => b.HomeAddress).Distinct().ToList();
+            return [.. all.SelectMany(h => node.Flush(h, null))];
+        });
     }
 
-    public IReadOnlyList<ModuleTimer> GetTimers()
-    {
-        lock (_gate)
-        {
-            return _node is null ? [] : [.. _node.GetScheduled().Select(t => new ModuleTimer(ModuleName, t.Purpose, t.Due))];
-        }
-    }
-
-    private async Task PumpAsync<T>(ChannelReader<T> reader, Action<CorrespondentNode, T, DateTimeOffset> handle, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var item in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                lock (_gate)
-                {
-                    if (_node is null)
-                    {
-                        return;
-                    }
-
-                    try
-                    {
-                        handle(_node, item, _context!.TimeProvider.GetUtcNow());
-                    }
-                    catch (Exception e) when (e is not OutOfMemoryException)
-                    {
-                        // One bad input must not end the role; it is logged, counted and the next one handled.
-                        Interlocked.Increment(ref _eventsFailed);
-                        CorrespondentLog.Failed(_logger, e);
-                    }
-
-                    Reschedule();
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private void OnTimer()
-    {
-        lock (_gate)
-        {
-            if (_node is null)
-            {
-                return;
-            }
-
-            _scheduledFor = DateTimeOffset.MaxValue;
-            try
-            {
-                _node.OnTimer(_context!.TimeProvider.GetUtcNow());
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                Interlocked.Increment(ref _eventsFailed);
-                CorrespondentLog.Failed(_logger, e);
-            }
-
-            Reschedule();
-        }
-    }
-
-    // Under _gate. One timer for the whole node: its next deadline.
-    private void Reschedule()
-    {
-        if (_node is null || _timer is null)
-        {
-            return;
-        }
-
-        var next = _node.NextDeadline;
-        if (next == _scheduledFor)
-        {
-            return;
-        }
-
-        _scheduledFor = next;
-        var due = next - _context!.TimeProvider.GetUtcNow();
-        _timer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-    }
+    public IReadOnlyList<ModuleTimer> GetTimers() =>
+        _node is { } node && _host is { } host
+            ? host.Run<IReadOnlyList<ModuleTimer>>(() => [.. node.GetScheduled().Select(t => new ModuleTimer(ModuleName, t.Purpose, t.Due))])
+            : [];
 }

@@ -11,6 +11,7 @@ using Shisa.DataPlane.Wire;
 using Shisa.DataPlane.Wire.Crypto;
 using Shisa.DataPlane.Wire.Mobility;
 using Shisa.Modules.Common;
+using Shisa.Modules.Hosting;
 using BindingErrorStatus = Shisa.DataPlane.Wire.Mobility.BindingErrorStatus;
 using BindingUpdateFlags = Shisa.DataPlane.Wire.Mobility.BindingUpdateFlags;
 using BusMessage = Shisa.DataPlane.Bus.MobilityMessage;
@@ -21,11 +22,12 @@ namespace Shisa.Modules.Correspondent;
 /// <summary>
 /// The correspondent node (SHISA's cnd; RFC 6275 5.2, 9): return routability, the binding cache of route-optimized
 /// mobile nodes, Binding Errors. A synchronous state machine: every input (a received packet, a Binding Error hint
-/// from the bus, a timer expiry) is one call with the current time; its outputs are packets handed to the data
-/// plane and bus messages. It reads no clock and arms no timer: whoever drives it asks for
-/// <see cref="NextDeadline"/> and calls <see cref="OnTimer"/> then. Not thread-safe: one caller at a time.
+/// from the bus, a timer expiry, the journal's bindings at start) is one <see cref="Process"/> call with the current
+/// time; its outputs are packets handed to the data plane and bus messages. It reads no clock and arms no timer: the
+/// role host (<see cref="RoleMachineHost{TInput}"/>) feeds the deadline input at <see cref="NextDeadline"/>. Not
+/// thread-safe: one caller at a time.
 /// </summary>
-public sealed class CorrespondentNode
+public sealed class CorrespondentNode : IRoleMachine<CorrespondentInput>
 {
     private static readonly byte[] NoKey = [];
 
@@ -84,6 +86,31 @@ public sealed class CorrespondentNode
     /// <summary>When <see cref="OnTimer"/> is next needed: a nonce to regenerate, a binding to refresh or expire.</summary>
     public DateTimeOffset NextDeadline =>
         _cache.NextDeadline() is { } binding && binding < Secrets.NextRegeneration ? binding : Secrets.NextRegeneration;
+
+    DateTimeOffset? IRoleMachine<CorrespondentInput>.NextDeadline => NextDeadline;
+
+    /// <summary>The one entry point the role host drives: each input goes to its step below.</summary>
+    public void Process(CorrespondentInput input, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        switch (input)
+        {
+            case CorrespondentInput.Signalling signalling:
+                Receive(signalling.Packet, now);
+                break;
+            case CorrespondentInput.Hint hint:
+                OnBindingErrorHint(hint.Message, now);
+                break;
+            case CorrespondentInput.DeadlineReached:
+                OnTimer(now);
+                break;
+            case CorrespondentInput.Restored restored:
+                Restore(restored.Entries, restored.RestoredAt, now);
+                break;
+            default:
+                throw new ArgumentException($"unknown correspondent input {input.GetType().Name}", nameof(input));
+        }
+    }
 
     /// <summary>
     /// The Binding Refresh Request policy (RFC 6275 9.5.5): one request when <paramref name="fraction"/> of the

@@ -55,6 +55,9 @@ public sealed class RoleMachineHost<TInput> : IAsyncDisposable
         _timer = time.CreateTimer(static state => ((RoleMachineHost<TInput>)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>The host's clock: the time its inputs are fed with.</summary>
+    public DateTimeOffset Now => _time.GetUtcNow();
+
     /// <summary>Inputs whose handling threw (logged, dropped; the next one was handled).</summary>
     public long EventsFailed => Interlocked.Read(ref _eventsFailed);
 
