@@ -41,4 +41,10 @@ public enum DropReason : byte
     /// (RFC 2473 7.1, RFC 4443 3.2) unless rate-limited.
     /// </summary>
     ExceedsTunnelMtu,
+
+    /// <summary>
+    /// Mobile node or router: a packet for the tunnel whose source is neither a home address nor in a registered
+    /// mobile network prefix (the mobile router's ingress filter), never sent natively instead.
+    /// </summary>
+    SourceNotRegistered,
 }

@@ -243,7 +243,9 @@ public sealed class PacketClassifier
 
         if (!TryFindOutbound(packet, out var binding, out bool mobile))
         {
-            reason = DropReason.NoBinding;
+            // A mobile node's or router's TUN takes what its source rules send it; one whose source no binding
+            // covers came from the mobile network through the ingress rule (MobileNodeBindings).
+            reason = _updateList is not null && _cache is null ? DropReason.SourceNotRegistered : DropReason.NoBinding;
             return false;
         }
 
