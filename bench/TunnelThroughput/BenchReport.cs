@@ -21,6 +21,9 @@ public sealed record Measurement(
     /// <summary>The appliance's CPU time per packet received, in microseconds.</summary>
     public double ApplianceMicrosPerPacket => Received == 0 ? double.NaN : ApplianceCpuSeconds * 1e6 / Received;
 
+    /// <summary>The share of one CPU the appliance used (0 to the number of CPUs): far below 1 under a flood, it was starved of CPU, not slow.</summary>
+    public double ApplianceCpuShare => ApplianceCpuSeconds / Seconds;
+
     /// <summary>The whole machine's busy CPU time per packet received (senders, every kernel, the appliance), in microseconds.</summary>
     public double MachineMicrosPerPacket => Received == 0 ? double.NaN : MachineCpuSeconds * 1e6 / Received;
 }
@@ -56,7 +59,7 @@ public static class BenchReport
 
     public static string FormatRun(Measurement m) => string.Create(
         CultureInfo.InvariantCulture,
-        $"  {Name(m.Path),-6} {m.PayloadBytes,4} B  {Name(m.Forwarder),-9}  offered {m.OfferedPps,9:0} pps  received {m.ReceivedPps,9:0} pps  loss {m.Loss * 100,5:0.0} %  cpu/pkt appliance {m.ApplianceMicrosPerPacket,5:0.00} us, machine {m.MachineMicrosPerPacket,5:0.00} us");
+        $"  {Name(m.Path),-6} {m.PayloadBytes,4} B  {Name(m.Forwarder),-9}  offered {m.OfferedPps,9:0} pps  received {m.ReceivedPps,9:0} pps  loss {m.Loss * 100,5:0.0} %  cpu/pkt appliance {m.ApplianceMicrosPerPacket,5:0.00} us, machine {m.MachineMicrosPerPacket,5:0.00} us; appliance busy {m.ApplianceCpuShare * 100,3:0} % of a CPU");
 
     public static string FormatRun(LatencyMeasurement l) => string.Create(
         CultureInfo.InvariantCulture,

@@ -110,7 +110,7 @@ public class TunnelBenchArgumentsTests
         Assert.That(lines[0], Is.EqualTo("path   payload  appliance pps  kernel pps  ratio  cpu/pkt appliance  machine cpu/pkt appl/kern  added latency p50/p99"));
         Assert.That(lines[1], Is.EqualTo("encap    100 B          23000       55000   0.42           10.00 us         20.00 / 10.00 us  140 / 228 us"));
         Assert.That(lines[2], Is.Empty);
-        Assert.That(BenchReport.FormatRun(runs[0]), Is.EqualTo("  encap   100 B  appliance  offered    300000 pps  received     20000 pps  loss  93.3 %  cpu/pkt appliance 10.00 us, machine 25.00 us"));
+        Assert.That(BenchReport.FormatRun(runs[0]), Is.EqualTo("  encap   100 B  appliance  offered    300000 pps  received     20000 pps  loss  93.3 %  cpu/pkt appliance 10.00 us, machine 25.00 us; appliance busy  20 % of a CPU"));
         Assert.That(BenchReport.FormatRun(latencies[0]), Is.EqualTo("  encap   100 B  appliance  latency at     11500 pps: 3/3 probes, p50     200 us, p99     298 us"));
     }
 }
