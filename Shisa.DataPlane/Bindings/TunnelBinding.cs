@@ -18,8 +18,9 @@ public readonly record struct PrefixKey(UInt128 Network, int Length)
 /// <summary>
 /// One bidirectional tunnel the data plane forwards through, made from a binding cache entry (home agent:
 /// local end = the home agent's address, remote end = the care-of address) or a binding update list entry
-/// (mobile node or router: local end = the care-of address, remote end = the home agent). Immutable: an update
-/// replaces the object, so a forwarding thread that holds one always sees a consistent entry. A home agent keeps
+/// (mobile node or router: local end = the care-of address, remote end = the home agent). Immutable but for the
+/// learned <see cref="PathMtu"/>: an update replaces the object, so a forwarding thread that holds one always sees a
+/// consistent entry. A home agent keeps
 /// one per mobile node: only integers and one shared empty array when there are no prefixes (about 80 octets).
 /// </summary>
 public sealed class TunnelBinding
@@ -60,6 +61,35 @@ public sealed class TunnelBinding
     public bool Forwarding { get; }
 
     public ushort Sequence { get; }
+
+    /// <summary>
+    /// The tunnel's path MTU learned from Packet Too Big messages about its packets (RFC 2473 7.1, RFC 8201 4),
+    /// at least <see cref="Wire.Ipv6Header.MinimumMtu"/>; 0 while none came (the link's MTU applies, which the TUN's
+    /// MTU already accounts for). The one field that changes in place: one int, so a reader sees the old or the new
+    /// value. A new binding object (every refresh or handover) starts without it, which is RFC 8201 4's aging.
+    /// </summary>
+    public int PathMtu => Volatile.Read(ref _pathMtu);
+
+    private int _pathMtu;
+
+    /// <summary>Lowers <see cref="PathMtu"/> to <paramref name="mtu"/> (never below 1280, never raises it). True when it changed.</summary>
+    public bool LowerPathMtu(int mtu)
+    {
+        mtu = Math.Max(mtu, Wire.Ipv6Header.MinimumMtu);
+        while (true)
+        {
+            int current = Volatile.Read(ref _pathMtu);
+            if (current != 0 && current <= mtu)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _pathMtu, mtu, current) == current)
+            {
+                return true;
+            }
+        }
+    }
 
     /// <summary>True when <paramref name="address"/> is the home address or lies in a mobile network prefix.</summary>
     public bool Covers(UInt128 address)

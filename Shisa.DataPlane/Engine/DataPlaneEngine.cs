@@ -33,11 +33,12 @@ public sealed partial class DataPlaneEngine : IDisposable
 {
     /// <summary>
     /// What the ports take from the wire: Mobility Header, IPv6-in-IPv6, packets starting with a Destination
-    /// Options or Routing header (HAO, RH2), and ICMPv6 Parameter Problem, RA, NS, NA and 144-147.
+    /// Options or Routing header (HAO, RH2), and ICMPv6 Packet Too Big (the tunnel's MTU, RFC 2473 7.1), Parameter
+    /// Problem, RA, NS, NA and 144-147.
     /// </summary>
     public const string CaptureFilter =
         "ip6 and (ip6[6] == 135 or ip6[6] == 41 or ip6[6] == 60 or ip6[6] == 43 or (ip6[6] == 58 and ("
-        + "ip6[40] == 4 or ip6[40] == 134 or ip6[40] == 135 or ip6[40] == 136 or (ip6[40] >= 144 and ip6[40] <= 147))))";
+        + "ip6[40] == 2 or ip6[40] == 4 or ip6[40] == 134 or ip6[40] == 135 or ip6[40] == 136 or (ip6[40] >= 144 and ip6[40] <= 147))))";
 
     private const string Origin = "data_plane";
     /// <summary>

@@ -96,7 +96,9 @@ public sealed class ForwardingStateWriter : IDisposable
         {
             Register(new MobileNodeBindings(
                 Tables, Desired, kernel, tunnel!, options.PolicyTable, options.PolicyPriority, options.HomeAddress,
-                [.. options.PortInterfaces()], logger));
+                [.. options.PortInterfaces()],
+                (options.NodeTypes & NodeType.MobileRouter) != 0 ? [.. options.Interfaces.Where(i => i.Link == EngineLinkKind.MobileNetwork).Select(i => i.Name)] : [],
+                logger));
         }
     }
 

@@ -23,6 +23,7 @@ internal sealed class MobileNodeBindings(
     int policyPriority,
     IPAddress? homeAddress,
     IReadOnlyCollection<string> egressInterfaces,
+    IReadOnlyCollection<string> ingressInterfaces,
     ILogger logger) : StateHandler
 {
     private static readonly IPNetwork DefaultRoute = IPNetwork.Parse("::/0");
@@ -141,7 +142,13 @@ internal sealed class MobileNodeBindings(
 
     private void Release(TunnelBinding binding) => ForEachItem(binding, desired.Release, desired.Release, desired.Release);
 
-    /// <summary>What a bound binding needs: its home address on the TUN, the TUN as the policy table's default route, a source rule per address and prefix.</summary>
+    /// <summary>
+    /// What a bound binding needs: its home address on the TUN, the TUN as the policy table's default route, a source
+    /// rule per address and prefix; and for a mobile router's binding with prefixes, one rule per ingress interface
+    /// (mobile network link) just after those, sending everything else that arrives from the mobile network into the
+    /// TUN too, where the data plane drops and counts it (ingress filtering, BCP 38 / RFC 2827): the home agent would
+    /// drop such a packet from the tunnel anyway, and sent natively it would leave with a topologically wrong source.
+    /// </summary>
     private void ForEachItem(TunnelBinding binding, Action<KernelAddress> address, Action<KernelRoute> route, Action<KernelRule> rule)
     {
         var home = AddressKey.ToAddress(binding.HomeAddress);
@@ -152,7 +159,17 @@ internal sealed class MobileNodeBindings(
         {
             rule(new KernelRule(HomeAgentBindings.Network(prefix), policyTable, policyPriority));
         }
+
+        if (binding.MobileNetworkPrefixes.Count > 0)
+        {
+            foreach (string ingress in ingressInterfaces)
+            {
+                rule(new KernelRule(AnySource, policyTable, policyPriority + 1, InputInterface: ingress));
+            }
+        }
     }
+
+    private static readonly IPNetwork AnySource = IPNetwork.Parse("::/0");
 
     /// <summary>
     /// A Bound entry with a correspondent sends its traffic from the care-of address with a Home Address option

@@ -92,12 +92,13 @@ public readonly record struct KernelRoute(IPNetwork Destination, string Device, 
 
 /// <summary>
 /// An IPv6 policy rule: <c>from From lookup Table priority Priority</c>, or with <see cref="NotMark"/>,
-/// <c>not fwmark NotMark lookup Table priority Priority</c> (From null).
+/// <c>not fwmark NotMark lookup Table priority Priority</c> (From null); with <see cref="InputInterface"/>, only for
+/// packets that arrived on that interface (<c>iif NAME</c>).
 /// </summary>
-public readonly record struct KernelRule(IPNetwork? From, int Table, int Priority, int? NotMark = null)
+public readonly record struct KernelRule(IPNetwork? From, int Table, int Priority, int? NotMark = null, string? InputInterface = null)
 {
     public override string ToString() =>
-        $"rule {(NotMark is { } mark ? $"not fwmark 0x{mark:x}" : $"from {From}")} lookup {Table} priority {Priority}";
+        $"rule {(NotMark is { } mark ? $"not fwmark 0x{mark:x}" : $"from {From}")}{(InputInterface is null ? string.Empty : $" iif {InputInterface}")} lookup {Table} priority {Priority}";
 }
 
 /// <summary>One item of a many-item request that failed: its index in the request, and why.</summary>

@@ -35,4 +35,16 @@ public enum DropReason : byte
 
     /// <summary>Correspondent: a packet to a bound home address that could not take the type 2 routing header.</summary>
     RouteOptimizationFailed,
+
+    /// <summary>
+    /// Does not fit the binding's learned tunnel path MTU with the outer header: answered with a Packet Too Big
+    /// (RFC 2473 7.1, RFC 4443 3.2) unless rate-limited.
+    /// </summary>
+    ExceedsTunnelMtu,
+
+    /// <summary>
+    /// Mobile node or router: a packet for the tunnel whose source is neither a home address nor in a registered
+    /// mobile network prefix (the mobile router's ingress filter), never sent natively instead.
+    /// </summary>
+    SourceNotRegistered,
 }

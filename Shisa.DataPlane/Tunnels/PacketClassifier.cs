@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using Shisa.DataPlane.Bindings;
 using Shisa.DataPlane.Neighbors;
 using Shisa.DataPlane.Signalling;
@@ -134,6 +136,11 @@ public sealed class PacketClassifier
                 return new InboundVerdict(InboundAction.Signalling, SignallingKinds.MobilityHeader, 0, parsed.Bytes.Length, default);
 
             case IpProtocol.Icmpv6:
+                if (parsed.UpperLayer.Length > 0 && parsed.UpperLayer[0] == Icmpv6Type.PacketTooBig)
+                {
+                    LearnTunnelMtu(parsed.UpperLayer);
+                }
+
                 var kind = IcmpKind(parsed.UpperLayer);
                 if (kind != SignallingKinds.None)
                 {
@@ -234,18 +241,23 @@ public sealed class PacketClassifier
             return false;
         }
 
-        TunnelBinding? binding = null;
-        if (_updateList is not null && _updateList.TryFind(AddressKey.From(packet.Slice(Ipv6Header.SourceOffset, 16)), out binding))
+        if (!TryFindOutbound(packet, out var binding, out bool mobile))
         {
-            if (!binding.Forwarding)
-            {
-                reason = DropReason.NotBound;
-                return false;
-            }
+            // A mobile node's or router's TUN takes what its source rules send it; one whose source no binding
+            // covers came from the mobile network through the ingress rule (MobileNodeBindings).
+            reason = _updateList is not null && _cache is null ? DropReason.SourceNotRegistered : DropReason.NoBinding;
+            return false;
         }
-        else if (_cache is null || !_cache.TryFind(AddressKey.From(packet.Slice(Ipv6Header.DestinationOffset, 16)), out binding))
+
+        if (mobile && !binding.Forwarding)
         {
-            reason = DropReason.NoBinding;
+            reason = DropReason.NotBound;
+            return false;
+        }
+
+        if (ExceedsPathMtu(binding, packet.Length))
+        {
+            reason = DropReason.ExceedsTunnelMtu;
             return false;
         }
 
@@ -269,6 +281,115 @@ public sealed class PacketClassifier
 
         reason = default;
         return true;
+    }
+
+    /// <summary>
+    /// The tunnel a packet read from the TUN goes through: the mobile node's or router's for its source
+    /// (<paramref name="mobile"/>), else the home agent's for its destination. <paramref name="packet"/> has at least
+    /// an IPv6 header.
+    /// </summary>
+    private bool TryFindOutbound(ReadOnlySpan<byte> packet, [NotNullWhen(true)] out TunnelBinding? binding, out bool mobile)
+    {
+        binding = null;
+        mobile = _updateList is not null && _updateList.TryFind(AddressKey.From(packet.Slice(Ipv6Header.SourceOffset, 16)), out binding);
+        if (mobile)
+        {
+            return binding is not null;
+        }
+
+        return _cache is not null && _cache.TryFind(AddressKey.From(packet.Slice(Ipv6Header.DestinationOffset, 16)), out binding);
+    }
+
+    /// <summary>
+    /// The MTU a Packet Too Big reports for a tunnel whose path MTU is <paramref name="pathMtu"/>: the path MTU less
+    /// the tunnel header (RFC 2473 7.1), never below the IPv6 minimum (RFC 8200 5). Below 1320 a packet of up to
+    /// 1280 octets would need its tunnel packet fragmented (RFC 2473 7.1 b), which the data plane does not do: it
+    /// goes out as it is and the kernel refuses it (counted as a send failure).
+    /// </summary>
+    public static int ReportedMtu(int pathMtu) => Math.Max(Ipv6Header.MinimumMtu, pathMtu - Ipv6Tunnel.Overhead);
+
+    private static bool ExceedsPathMtu(TunnelBinding binding, int packetLength)
+    {
+        int pathMtu = binding.PathMtu;
+        return pathMtu != 0 && packetLength > ReportedMtu(pathMtu);
+    }
+
+    /// <summary>
+    /// Writes the ICMPv6 Packet Too Big (RFC 4443 3.2) that answers <paramref name="packet"/>, which TryEncapsulate
+    /// refused with <see cref="DropReason.ExceedsTunnelMtu"/>: from the tunnel's local end (this node's address), to
+    /// the packet's source, the MTU <see cref="ReportedMtu"/>, and as much of the packet as fits in the minimum MTU
+    /// (RFC 4443 2.4 c). False when no answer is due: the binding's MTU no longer refuses it, the source is not a
+    /// routable unicast address (2.4 e.3, e.6), or the packet is itself an ICMPv6 error message (2.4 e.1). The
+    /// caller rate-limits (2.4 f).
+    /// </summary>
+    public bool TryWritePacketTooBig(ReadOnlySpan<byte> packet, Span<byte> destination, out int bytesWritten)
+    {
+        const int IcmpHeaderLength = 8; // type, code, checksum, MTU
+        bytesWritten = 0;
+        if (packet.Length < Ipv6Header.Length || (packet[0] >> 4) != Ipv6Header.Version6
+            || !TryFindOutbound(packet, out var binding, out _) || !ExceedsPathMtu(binding, packet.Length))
+        {
+            return false;
+        }
+
+        var source = packet.Slice(Ipv6Header.SourceOffset, 16);
+        bool isIcmpError = packet[Ipv6Header.NextHeaderOffset] == IpProtocol.Icmpv6 && packet.Length > Ipv6Header.Length && packet[Ipv6Header.Length] < 128;
+        if (!Ipv6Address.IsRoutableUnicast(source) || isIcmpError)
+        {
+            return false;
+        }
+
+        int quoted = Math.Min(packet.Length, Ipv6Header.MinimumMtu - Ipv6Header.Length - IcmpHeaderLength);
+        int total = Ipv6Header.Length + IcmpHeaderLength + quoted;
+        if (destination.Length < total)
+        {
+            return false;
+        }
+
+        var header = destination[..Ipv6Header.Length];
+        header.Clear();
+        header[0] = Ipv6Header.Version6 << 4;
+        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv6Header.PayloadLengthOffset..], (ushort)(IcmpHeaderLength + quoted));
+        header[Ipv6Header.NextHeaderOffset] = IpProtocol.Icmpv6;
+        header[Ipv6Header.HopLimitOffset] = Ipv6Tunnel.DefaultHopLimit;
+        AddressKey.Write(binding.LocalEndpoint, header.Slice(Ipv6Header.SourceOffset, 16));
+        source.CopyTo(header.Slice(Ipv6Header.DestinationOffset, 16));
+        var icmp = destination[Ipv6Header.Length..total];
+        icmp[0] = Icmpv6Type.PacketTooBig;
+        icmp[1] = 0;
+        icmp[2] = 0;
+        icmp[3] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(icmp[4..], (uint)ReportedMtu(binding.PathMtu));
+        packet[..quoted].CopyTo(icmp[IcmpHeaderLength..]);
+        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], InternetChecksum.Compute(header.Slice(Ipv6Header.SourceOffset, 16), header.Slice(Ipv6Header.DestinationOffset, 16), IpProtocol.Icmpv6, icmp));
+        bytesWritten = total;
+        return true;
+    }
+
+    /// <summary>
+    /// A Packet Too Big about one of this node's tunnel packets (the quoted packet: outer header from a binding's
+    /// local end to its remote end, next header 41, and the inner header that names the binding) lowers that
+    /// binding's path MTU (RFC 2473 7.1: the tunnel's MTU is the path MTU to the exit point; RFC 8201 4). A forged
+    /// one can lower it no further than 1280. The message still goes to the kernel, which keeps its own path MTU.
+    /// </summary>
+    private void LearnTunnelMtu(ReadOnlySpan<byte> icmp)
+    {
+        const int QuotedOffset = 8;
+        if (icmp.Length < QuotedOffset + Ipv6Header.Length + Ipv6Header.Length)
+        {
+            return;
+        }
+
+        var quoted = icmp[QuotedOffset..];
+        if (quoted[Ipv6Header.NextHeaderOffset] != IpProtocol.Ipv6
+            || !TryFindOutbound(quoted[Ipv6Header.Length..], out var binding, out _)
+            || AddressKey.From(quoted.Slice(Ipv6Header.SourceOffset, 16)) != binding.LocalEndpoint
+            || AddressKey.From(quoted.Slice(Ipv6Header.DestinationOffset, 16)) != binding.RemoteEndpoint)
+        {
+            return;
+        }
+
+        binding.LowerPathMtu((int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(icmp[4..]), int.MaxValue));
     }
 
     /// <summary>The signalling kind of an ICMPv6 message, None for the ones the modules do not take.</summary>

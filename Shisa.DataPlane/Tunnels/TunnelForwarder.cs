@@ -38,6 +38,9 @@ public sealed class TunnelForwarder
     /// <summary>Seconds between two BeHints about one source (RFC 6275 9.3.3: Binding Errors are rate-limited).</summary>
     public static readonly TimeSpan BeHintInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>Time between two Packet Too Big messages to one source (RFC 4443 2.4 f: ICMPv6 errors are rate-limited).</summary>
+    public static readonly TimeSpan PacketTooBigInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Peers the hint limiters remember at most.</summary>
     public const int HintPeers = 1024;
 
@@ -70,6 +73,7 @@ public sealed class TunnelForwarder
         _publish = publish;
         RrHints = new HintRateLimiter(time, RrHintInterval, HintPeers);
         BeHints = new HintRateLimiter(time, BeHintInterval, HintPeers);
+        PacketTooBigs = new HintRateLimiter(time, PacketTooBigInterval, HintPeers);
     }
 
     public DataPlaneCounters Counters => _counters;
@@ -79,6 +83,9 @@ public sealed class TunnelForwarder
 
     /// <summary>The BeHint limiter.</summary>
     public HintRateLimiter BeHints { get; }
+
+    /// <summary>The limiter of the Packet Too Big messages the tunnel entry point sends (per source).</summary>
+    public HintRateLimiter PacketTooBigs { get; }
 
     /// <summary>
     /// Handles the frames <paramref name="received"/> on <paramref name="port"/>; decapsulated inner packets are
@@ -151,6 +158,13 @@ public sealed class TunnelForwarder
             else
             {
                 _counters.Drop(reason);
+                if (reason == DropReason.ExceedsTunnelMtu
+                    && PacketTooBigs.TryAcquire(AddressKey.From(fromTun[i].Slice(Ipv6Header.SourceOffset, 16)))
+                    && _classifier.TryWritePacketTooBig(fromTun[i], slot, out int answer))
+                {
+                    toTunnel.Commit(answer);
+                    added++;
+                }
             }
         }
 

@@ -2,27 +2,33 @@ using System.Globalization;
 
 namespace Shisa.Bench.TunnelThroughput;
 
-/// <summary>The benchmark's knobs: <c>--seconds S --runs N --sizes 100,1400 --rate 100=PPS,1400=PPS</c> (0 or "max": unpaced).</summary>
+/// <summary>The benchmark's knobs: <c>--seconds S --runs N --sizes 100,1400 --senders N --paths encap,decap --rate 100=PPS,1400=PPS</c> (0 or "max": unpaced).</summary>
 public sealed record BenchArguments
 {
     public const string Usage = """
-        usage: bench/run.sh [--seconds S] [--runs N] [--sizes B,B] [--rate B=PPS,B=PPS | --rate max]
-          --seconds  length of each measurement (default 3)
-          --runs     runs per path and size; the figures are medians (default 3)
+        usage: bench/run.sh [--seconds S] [--runs N] [--sizes B,B] [--senders N] [--paths encap,decap] [--rate B=PPS,B=PPS | --rate max]
+          --seconds  length of each measurement (default 2)
+          --runs     runs per path, forwarder and size; the figures are medians (default 3)
           --sizes    UDP payload sizes in bytes (default 100,1400)
-          --rate     offered load per size in packets per second, or max for an unpaced sender
-                     (default 30000 for each size: within what one
-                     sender thread reaches on 2 shared cores, so the kernel path keeps up)
+          --senders  sender threads, each with its own raw socket and sendmmsg batches (default 4)
+          --paths    encap (cn -> home address -> care-of address), decap (mobile node's reverse tunnel -> cn)
+                     or both (default encap,decap)
+          --rate     offered load per size in packets per second, all senders together, or max (default):
+                     unpaced, more than the kernel forwards
         """;
 
-    public double Seconds { get; init; } = 3;
+    public double Seconds { get; init; } = 2;
 
     public int Runs { get; init; } = 3;
 
     public IReadOnlyList<int> Sizes { get; init; } = [100, 1400];
 
+    public int Senders { get; init; } = 4;
+
+    public IReadOnlyList<BenchPath> Paths { get; init; } = [BenchPath.Encapsulation, BenchPath.Decapsulation];
+
     /// <summary>Offered load by payload size; 0 (or a size missing here) means unpaced.</summary>
-    public IReadOnlyDictionary<int, int> Rates { get; init; } = new Dictionary<int, int> { [100] = 30_000, [1400] = 30_000 };
+    public IReadOnlyDictionary<int, int> Rates { get; init; } = new Dictionary<int, int>();
 
     public bool Help { get; init; }
 
@@ -64,8 +70,14 @@ public sealed record BenchArguments
                 case "--rate" when TryParseRates(value, out var rates):
                     result = result with { Rates = rates };
                     break;
-                case "--seconds" or "--runs" or "--sizes" or "--rate":
-                    error = $"{name}: '{value}' is not valid (--seconds 0.2-60, --runs 1-15, --sizes 16-1400 each, --rate B=PPS,... or max)";
+                case "--senders" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 16:
+                    result = result with { Senders = n };
+                    break;
+                case "--paths" when TryParsePaths(value, out var paths):
+                    result = result with { Paths = paths };
+                    break;
+                case "--seconds" or "--runs" or "--sizes" or "--rate" or "--senders" or "--paths":
+                    error = $"{name}: '{value}' is not valid (--seconds 0.2-60, --runs 1-15, --sizes 16-1400 each, --senders 1-16, --paths encap,decap, --rate B=PPS,... or max)";
                     return false;
                 default:
                     error = $"unknown option '{name}'";
@@ -92,6 +104,32 @@ public sealed record BenchArguments
         }
 
         sizes = list;
+        return list.Count > 0;
+    }
+
+    private static bool TryParsePaths(string text, out IReadOnlyList<BenchPath> paths)
+    {
+        List<BenchPath> list = [];
+        paths = list;
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            BenchPath? path = part switch
+            {
+                "encap" => BenchPath.Encapsulation,
+                "decap" => BenchPath.Decapsulation,
+                _ => null,
+            };
+            if (path is null)
+            {
+                return false;
+            }
+
+            if (!list.Contains(path.Value))
+            {
+                list.Add(path.Value);
+            }
+        }
+
         return list.Count > 0;
     }
 

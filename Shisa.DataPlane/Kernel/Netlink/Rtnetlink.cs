@@ -56,6 +56,7 @@ public static class Rtnetlink
 
     // Policy rules (linux/fib_rules.h).
     public const ushort RuleSource = 2;    // FRA_SRC
+    public const ushort RuleInputInterface = 3; // FRA_IIFNAME
     public const ushort RulePriority = 6;  // FRA_PRIORITY
     public const ushort RuleFirewallMark = 10; // FRA_FWMARK
     public const ushort RuleTable = 15;    // FRA_TABLE
@@ -129,6 +130,11 @@ public static class Rtnetlink
         if (rule.NotMark is { } mark)
         {
             writer.WriteAttributeUInt32(RuleFirewallMark, (uint)mark);
+        }
+
+        if (rule.InputInterface is { } input)
+        {
+            writer.WriteAttributeString(RuleInputInterface, input);
         }
 
         writer.WriteAttributeUInt8(RuleProtocol, protocol);
@@ -270,6 +276,7 @@ public static class Rtnetlink
         IPAddress? source = null;
         int priority = 0;
         int? mark = null;
+        string? input = null;
         var attributes = new NetlinkAttributeReader(payload[RuleHeaderLength..]);
         while (attributes.TryReadNext(out ushort type, out var data))
         {
@@ -287,6 +294,10 @@ public static class Rtnetlink
                 case RuleFirewallMark when NetlinkAttributeReader.TryReadUInt32(data, out uint value):
                     mark = (int)value;
                     break;
+                case RuleInputInterface when data.Length > 0:
+                    int end = data.IndexOf((byte)0);
+                    input = System.Text.Encoding.UTF8.GetString(end < 0 ? data : data[..end]);
+                    break;
                 case RuleProtocol when data.Length >= 1:
                     protocol = data[0];
                     break;
@@ -301,7 +312,7 @@ public static class Rtnetlink
         IPNetwork? from = source is not null ? new IPNetwork(source, sourceLength)
             : invert && mark is not null ? null
             : new IPNetwork(IPAddress.IPv6Any, 0);
-        rule = new KernelRule(from, table, priority, invert ? mark : null);
+        rule = new KernelRule(from, table, priority, invert ? mark : null, input);
         return true;
     }
 

@@ -11,6 +11,7 @@ namespace Shisa.EndToEnd.Tests.Nemo;
 public class NemoRegistrationTests
 {
     private static readonly IPAddress UngrantedSource = IPAddress.Parse("2001:db8:1:200::10");
+    private static readonly IPAddress OutsideSource = IPAddress.Parse("2001:db8:99::10");
 
     [Test]
     [CancelAfter(120_000)]
@@ -64,6 +65,32 @@ public class NemoRegistrationTests
         var packets = Global(capture.Stop());
         TestContext.Out.WriteLine(string.Join('\n', packets));
         Assert.That(packets.Where(p => p.NextHeader == 41), Is.Empty, "something was tunnelled");
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_mobile_network_source_outside_the_registered_prefixes_is_dropped_and_counted_by_the_mobile_router_never_sent_natively(CancellationToken cancellationToken)
+    {
+        using var session = await NemoSession.StartAsync(NemoProfiles.MobileRouter("explicit"), cancellationToken);
+        var topology = session.Topology;
+        await session.WaitForBoundAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+        await session.WaitForCachedAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+        Assert.That(await Host.PingUntilAsync(topology.Mnn, MobilityTopology.CorrespondentAddress, TimeSpan.FromSeconds(10)), Is.True,
+            $"mnn -> cn from the registered prefix\nmr:\n{session.Mr.Output}");
+
+        // A node in the mobile network with an address from no registered prefix (a spoofed or misconfigured source).
+        Host.Exec(topology.Mnn, "ip", "-6", "addr", "add", $"{OutsideSource}/64", "dev", MobilityTopology.MobileNetworkNodeInterface, "nodad");
+        using var capture = LinkCapture.Start(topology.Core, "core-ar1");
+        Assert.That(Host.Ping(topology.Mnn, MobilityTopology.CorrespondentAddress, count: 3, source: OutsideSource), Is.False,
+            "a ping from outside the registered prefixes is answered");
+        Assert.That(Host.Ping(topology.Mnn, MobilityTopology.CorrespondentAddress, count: 2), Is.True, "the registered prefix still goes through");
+        var packets = capture.Stop();
+        TestContext.Out.WriteLine(string.Join('\n', packets));
+
+        Assert.That(packets.Where(p => p.Source.Equals(OutsideSource)), Is.Empty, "sent natively from the foreign link");
+        using var status = await session.Mr.WaitForStatusAsync(s => NemoSession.Counter(s, "dataplane_drop_source_not_registered") >= 3, NemoSession.Registration,
+            "3 drops counted as dataplane_drop_source_not_registered", cancellationToken);
+        Assert.That(NemoSession.Counter(status.RootElement, "dataplane_drop_source_not_registered"), Is.GreaterThanOrEqualTo(3));
     }
 
     internal static List<SeenPacket> Global(IEnumerable<SeenPacket> packets) =>

@@ -211,6 +211,29 @@ public class ForwardingStateWriterTests
     }
 
     [Test]
+    public void Mobile_router_bound_with_prefixes_sends_the_rest_of_its_mobile_networks_traffic_into_the_tun_by_an_iif_rule()
+    {
+        var options = MobileNodeOptions with
+        {
+            NodeTypes = NodeType.MobileNode | NodeType.MobileRouter,
+            Interfaces = new([new EngineInterface(Egress, EngineLinkKind.Foreign), new EngineInterface("mnp0", EngineLinkKind.MobileNetwork)]),
+        };
+        var writer = Started(new ForwardingStateWriter(options, _kernel, Tun, null, _time, NullLogger.Instance));
+
+        writer.Apply(new BindingUpdateListAdd(ListEntry(BindingUpdateListState.Bound, [Mnp])));
+
+        Assert.That(_kernel.Rules, Is.EquivalentTo(new[]
+        {
+            new KernelRule(IPNetwork.Parse("2001:db8:1::100/128"), options.PolicyTable, options.PolicyPriority),
+            new KernelRule(IPNetwork.Parse("2001:db8:1:100::/56"), options.PolicyTable, options.PolicyPriority),
+            new KernelRule(IPNetwork.Parse("::/0"), options.PolicyTable, options.PolicyPriority + 1, InputInterface: "mnp0"),
+        }));
+
+        writer.Apply(new BindingUpdateListAdd(ListEntry(BindingUpdateListState.Deregistering, [Mnp])));
+        Assert.That(_kernel.Rules, Is.Empty, "at home or unbound, the mobile network's traffic is routed natively again");
+    }
+
+    [Test]
     public void Mobile_router_prefixes_follow_a_re_registration_while_bound()
     {
         var writer = Started(MobileNodeWriter());

@@ -42,6 +42,21 @@ public class NetlinkCodecTests
     }
 
     [Test]
+    public void An_iif_rule_request_carries_fra_iifname_and_reads_back_the_same_rule()
+    {
+        var buffer = new byte[256];
+        var rule = new KernelRule(IPNetwork.Parse("::/0"), Table: 1910, Priority: 1001, InputInterface: "mnp0");
+
+        Assert.That(Rtnetlink.TryWriteRule(buffer, Rtnetlink.NewRule, 0x1 | 0x4 | 0x400 | 0x200, 3, rule, KernelTags.RouteProtocol, out int written), Is.True);
+
+        string hex = Convert.ToHexStringLower(buffer.AsSpan(0, written));
+        Assert.That(hex, Does.Contain("09000300" + "6d6e703000" + "000000"), "FRA_IIFNAME \"mnp0\", NUL-terminated, padded");
+        Assert.That(Rtnetlink.TryReadRule(buffer.AsSpan(16, written - 16), out var read, out byte protocol), Is.True);
+        Assert.That((read, protocol), Is.EqualTo((rule, KernelTags.RouteProtocol)));
+        Assert.That(read.ToString(), Is.EqualTo("rule from ::/0 iif mnp0 lookup 1910 priority 1001"));
+    }
+
+    [Test]
     public void A_not_fwmark_rule_request_sets_fib_rule_invert_and_the_protocol()
     {
         var buffer = new byte[256];

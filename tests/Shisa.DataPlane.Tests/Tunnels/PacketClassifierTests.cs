@@ -192,4 +192,13 @@ public class PacketClassifierTests
         Assert.That(classifier.TryEncapsulate(inner, new byte[2048], out _, out var none), Is.False);
         Assert.That(none, Is.EqualTo(DropReason.NoBinding));
     }
+
+    [Test]
+    public void Mobile_router_drops_a_tun_packet_whose_source_is_outside_its_registered_prefixes()
+    {
+        var inner = Packet("ipv6_in_ipv6.json", "reverse_tunnel_mn_to_ha").AsSpan(40).ToArray();
+        IPAddress.Parse("2001:db8:99::10").TryWriteBytes(inner.AsSpan(8, 16), out _);
+        Assert.That(MobileNodeSide().Classifier.TryEncapsulate(inner, new byte[2048], out _, out var reason), Is.False);
+        Assert.That(reason, Is.EqualTo(DropReason.SourceNotRegistered));
+    }
 }
