@@ -273,10 +273,11 @@ public sealed partial class DataPlaneEngine : IDisposable
                 }
             }
 
-            _signallingSender = RawIpv6Sender.Open(scope, mark: MobilityFilter.SignallingMark);
+            // A mobile node's outer packets leave through the uplink of their care-of address (UplinkRoutes' rules).
+            _signallingSender = RawIpv6Sender.Open(scope, mark: MobilityFilter.SignallingMark, routeBySource: o.IsMobileNode);
             if (o.NeedsTunnel)
             {
-                _tunnelSender = RawIpv6Sender.Open(scope);
+                _tunnelSender = RawIpv6Sender.Open(scope, routeBySource: o.IsMobileNode);
                 _tun = TunDevice.Create(o.TunnelName);
                 _tun.SetMtu(Math.Max(MinimumTunnelMtu, _ports.Values.Min(p => p.Mtu) - Wire.Ipv6Tunnel.Overhead));
                 _tun.SetTxQueueLength(TunDevice.DefaultTxQueueLength);

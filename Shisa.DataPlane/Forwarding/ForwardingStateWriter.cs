@@ -96,7 +96,7 @@ public sealed class ForwardingStateWriter : IDisposable
         {
             Register(new MobileNodeBindings(
                 Tables, Desired, kernel, tunnel!, options.PolicyTable, options.PolicyPriority, options.HomeAddress,
-                [.. options.PortInterfaces()], logger));
+                [.. options.PortInterfaces()], new UplinkRoutes(Desired, kernel, [.. options.EgressInterfaces], options.UplinkTableBase, options.UplinkPriority, logger), logger));
         }
     }
 
