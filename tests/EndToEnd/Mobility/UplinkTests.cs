@@ -66,6 +66,51 @@ public partial class UplinkTests
         Assert.That(unplug.Restored && replug.Restored, Is.True, $"unplug {unplug}, replug {replug}");
     }
 
+    [Test]
+    [CancelAfter(150_000)]
+    public async Task Uplink_plugged_in_after_start_is_picked_up_and_one_removed_and_made_again_too(CancellationToken cancellationToken)
+    {
+        using var session = await MobilitySession.StartAsync(cancellationToken, mobileNodeProfile: MobileNodeWithTwoUplinks());
+        var topology = session.Topology;
+        using var inbound = topology.StartPing(topology.Cn, MobilityTopology.HomeAddress);
+        Assert.That(await RepliesAfterAsync([inbound], DateTime.UtcNow, 20, Resumption, cancellationToken), Is.True, $"the ping stream does not start\n{session.Diagnostics()}");
+
+        for (int round = 1; round <= 2; round++)
+        {
+            // mn1 appears (round 2: made again after being removed, with a new index); mn0 is then unplugged, so the
+            // traffic can only come in through mn1's port.
+            AddSecondUplink(topology);
+            await WaitForAddressAsync(topology, SecondUplink, MobilityTopology.Foreign2Prefix, cancellationToken);
+            var unpluggedAt = DateTime.UtcNow;
+            Host.Exec(topology.Ar1, "ip", "link", "set", MobilityTopology.MobilePeer, "down");
+            var moved = await session.WaitForRegistrationAsync(MobilityTopology.Foreign2Prefix, cancellationToken);
+            Assert.That(await RepliesAfterAsync([inbound], unpluggedAt, 20, Resumption, cancellationToken), Is.True, $"round {round}: no traffic through the hotplugged mn1\n{session.Diagnostics()}");
+            var window = PingTimeline.Parse(inbound.StandardOutput).Window(unpluggedAt, DateTime.UtcNow);
+            TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"round {round}: mn1 plugged in after start, mn0 unplugged: bound from {moved.Entry.CareOfAddress}, gap cn->HoA {Ms(window.LongestGap)} ms"));
+
+            // mn1 is removed and mn0 plugged back: the traffic returns to mn0.
+            var removedAt = DateTime.UtcNow;
+            Host.Exec(topology.Ar2, "ip", "link", "del", SecondPeer);
+            Host.Exec(topology.Ar1, "ip", "link", "set", MobilityTopology.MobilePeer, "up");
+            await session.WaitForRegistrationAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+            Assert.That(await RepliesAfterAsync([inbound], removedAt, 20, Resumption, cancellationToken), Is.True, $"round {round}: no traffic back through mn0\n{session.Diagnostics()}");
+        }
+
+        Assert.That(session.Mn.Output, Does.Contain("uplink mn1 appeared"), "the port was opened by hotplug");
+    }
+
+    private static async Task WaitForAddressAsync(MobilityTopology topology, string device, IPNetwork prefix, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        string needle = prefix.BaseAddress.ToString().TrimEnd(':');
+        while (!Host.TryExec(topology.Mn, "ip", "-6", "-o", "addr", "show", "dev", device, "scope", "global").StandardOutput.Contains(needle, StringComparison.Ordinal))
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"{device} forms no address in {prefix}");
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
     private static string MobileNodeWithTwoUplinks() => Profiles.MobileNode()
         .Replace("interfaces = [\"mn0\"]", "interfaces = [\"mn0\", \"mn1\"]", StringComparison.Ordinal)
         .Replace("[mobile_node]", "[[interface]]\nname = \"mn1\"\nlink = \"foreign\"\n\n[mobile_node]", StringComparison.Ordinal);
