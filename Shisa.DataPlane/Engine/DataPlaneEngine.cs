@@ -64,7 +64,7 @@ public sealed partial class DataPlaneEngine : IDisposable
     private readonly Dictionary<string, IPacketPort> _ports = new(StringComparer.Ordinal);
     private readonly List<Thread> _threads = [];
     private readonly Lock _hotplugGate = new();
-    private ClassicBpfProgram? _captureFilter;
+    private ClassicBpfProgram[] _captureFilters = [];
     private readonly Lock _lifecycle = new();
     private ForwardingStateWriter? _writer;
     private OrderedSignallingSender? _orderedSender;
@@ -256,7 +256,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         // Subscribe first: whatever is published from now on is applied once the engine runs.
         _subscription = _bus.Subscribe(Origin, MessageKinds.BindingCache | MessageKinds.BindingUpdateList | MessageKinds.Dad | MessageKinds.MovementInfo, 4096);
 
-        _captureFilter = ClassicBpfProgram.Compile(CaptureFilter);
+        _captureFilters = [ClassicBpfProgram.Compile(CaptureFilter, PortFrameKind.Ethernet), ClassicBpfProgram.Compile(CaptureFilter, PortFrameKind.Ipv6)];
         NetworkNamespace.Invoke(o.NetworkNamespace, () =>
         {
             foreach (string name in o.PortInterfaces())
@@ -427,10 +427,11 @@ public sealed partial class DataPlaneEngine : IDisposable
         bool homeLink = o.IsHomeAgent && string.Equals(name, o.ResolvedHomeInterface, StringComparison.Ordinal);
         try
         {
+            // A raw-IP uplink (TUN, PPP, a modem) gets the filter compiled for frames without a link-layer header.
             return AfPacketPort.Open(name, new AfPacketPortOptions
             {
                 Protocol = AfPacketPortOptions.Ipv6Protocol,
-                Filter = _captureFilter,
+                Filter = _captureFilters[(int)AfPacketPort.FrameKindOf(name)],
                 AllMulticast = homeLink,
                 ReceiveBufferSize = PortReceiveBufferSize,
             });
