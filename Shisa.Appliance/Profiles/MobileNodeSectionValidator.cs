@@ -10,7 +10,7 @@ internal static class MobileNodeSectionValidator
     private const string Discover = "discover";
 
     private static readonly string[] Keys =
-        ["home_address", "home_prefix_length", "home_agent", "interfaces", "lifetime", "route_optimization", "no_route_optimization", "spi", "key"];
+        ["home_address", "home_prefix_length", "home_agent", "interfaces", "lifetime", "route_optimization", "no_route_optimization", "optimistic_handoff", "spi", "key"];
 
     public static MobileNodeSection? Validate(TomlTable table, IReadOnlyList<Located<InterfaceSection>> interfaces, ProfileDiagnostics diagnostics)
     {
@@ -23,6 +23,7 @@ internal static class MobileNodeSectionValidator
             reader, "interfaces", interfaces, link => link != LinkKind.MobileNetwork, "a mobile node's egress cannot be a mobile network link");
         var lifetime = reader.Integer("lifetime", 1, ProfileLimits.MaxLifetimeSeconds, ProfileLimits.LifetimeRule);
         var routeOptimization = reader.Boolean("route_optimization");
+        var optimisticHandoff = reader.Boolean("optimistic_handoff");
         var noRouteOptimization = ReadCorrespondents(reader, "no_route_optimization");
         var (spi, key) = reader.Authentication();
 
@@ -56,6 +57,7 @@ internal static class MobileNodeSectionValidator
             key)
         {
             NoRouteOptimization = new EquatableArray<IPAddress>(noRouteOptimization),
+            OptimisticHandoff = optimisticHandoff?.Value ?? true,
         };
     }
 

@@ -22,6 +22,15 @@ public sealed partial class DataPlaneEngine
         [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "thread {Thread} did not stop")]
         public static partial void ThreadDidNotStop(ILogger logger, string thread);
 
+        [LoggerMessage(EventId = 5014, Level = LogLevel.Information, Message = "uplink {Interface} is not there ({Error}): picked up when it appears")]
+        public static partial void UplinkAbsent(ILogger logger, string @interface, string error);
+
+        [LoggerMessage(EventId = 5015, Level = LogLevel.Information, Message = "uplink {Interface} appeared (index {Index}): port opened")]
+        public static partial void UplinkPortOpened(ILogger logger, string @interface, int index);
+
+        [LoggerMessage(EventId = 5016, Level = LogLevel.Information, Message = "uplink {Interface} is gone: port closed")]
+        public static partial void UplinkPortClosed(ILogger logger, string @interface);
+
         [LoggerMessage(EventId = 5013, Level = LogLevel.Warning, Message = "reading interface addresses failed: {Error}")]
         public static partial void AddressRefreshFailed(ILogger logger, string error);
     }

@@ -50,6 +50,9 @@ public sealed partial class DataPlaneEngine : IDisposable
 
     private const int MinimumTunnelMtu = 1280;
 
+    /// <summary>The TUN's MTU is sized from an Ethernet link when no uplink is there at start.</summary>
+    private const int DefaultLinkMtu = 1500;
+
     private readonly DataPlaneEngineOptions _options;
     private readonly MobilityBus _bus;
     private readonly SignallingHub _hub;
@@ -61,6 +64,8 @@ public sealed partial class DataPlaneEngine : IDisposable
     private readonly DataPlaneCounters _counters = new();
     private readonly Dictionary<string, IPacketPort> _ports = new(StringComparer.Ordinal);
     private readonly List<Thread> _threads = [];
+    private readonly Lock _hotplugGate = new();
+    private ClassicBpfProgram[] _captureFilters = [];
     private readonly Lock _lifecycle = new();
     private ForwardingStateWriter? _writer;
     private OrderedSignallingSender? _orderedSender;
@@ -252,34 +257,28 @@ public sealed partial class DataPlaneEngine : IDisposable
         // Subscribe first: whatever is published from now on is applied once the engine runs.
         _subscription = _bus.Subscribe(Origin, MessageKinds.BindingCache | MessageKinds.BindingUpdateList | MessageKinds.Dad | MessageKinds.MovementInfo, 4096);
 
-        var filter = ClassicBpfProgram.Compile(CaptureFilter);
-        string? scope = o.IsHomeAgent ? o.ResolvedHomeInterface : o.PortInterfaces()[0];
+        _captureFilters = [ClassicBpfProgram.Compile(CaptureFilter, PortFrameKind.Ethernet), ClassicBpfProgram.Compile(CaptureFilter, PortFrameKind.Ipv6)];
         NetworkNamespace.Invoke(o.NetworkNamespace, () =>
         {
             foreach (string name in o.PortInterfaces())
             {
-                // The home link's port hears every multicast group: the solicited-node groups of the home addresses
-                // it defends (RFC 4861 7.2.8: a proxy joins them) are as many as the bindings.
-                bool homeLink = o.IsHomeAgent && string.Equals(name, o.ResolvedHomeInterface, StringComparison.Ordinal);
-                var port = AfPacketPort.Open(name, new AfPacketPortOptions
+                if (OpenPort(name) is { } port)
                 {
-                    Protocol = AfPacketPortOptions.Ipv6Protocol,
-                    Filter = filter,
-                    AllMulticast = homeLink,
-                    ReceiveBufferSize = PortReceiveBufferSize,
-                });
-                lock (_ports)
-                {
-                    _ports.Add(name, port);
+                    lock (_ports)
+                    {
+                        _ports.Add(name, port);
+                    }
                 }
             }
 
-            _signallingSender = RawIpv6Sender.Open(scope, mark: MobilityFilter.SignallingMark);
+            string? scope = o.IsHomeAgent ? o.ResolvedHomeInterface : o.PortInterfaces().FirstOrDefault(_ports.ContainsKey);
+            // A mobile node's outer packets leave through the uplink of their care-of address (UplinkRoutes' rules).
+            _signallingSender = RawIpv6Sender.Open(scope, mark: MobilityFilter.SignallingMark, routeBySource: o.IsMobileNode);
             if (o.NeedsTunnel)
             {
-                _tunnelSender = RawIpv6Sender.Open(scope);
+                _tunnelSender = RawIpv6Sender.Open(scope, routeBySource: o.IsMobileNode);
                 _tun = TunDevice.Create(o.TunnelName);
-                _tun.SetMtu(Math.Max(MinimumTunnelMtu, _ports.Values.Min(p => p.Mtu) - Wire.Ipv6Tunnel.Overhead));
+                _tun.SetMtu(Math.Max(MinimumTunnelMtu, (_ports.Count == 0 ? DefaultLinkMtu : _ports.Values.Min(p => p.Mtu)) - Wire.Ipv6Tunnel.Overhead));
                 _tun.SetTxQueueLength(TunDevice.DefaultTxQueueLength);
                 _tun.SetUp();
             }
@@ -294,7 +293,11 @@ public sealed partial class DataPlaneEngine : IDisposable
         _dad = new DuplicateAddressDetector(_time, SendDadProbe, result => _bus.Publish(result, Origin), o.DadRetransTimer, o.DadTransmits);
         _writer = new ForwardingStateWriter(
             o, _kernel, _tun?.Name, _journal, _time, _loggerFactory.CreateLogger<ForwardingStateWriter>(),
-            SendUnsolicitedAdvertisements, _dad.Handle, _ => RefreshInterfaceAddresses());
+            SendUnsolicitedAdvertisements, _dad.Handle, _ =>
+            {
+                SyncUplinkPorts();
+                RefreshInterfaceAddresses();
+            });
         var subscription = _subscription;
         _orderedSender = _writer.CreateSender(_signallingSender!, () => subscription.LastOffered);
         _writer.Start();
@@ -319,7 +322,13 @@ public sealed partial class DataPlaneEngine : IDisposable
             StartThread($"shisa tun {tun.Name}", () => TunLoop(tun));
         }
 
-        _refreshTimer = _time.CreateTimer(_ => RefreshInterfaceAddresses(), null, o.AddressRefreshInterval, o.AddressRefreshInterval);
+        _refreshTimer = _time.CreateTimer(
+            _ =>
+            {
+                SyncUplinkPorts();
+                RefreshInterfaceAddresses();
+            },
+            null, o.AddressRefreshInterval, o.AddressRefreshInterval);
         _reconcileTimer = _time.CreateTimer(_ => Reconcile(), null, o.ReconcileInterval, o.ReconcileInterval);
         var writer = _writer;
         _consumer = new Thread(() => writer.Run(subscription, () => _stopping)) { IsBackground = true, Name = "shisa bus apply" };
@@ -360,7 +369,13 @@ public sealed partial class DataPlaneEngine : IDisposable
         }
 
         _tun?.Dispose();
-        foreach (var thread in _threads)
+        List<Thread> threads;
+        lock (_ports)
+        {
+            threads = [.. _threads];
+        }
+
+        foreach (var thread in threads)
         {
             if (!thread.Join(TimeSpan.FromSeconds(5)))
             {
@@ -391,8 +406,122 @@ public sealed partial class DataPlaneEngine : IDisposable
     private void StartThread(string name, Action loop)
     {
         var thread = new Thread(() => loop()) { IsBackground = true, Name = name };
-        _threads.Add(thread);
+        lock (_ports)
+        {
+            _threads.RemoveAll(t => !t.IsAlive); // the threads of hotplugged ports that are gone
+            _threads.Add(thread);
+        }
+
         thread.Start();
+    }
+
+    /// <summary>
+    /// The port of <paramref name="name"/>, opened in the caller's namespace; null for a mobile node's egress
+    /// interface that does not exist (yet): it is picked up when it appears (<see cref="SyncUplinkPorts"/>).
+    /// </summary>
+    private AfPacketPort? OpenPort(string name)
+    {
+        var o = _options;
+
+        // The home link's port hears every multicast group: the solicited-node groups of the home addresses
+        // it defends (RFC 4861 7.2.8: a proxy joins them) are as many as the bindings.
+        bool homeLink = o.IsHomeAgent && string.Equals(name, o.ResolvedHomeInterface, StringComparison.Ordinal);
+        try
+        {
+            // A raw-IP uplink (TUN, PPP, a modem) gets the filter compiled for frames without a link-layer header.
+            return AfPacketPort.Open(name, new AfPacketPortOptions
+            {
+                Protocol = AfPacketPortOptions.Ipv6Protocol,
+                Filter = _captureFilters[(int)AfPacketPort.FrameKindOf(name)],
+                AllMulticast = homeLink,
+                ReceiveBufferSize = PortReceiveBufferSize,
+            });
+        }
+        catch (IOException exception) when (o.IsMobileNode && o.EgressInterfaces.Contains(name))
+        {
+            Log.UplinkAbsent(_logger, name, exception.Message);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Hotplug of a mobile node's uplinks, on every movement: an egress interface that appeared after start, or
+    /// came back after being removed (a new index), gets a port and a receive thread; the port of one that is gone
+    /// is closed, and its thread ends.
+    /// </summary>
+    private void SyncUplinkPorts()
+    {
+        if (_stopping || !_options.IsMobileNode)
+        {
+            return;
+        }
+
+        lock (_hotplugGate)
+        {
+            SyncUplinkPortsLocked();
+        }
+    }
+
+    private void SyncUplinkPortsLocked()
+    {
+        try
+        {
+            NetworkNamespace.Invoke(_options.NetworkNamespace, () =>
+            {
+                var present = NetworkInterface.GetAllNetworkInterfaces()
+                    .Where(i => _options.EgressInterfaces.Contains(i.Name) && i.Supports(NetworkInterfaceComponent.IPv6))
+                    .ToDictionary(i => i.Name, i => i.GetIPProperties().GetIPv6Properties().Index, StringComparer.Ordinal);
+                foreach (string name in _options.EgressInterfaces)
+                {
+                    IPacketPort? port;
+                    lock (_ports)
+                    {
+                        _ports.TryGetValue(name, out port);
+                    }
+
+                    int index = present.GetValueOrDefault(name);
+                    if (port is not null && port.InterfaceIndex == index)
+                    {
+                        continue;
+                    }
+
+                    if (port is not null)
+                    {
+                        lock (_ports)
+                        {
+                            _ports.Remove(name);
+                        }
+
+                        port.Dispose();
+                        Log.UplinkPortClosed(_logger, name);
+                    }
+
+                    if (index != 0 && OpenPort(name) is { } opened)
+                    {
+                        lock (_ports)
+                        {
+                            _ports.Add(name, opened);
+                        }
+
+                        StartThread($"shisa rx {name}", () => ReceiveLoop(opened));
+                        Log.UplinkPortOpened(_logger, name, opened.InterfaceIndex);
+                    }
+                }
+            });
+        }
+        catch (Exception exception) when (exception is NetworkInformationException or IOException)
+        {
+            Log.AddressRefreshFailed(_logger, exception.Message);
+        }
+    }
+
+    /// <summary>Whether <paramref name="port"/> is still the port of its interface (not closed by hotplug or stop).</summary>
+    private bool IsOpen(IPacketPort port)
+    {
+        lock (_ports)
+        {
+            return !_stopping && _ports.TryGetValue(port.Name, out var current) && ReferenceEquals(current, port);
+        }
     }
 
     private void ReceiveLoop(IPacketPort port)
@@ -405,6 +534,11 @@ public sealed partial class DataPlaneEngine : IDisposable
         {
             if (port.Receive(received, -1) == 0)
             {
+                if (!IsOpen(port))
+                {
+                    return;
+                }
+
                 continue;
             }
 

@@ -57,6 +57,15 @@ public sealed record DataPlaneEngineOptions
     /// <summary>Mobile node: the priority of the <c>from HoA lookup TABLE</c> rules.</summary>
     public int PolicyPriority { get; init; } = 1000;
 
+    /// <summary>
+    /// Mobile node: the routing table of the first egress interface; the others follow (<c>UplinkTableBase + i</c>),
+    /// each holding that uplink's default routes for the packets sent from its care-of address.
+    /// </summary>
+    public int UplinkTableBase { get; init; } = 1920;
+
+    /// <summary>Mobile node: the priority of the <c>from CoA lookup UPLINK-TABLE</c> rules.</summary>
+    public int UplinkPriority { get; init; } = 1002;
+
     /// <summary>Correspondent: the routing table holding the routes of bound home addresses into the TUN.</summary>
     public int CorrespondentTable { get; init; } = 1911;
 

@@ -38,4 +38,10 @@ internal static partial class ForwardingLog
 
     [LoggerMessage(EventId = 5060, Level = LogLevel.Warning, Message = "could not remove {What}: {Error}")]
     public static partial void CleanupFailed(ILogger logger, string what, string error);
+
+    [LoggerMessage(EventId = 5061, Level = LogLevel.Information, Message = "care-of address {CareOf} leaves through {Interface} (table {Table}: {Routes})")]
+    public static partial void UplinkRouted(ILogger logger, IPAddress careOf, string @interface, int table, string routes);
+
+    [LoggerMessage(EventId = 5062, Level = LogLevel.Warning, Message = "no default route through {Interface} in the main table ({Reason}): packets from care-of address {CareOf} follow the main table")]
+    public static partial void UplinkUnrouted(ILogger logger, string @interface, IPAddress careOf, string reason);
 }

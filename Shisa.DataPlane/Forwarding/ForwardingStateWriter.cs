@@ -98,6 +98,7 @@ public sealed class ForwardingStateWriter : IDisposable
                 Tables, Desired, kernel, tunnel!, options.PolicyTable, options.PolicyPriority, options.HomeAddress,
                 [.. options.PortInterfaces()],
                 (options.NodeTypes & NodeType.MobileRouter) != 0 ? [.. options.Interfaces.Where(i => i.Link == EngineLinkKind.MobileNetwork).Select(i => i.Name)] : [],
+                new UplinkRoutes(Desired, kernel, [.. options.EgressInterfaces], options.UplinkTableBase, options.UplinkPriority, logger),
                 logger));
         }
     }

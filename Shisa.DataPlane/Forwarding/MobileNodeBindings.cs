@@ -10,7 +10,8 @@ namespace Shisa.DataPlane.Forwarding;
 /// The mobile node's (and mobile router's) binding update list: while a home registration is Bound, its home
 /// address sits on the TUN and everything sent from it (and from the mobile network's prefixes) is source-routed
 /// into the TUN (SHISA's reverse tunnel through <c>mip</c>); route optimization bindings with correspondents switch
-/// the forwarding path to the Home Address option (RFC 6275 11.3.1). Movement: back on the home link the home
+/// the forwarding path to the Home Address option (RFC 6275 11.3.1). What is sent from a care-of address leaves
+/// through that address's uplink (<see cref="UplinkRoutes"/>). Movement: back on the home link the home
 /// address goes on the interface attached to it (RFC 6275 11.5.5); a link that is gone forgets what its
 /// advertisements taught the kernel.
 /// </summary>
@@ -24,6 +25,7 @@ internal sealed class MobileNodeBindings(
     IPAddress? homeAddress,
     IReadOnlyCollection<string> egressInterfaces,
     IReadOnlyCollection<string> ingressInterfaces,
+    UplinkRoutes uplinks,
     ILogger logger) : StateHandler
 {
     private static readonly IPNetwork DefaultRoute = IPNetwork.Parse("::/0");
@@ -200,17 +202,21 @@ internal sealed class MobileNodeBindings(
         {
             case MovementCommand.NewCareOfAddress when movement.CareOfAddress is { } careOf:
                 tables.LocalAddresses.Add("movement", careOf);
+                uplinks.Use(movement.InterfaceName, careOf);
                 LeaveHomeLink();
                 break;
             case MovementCommand.CareOfAddressRemoved when movement.CareOfAddress is { } old:
                 tables.LocalAddresses.Remove("movement", old);
+                uplinks.Forget(movement.InterfaceName);
                 break;
             case MovementCommand.ReturnedHome:
+                uplinks.Forget(movement.InterfaceName);
                 ArriveOnHomeLink(movement.InterfaceName);
                 break;
             case MovementCommand.Scan when egressInterfaces.Contains(movement.InterfaceName):
                 // The link is gone: the home address leaves it, and so does what its advertisements taught the kernel.
                 LeaveHomeLink();
+                uplinks.Forget(movement.InterfaceName);
                 kernel.ForgetLink(movement.InterfaceName);
                 break;
         }

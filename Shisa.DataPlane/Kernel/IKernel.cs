@@ -42,6 +42,12 @@ public interface IKernel : IDisposable
     /// <summary>The IPv6 routes tagged with <see cref="KernelTags.RouteProtocol"/>, in every table.</summary>
     IReadOnlyList<KernelRoute> ListRoutes();
 
+    /// <summary>
+    /// The main table's default routes (<c>::/0</c>) through <paramref name="device"/>, whoever installed them: a
+    /// router advertisement's default router, or an operator's <c>default dev ppp0</c> on a point-to-point uplink.
+    /// </summary>
+    IReadOnlyList<KernelRoute> ListDefaultRoutes(string device);
+
     /// <summary>Adds a policy rule tagged with <see cref="KernelTags.RouteProtocol"/>, unless the same rule is there.</summary>
     void AddRule(KernelRule rule);
 

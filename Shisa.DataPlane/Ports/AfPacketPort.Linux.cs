@@ -33,9 +33,10 @@ public sealed unsafe class AfPacketPort : IPacketPort
     private readonly Lock _txLock = new();
     private volatile bool _disposed;
 
-    private AfPacketPort(string name, int fd, int wakeFd, int index, int mtu, PhysicalAddress linkAddress, AfPacketPortOptions options)
+    private AfPacketPort(string name, int fd, int wakeFd, int index, int mtu, PhysicalAddress linkAddress, PortFrameKind frameKind, AfPacketPortOptions options)
     {
         Name = name;
+        FrameKind = frameKind;
         _fd = fd;
         _wakeFd = wakeFd;
         InterfaceIndex = index;
@@ -63,7 +64,32 @@ public sealed unsafe class AfPacketPort : IPacketPort
 
     public int InterfaceIndex { get; }
 
-    public PortFrameKind FrameKind => PortFrameKind.Ethernet;
+    /// <summary>
+    /// Ethernet frames, or bare IPv6 packets on a link without a link-layer header (TUN, PPP, a cellular modem in
+    /// raw-IP mode): a SOCK_RAW packet socket then reads and writes from the IP header on.
+    /// </summary>
+    public PortFrameKind FrameKind { get; }
+
+    private int LinkHeaderLength => FrameKind == PortFrameKind.Ethernet ? EthernetHeaderLength : 0;
+
+    /// <summary>How frames look on <paramref name="interfaceName"/> (in the calling thread's namespace): a filter for its port is compiled for that.</summary>
+    public static PortFrameKind FrameKindOf(string interfaceName)
+    {
+        int fd = Libc.socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw Libc.Fail("socket(AF_PACKET, SOCK_RAW)");
+        }
+
+        try
+        {
+            return LinkInfo.GetFrameKind(fd, interfaceName);
+        }
+        finally
+        {
+            _ = Libc.close(fd);
+        }
+    }
 
     public PhysicalAddress LinkAddress { get; }
 
@@ -95,6 +121,7 @@ public sealed unsafe class AfPacketPort : IPacketPort
             int index = LinkInfo.GetIndex(fd, interfaceName);
             int mtu = LinkInfo.GetMtu(fd, interfaceName);
             var linkAddress = LinkInfo.GetLinkAddress(fd, interfaceName);
+            var frameKind = LinkInfo.GetFrameKind(fd, interfaceName);
 
             Libc.SetInt(fd, Libc.SOL_PACKET, Libc.PACKET_AUXDATA, 1, "PACKET_AUXDATA");
             if (options.IgnoreOutgoing)
@@ -152,7 +179,7 @@ public sealed unsafe class AfPacketPort : IPacketPort
                 throw Libc.Fail("eventfd");
             }
 
-            return new AfPacketPort(interfaceName, fd, wakeFd, index, mtu, linkAddress, options);
+            return new AfPacketPort(interfaceName, fd, wakeFd, index, mtu, linkAddress, frameKind, options);
         }
         catch
         {
@@ -205,7 +232,7 @@ public sealed unsafe class AfPacketPort : IPacketPort
                 return 0;
             }
 
-            int maxFrame = Mtu + EthernetHeaderLength;
+            int maxFrame = Mtu + LinkHeaderLength;
             int sentTotal = 0;
             int next = 0;
             while (next < batch.Count)
@@ -215,7 +242,7 @@ public sealed unsafe class AfPacketPort : IPacketPort
                 for (; next < batch.Count && count < _maxBatch; next++)
                 {
                     int length = batch.Info(next).Length;
-                    if (length > maxFrame || length < EthernetHeaderLength)
+                    if (length > maxFrame || length < LinkHeaderLength + 1)
                     {
                         Counters.oversize += length > maxFrame ? 1 : 0;
                         Counters.sendErrors += length > maxFrame ? 0 : 1;
@@ -356,7 +383,9 @@ public sealed unsafe class AfPacketPort : IPacketPort
             if ((status & Libc.TP_STATUS_CSUMNOTREADY) != 0)
             {
                 if (_completeChecksums && (info.Flags & FrameFlags.Truncated) == 0
-                    && Ipv6ChecksumCompletion.TryCompleteEthernet(batch.Slot(i)[..info.Length]))
+                    && (FrameKind == PortFrameKind.Ethernet
+                        ? Ipv6ChecksumCompletion.TryCompleteEthernet(batch.Slot(i)[..info.Length])
+                        : Ipv6ChecksumCompletion.TryComplete(batch.Slot(i)[..info.Length])))
                 {
                     info.Flags |= FrameFlags.ChecksumCompleted;
                     Counters.checksumsCompleted++;

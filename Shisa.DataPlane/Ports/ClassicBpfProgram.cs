@@ -35,13 +35,17 @@ public sealed class ClassicBpfProgram
 
     public ReadOnlySpan<ClassicBpfInstruction> Instructions => _instructions;
 
+    private const int DltRaw = 12;
+
     /// <summary>
     /// Compiles a pcap filter expression (tcpdump syntax, e.g. "ip6 proto 135 or ip6[40] == 134") with libpcap
     /// for the given link type.
     /// </summary>
     public static ClassicBpfProgram Compile(string expression, PortFrameKind frameKind = PortFrameKind.Ethernet)
     {
-        var linkType = frameKind == PortFrameKind.Ethernet ? PacketDotNet.LinkLayers.Ethernet : PacketDotNet.LinkLayers.Raw;
+        // Bare IP: DLT_RAW as libpcap numbers it on Linux (12). LinkLayers.Raw is the pcap file format's LINKTYPE_RAW
+        // (101), which pcap_open_dead refuses for compiling.
+        var linkType = frameKind == PortFrameKind.Ethernet ? PacketDotNet.LinkLayers.Ethernet : (PacketDotNet.LinkLayers)DltRaw;
         using var compiled = SharpPcap.LibPcap.BpfProgram.TryCreate(linkType, expression, 1, 0xFFFFFFFF)
             ?? throw new ArgumentException($"libpcap cannot compile the filter '{expression}'.", nameof(expression));
 

@@ -25,6 +25,9 @@ internal static unsafe partial class Libc
     public const int IPPROTO_RAW = 255;
 
     public const int SOL_SOCKET = 1;
+    public const int IPPROTO_IPV6 = 41;
+    public const int IPV6_PKTINFO = 50;
+    public const int IPV6_FREEBIND = 78;
     public const int SO_SNDBUF = 7;
     public const int SO_RCVBUF = 8;
     public const int SO_ATTACH_FILTER = 26;
@@ -105,6 +108,14 @@ internal static unsafe partial class Libc
     {
         public MsgHdr Header;
         public uint Length;
+    }
+
+    /// <summary>struct in6_pktinfo.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct In6PktInfo
+    {
+        public fixed byte Address[16];
+        public int InterfaceIndex;
     }
 
     [StructLayout(LayoutKind.Sequential)]

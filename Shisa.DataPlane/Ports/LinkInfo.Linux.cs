@@ -28,6 +28,28 @@ internal static unsafe class LinkInfo
         return *(int*)request.Data;
     }
 
+    /// <summary>
+    /// How frames look on <paramref name="name"/>, from its hardware type (ARPHRD_*): Ethernet, or bare IP for the
+    /// links that carry no link-layer header (TUN's ARPHRD_NONE, PPP, a cellular modem's ARPHRD_RAWIP, an IPv6
+    /// tunnel device). Any other type is refused: its header is unknown here.
+    /// </summary>
+    public static PortFrameKind GetFrameKind(int socketFd, string name)
+    {
+        var request = Libc.IfReq.For(name);
+        if (Libc.ioctl(socketFd, Libc.SIOCGIFHWADDR, &request) < 0)
+        {
+            throw Libc.Fail($"SIOCGIFHWADDR for '{name}'");
+        }
+
+        ushort type = *(ushort*)request.Data;
+        return type switch
+        {
+            1 => PortFrameKind.Ethernet, // ARPHRD_ETHER
+            512 or 519 or 769 or 0xFFFE => PortFrameKind.Ipv6, // ARPHRD_PPP, ARPHRD_RAWIP, ARPHRD_TUNNEL6, ARPHRD_NONE
+            _ => throw new IOException($"'{name}' has link type {type} (ARPHRD_*): neither Ethernet nor bare IP"),
+        };
+    }
+
     public static PhysicalAddress GetLinkAddress(int socketFd, string name)
     {
         var request = Libc.IfReq.For(name);

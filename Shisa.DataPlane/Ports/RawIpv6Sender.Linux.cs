@@ -5,7 +5,10 @@ namespace Shisa.DataPlane.Ports;
 /// <summary>
 /// Sends whole IPv6 packets through <c>socket(AF_INET6, SOCK_RAW, IPPROTO_RAW)</c> (header included): any source
 /// address and extension headers go out as given, and the kernel routes them and resolves the next hop
-/// (DESIGN 5). The data plane's send API for signalling. Failures are counted by errno, never thrown: EPROTO
+/// (DESIGN 5). The data plane's send API for signalling. Opened routing by source, each packet carries its own
+/// source address as IPV6_PKTINFO: the kernel routes a header-included packet as if its source were unspecified
+/// (the main table decides), unless told the source, and then the policy rules <c>from ADDRESS</c> apply (a mobile
+/// node's care-of address leaves through its own uplink). Failures are counted by errno, never thrown: EPROTO
 /// after an ICMP error, ENETUNREACH while a route is missing and EMSGSIZE are all part of normal operation.
 /// </summary>
 public sealed unsafe class RawIpv6Sender : IPacketSender, IDisposable
@@ -13,19 +16,23 @@ public sealed unsafe class RawIpv6Sender : IPacketSender, IDisposable
     private const int Ipv6HeaderLength = 40;
     private const int MaxErrno = 134;
 
+    /// <summary>CMSG_SPACE(sizeof(struct in6_pktinfo)) on a 64-bit machine: the 16-byte header, 20 bytes, padded to 8.</summary>
+    private static readonly int ControlSpace = Align(sizeof(Libc.CMsgHdr) + sizeof(Libc.In6PktInfo));
+
     private readonly int _fd;
     private readonly int _maxBatch;
     private readonly long[] _failuresByErrno = new long[MaxErrno + 1];
     private readonly Libc.MMsgHdr* _headers;
     private readonly Libc.IoVec* _iov;
     private readonly Libc.SockAddrIn6* _destinations;
+    private readonly byte* _controls;
     private readonly Lock _lock = new();
     private long _sent;
     private long _failed;
     private int _lastErrno;
     private bool _disposed;
 
-    private RawIpv6Sender(int fd, int scopeInterfaceIndex, int maxBatch)
+    private RawIpv6Sender(int fd, int scopeInterfaceIndex, int maxBatch, bool routeBySource)
     {
         _fd = fd;
         ScopeInterfaceIndex = scopeInterfaceIndex;
@@ -40,7 +47,24 @@ public sealed unsafe class RawIpv6Sender : IPacketSender, IDisposable
             _headers[i].Header.Name = &_destinations[i];
             _headers[i].Header.NameLength = (uint)sizeof(Libc.SockAddrIn6);
         }
+
+        if (routeBySource)
+        {
+            _controls = (byte*)NativeMemory.AllocZeroed((nuint)maxBatch, (nuint)ControlSpace);
+            for (int i = 0; i < maxBatch; i++)
+            {
+                var header = (Libc.CMsgHdr*)(_controls + (i * ControlSpace));
+                header->Length = (nuint)(sizeof(Libc.CMsgHdr) + sizeof(Libc.In6PktInfo));
+                header->Level = Libc.IPPROTO_IPV6;
+                header->Type = Libc.IPV6_PKTINFO;
+                _headers[i].Header.Control = header;
+                _headers[i].Header.ControlLength = (nuint)ControlSpace;
+            }
+        }
     }
+
+    /// <summary>Whether each packet's source address takes part in the kernel's route lookup (policy rules).</summary>
+    public bool RoutesBySource => _controls != null;
 
     /// <summary>The interface index given to link-local and multicast destinations (their scope), 0 for none.</summary>
     public int ScopeInterfaceIndex { get; }
@@ -56,8 +80,10 @@ public sealed unsafe class RawIpv6Sender : IPacketSender, IDisposable
     /// Opens the socket in the calling thread's network namespace. <paramref name="scopeInterfaceName"/> names the
     /// interface for link-scoped destinations (the kernel refuses them without one). A non-zero
     /// <paramref name="mark"/> (SO_MARK, needs CAP_NET_ADMIN) lets packet filters tell these packets from the kernel's.
+    /// With <paramref name="routeBySource"/>, each packet is routed by its source address too (IPV6_PKTINFO; with
+    /// IPV6_FREEBIND, so that a source the kernel does not hold is still sent, as without it).
     /// </summary>
-    public static RawIpv6Sender Open(string? scopeInterfaceName = null, int maxBatch = PacketBatch.DefaultCapacity, int mark = 0)
+    public static RawIpv6Sender Open(string? scopeInterfaceName = null, int maxBatch = PacketBatch.DefaultCapacity, int mark = 0, bool routeBySource = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         int fd = Libc.socket(Libc.AF_INET6, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.IPPROTO_RAW);
@@ -74,7 +100,12 @@ public sealed unsafe class RawIpv6Sender : IPacketSender, IDisposable
                 Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_MARK, mark, "setsockopt(SO_MARK)");
             }
 
-            return new RawIpv6Sender(fd, scope, maxBatch);
+            if (routeBySource)
+            {
+                Libc.SetInt(fd, Libc.IPPROTO_IPV6, Libc.IPV6_FREEBIND, 1, "setsockopt(IPV6_FREEBIND)");
+            }
+
+            return new RawIpv6Sender(fd, scope, maxBatch, routeBySource);
         }
         catch
         {
@@ -114,14 +145,15 @@ public sealed unsafe class RawIpv6Sender : IPacketSender, IDisposable
                 return false;
             }
 
-            Libc.SockAddrIn6 destination = default;
-            SetDestination(ref destination, ipv6Packet);
-            nint result;
+            int result;
             fixed (byte* data = ipv6Packet)
             {
+                _iov[0].Base = data;
+                _iov[0].Length = (nuint)ipv6Packet.Length;
+                Prepare(0, ipv6Packet);
                 do
                 {
-                    result = Libc.sendto(_fd, data, (nuint)ipv6Packet.Length, Libc.MSG_DONTWAIT, &destination, (uint)sizeof(Libc.SockAddrIn6));
+                    result = Libc.sendmmsg(_fd, _headers, 1, Libc.MSG_DONTWAIT);
                 }
                 while (result < 0 && Libc.Errno == Libc.EINTR);
             }
@@ -164,8 +196,7 @@ public sealed unsafe class RawIpv6Sender : IPacketSender, IDisposable
 
                     _iov[count].Base = batch.SlotPointer(next);
                     _iov[count].Length = (nuint)packet.Length;
-                    _destinations[count] = default;
-                    SetDestination(ref _destinations[count], packet);
+                    Prepare(count, packet);
                     count++;
                 }
 
@@ -209,10 +240,26 @@ public sealed unsafe class RawIpv6Sender : IPacketSender, IDisposable
             NativeMemory.Free(_headers);
             NativeMemory.Free(_iov);
             NativeMemory.Free(_destinations);
+            NativeMemory.Free(_controls);
         }
     }
 
     private static bool IsIpv6(ReadOnlySpan<byte> packet) => packet.Length >= Ipv6HeaderLength && (packet[0] >> 4) == 6;
+
+    private static int Align(int length) => (length + sizeof(nuint) - 1) & ~(sizeof(nuint) - 1);
+
+    /// <summary>Slot <paramref name="slot"/>'s destination, and its source when routing by source.</summary>
+    private void Prepare(int slot, ReadOnlySpan<byte> packet)
+    {
+        _destinations[slot] = default;
+        SetDestination(ref _destinations[slot], packet);
+        if (_controls != null)
+        {
+            var info = (Libc.In6PktInfo*)(_controls + (slot * ControlSpace) + sizeof(Libc.CMsgHdr));
+            packet.Slice(8, 16).CopyTo(new Span<byte>(info->Address, 16));
+            info->InterfaceIndex = 0;
+        }
+    }
 
     private void SetDestination(ref Libc.SockAddrIn6 destination, ReadOnlySpan<byte> packet)
     {

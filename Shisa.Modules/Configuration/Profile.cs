@@ -99,6 +99,9 @@ public sealed record MobileNodeSection(
 {
     /// <summary>Correspondents never to optimize toward (SHISA's noro list), <c>no_route_optimization</c>.</summary>
     public EquatableArray<IPAddress> NoRouteOptimization { get; init; }
+
+    /// <summary><c>optimistic_handoff</c> (default true): outbound traffic uses a new care-of address once its BU is sent, not after the BA.</summary>
+    public bool OptimisticHandoff { get; init; } = true;
 }
 
 public sealed record MobileRouterSection(

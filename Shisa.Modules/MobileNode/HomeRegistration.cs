@@ -18,6 +18,9 @@ namespace Shisa.Modules.MobileNode;
 /// (RFC 6275 11.7.1 asks for it when IPsec ESP protects the BU; the RFC 4285 authenticator covers the care-of
 /// address itself, so it is off by default).</param>
 /// <param name="MobileRouter">Set for a mobile router (RFC 3963): how its registrations differ; null for a mobile host.</param>
+/// <param name="OptimisticHandoff">UMIP's OptimisticHandoff: on a move from a bound care-of address, the new one is
+/// published (state WaitingAck) as soon as its Binding Update is sent, so outbound traffic uses it at once instead
+/// of after the acknowledgement; the profile's <c>[mobile_node] optimistic_handoff</c>.</param>
 public sealed record HomeRegistrationOptions(
     IPAddress HomeAddress,
     int HomePrefixLength,
@@ -25,7 +28,8 @@ public sealed record HomeRegistrationOptions(
     TimeSpan Lifetime,
     ushort InitialSequence,
     bool IncludeAlternateCareOfAddress = false,
-    MobileRouterRegistration? MobileRouter = null);
+    MobileRouterRegistration? MobileRouter = null,
+    bool OptimisticHandoff = false);
 
 /// <summary>
 /// The mobile node's home registration (SHISA mnd's registration FSM): IDLE, DHAAD, WAITA, WAITAR, BOUND, WAITD, and for a
@@ -269,6 +273,13 @@ public sealed class HomeRegistration
         _backoff = _registeredWithHomeAgent ? MobileIpv6Constants.InitialBindAckTimeout : MobileIpv6Constants.InitialBindAckTimeoutFirstRegistration;
         SendRegistration(now, retransmission: false);
         _actions.Add(new ArmTimer(_backoff));
+        if (_options.OptimisticHandoff && PublishedEntry is { State: BindingUpdateListState.Bound or BindingUpdateListState.WaitingAck } bound && !bound.CareOfAddress.Equals(CareOfAddress))
+        {
+            // The BU for the new care-of address is out (it goes first on the same path): outbound traffic follows it
+            // now; the home agent has the binding by the time the first tunnelled packet arrives, not one BA later.
+            PublishedEntry = bound with { CareOfAddress = CareOfAddress!, State = BindingUpdateListState.WaitingAck };
+            _actions.Add(new PublishMessage(new BindingUpdateListAdd(PublishedEntry)));
+        }
     }
 
     private void StartRefresh(DateTimeOffset now)

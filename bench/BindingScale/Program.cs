@@ -230,6 +230,7 @@ internal sealed class DiscardingKernel : IKernel
     public void ReplaceRoute(KernelRoute route) { }
     public void DeleteRoute(KernelRoute route) { }
     public IReadOnlyList<KernelRoute> ListRoutes() => [];
+    public IReadOnlyList<KernelRoute> ListDefaultRoutes(string device) => [];
     public void AddRule(KernelRule rule) { }
     public void DeleteRule(KernelRule rule) { }
     public IReadOnlyList<KernelRule> ListRules() => [];

@@ -206,6 +206,25 @@ public sealed class NetlinkKernel : IKernel
         }
     }
 
+    public IReadOnlyList<KernelRoute> ListDefaultRoutes(string device)
+    {
+        string what = $"list default routes of {device}";
+        lock (_lock)
+        {
+            int index = InterfaceIndex(device, what);
+            var routes = new List<KernelRoute>();
+            Dump(what, Rtnetlink.GetRoute, Rtnetlink.FamilyInet6, message =>
+            {
+                if (message.Type == Rtnetlink.NewRoute && Rtnetlink.TryReadRoute(message.Payload, out var entry)
+                    && entry.InterfaceIndex == index && entry.Table == KernelTags.MainTable && entry.Destination.PrefixLength == 0)
+                {
+                    routes.Add(new KernelRoute(entry.Destination, device, entry.Table, entry.Metric, entry.Gateway));
+                }
+            });
+            return routes;
+        }
+    }
+
     public void AddRule(KernelRule rule)
     {
         rule = Normalize(rule);

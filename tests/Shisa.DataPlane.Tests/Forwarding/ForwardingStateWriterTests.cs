@@ -273,6 +273,46 @@ public class ForwardingStateWriterTests
     }
 
     [Test]
+    public void Packets_from_each_care_of_address_leave_through_its_uplinks_table_and_a_gone_link_takes_its_table_along()
+    {
+        var options = MobileNodeOptions with
+        {
+            Interfaces = new([new EngineInterface(Egress, EngineLinkKind.Foreign), new EngineInterface("mn1", EngineLinkKind.Foreign)]),
+            EgressInterfaces = new([Egress, "mn1"]),
+        };
+        var router1 = IPAddress.Parse("fe80::1");
+        var router2 = IPAddress.Parse("fe80::2");
+        _kernel.MainDefaultRoutes.Add(new KernelRoute(IPNetwork.Parse("::/0"), Egress, Via: router1));
+        _kernel.MainDefaultRoutes.Add(new KernelRoute(IPNetwork.Parse("::/0"), "mn1", Via: router2));
+        var writer = Started(new ForwardingStateWriter(options, _kernel, Tun, null, _time, NullLogger.Instance));
+
+        writer.Apply(new MovementInfo(MovementCommand.NewCareOfAddress, CareOf, Egress, 2, false));
+        Assert.That(_kernel.Rules, Is.EquivalentTo(new[] { new KernelRule(IPNetwork.Parse("2001:db8:a1::10/128"), 1920, 1002) }));
+        Assert.That(_kernel.Routes, Is.EquivalentTo(new[]
+        {
+            new KernelRoute(IPNetwork.Parse("::/0"), Egress, 1920, Via: router1),
+            new KernelRoute(IPNetwork.Parse("fe80::/64"), Egress, 1920),
+        }));
+
+        // The preferred uplink loses carrier: the second one's care-of address, its table, and mn0's withdrawn.
+        writer.Apply(new MovementInfo(MovementCommand.NewCareOfAddress, CareOf2, "mn1", 3, false));
+        writer.Apply(new MovementInfo(MovementCommand.Scan, null, Egress, 2, false));
+        Assert.That(_kernel.Rules, Is.EquivalentTo(new[] { new KernelRule(IPNetwork.Parse("2001:db8:a2::10/128"), 1921, 1002) }));
+        Assert.That(_kernel.Routes, Is.EquivalentTo(new[]
+        {
+            new KernelRoute(IPNetwork.Parse("::/0"), "mn1", 1921, Via: router2),
+            new KernelRoute(IPNetwork.Parse("fe80::/64"), "mn1", 1921),
+        }));
+
+        // An uplink with no default route yet gets no rule: its packets follow the main table rather than a black hole.
+        writer.Apply(new MovementInfo(MovementCommand.Scan, null, "mn1", 3, false));
+        _kernel.MainDefaultRoutes.Clear();
+        writer.Apply(new MovementInfo(MovementCommand.NewCareOfAddress, CareOf, Egress, 2, false));
+        Assert.That(_kernel.Rules, Is.Empty);
+        Assert.That(_kernel.Routes, Is.Empty);
+    }
+
+    [Test]
     public void Dad_requests_go_to_the_detector_and_results_are_ignored()
     {
         List<Dad> requests = [];

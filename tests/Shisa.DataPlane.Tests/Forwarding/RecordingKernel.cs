@@ -38,6 +38,11 @@ internal sealed class RecordingKernel : IKernel
 
     public IReadOnlyList<KernelRoute> ListRoutes() => [.. Routes];
 
+    /// <summary>The main table's default routes by device, as router advertisements would have left them.</summary>
+    public List<KernelRoute> MainDefaultRoutes { get; } = [];
+
+    public IReadOnlyList<KernelRoute> ListDefaultRoutes(string device) => [.. MainDefaultRoutes.Where(r => r.Device == device)];
+
     public void AddRule(KernelRule rule) => Do($"add {rule}", () => Rules.Add(rule));
 
     public void DeleteRule(KernelRule rule) => Do($"delete {rule}", () => Rules.Remove(rule));

@@ -61,6 +61,32 @@ public class HomeRegistrationTests
         Assert.That(At(machine, 10.1, RefreshRequested.Instance).OfType<SendBindingUpdate>(), Is.Empty, "not bound while waiting for the answer");
     }
 
+    [TestCase(true)]
+    [TestCase(false)]
+    public void A_move_from_a_bound_care_of_address_publishes_the_new_one_with_its_bu_only_with_optimistic_handoff(bool optimistic)
+    {
+        var machine = new HomeRegistration(new HomeRegistrationOptions(Home, 64, HomeAgentAddress, TimeSpan.FromSeconds(120), InitialSequence: 1000, OptimisticHandoff: optimistic));
+        At(machine, 0, new MovedTo(CareOf, "eth0"));
+        Assert.That(At(machine, 0.2, Ba(1001)).OfType<PublishMessage>().Count(), Is.EqualTo(1), "bound from the first care-of address");
+
+        var moved = At(machine, 5, new MovedTo(CareOf2, "eth1"));
+        Assert.That(OnlyBu(moved).Request.Source, Is.EqualTo(CareOf2));
+        var published = moved.OfType<PublishMessage>().Select(p => ((BindingUpdateListAdd)p.Message).Entry).ToList();
+        if (optimistic)
+        {
+            Assert.That(published.Select(e => (e.CareOfAddress, e.State)), Is.EqualTo(new[] { (CareOf2, BindingUpdateListState.WaitingAck) }));
+            var order = moved.ToList();
+            Assert.That(order.FindIndex(a => a is SendBindingUpdate), Is.LessThan(order.FindIndex(a => a is PublishMessage)), "the BU goes first");
+        }
+        else
+        {
+            Assert.That(published, Is.Empty, "the old care-of address stays in use until the acknowledgement");
+        }
+
+        var acked = At(machine, 5.1, Ba(1002, to: CareOf2)).OfType<PublishMessage>().Select(p => ((BindingUpdateListAdd)p.Message).Entry).Single();
+        Assert.That((acked.CareOfAddress, acked.State), Is.EqualTo((CareOf2, BindingUpdateListState.Bound)));
+    }
+
     [Test]
     public void State_names_are_shisas()
     {
