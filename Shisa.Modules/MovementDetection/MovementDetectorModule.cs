@@ -8,29 +8,37 @@ namespace Shisa.Modules.MovementDetection;
 /// <summary>
 /// The movement detector (SHISA's babymdd): watches the mobile node's egress interfaces for carrier and global
 /// IPv6 address changes and publishes MovementInfo (MIPM_MD_INFO) on the bus: a new care-of address, the return
-/// home, the loss of the care-of address. Netlink on Linux; polling as the fallback.
+/// home, the loss of the care-of address. Netlink on Linux; polling as the fallback. With methods <c>ra</c>,
+/// <c>nud</c> or <c>dna</c> it also speaks Neighbor Discovery on each egress interface (<see cref="RouterDetection"/>):
+/// an RS at once on link-up, routers lost by their advertised interval or by failed probes, links confirmed by DNA.
 /// </summary>
-/// <remarks>
-/// Method "nud", "ra" and "link" all use the address/link watcher today: an address appears once SLAAC has acted on
-/// the new link's RA, and carrier loss removes it. With optimistic DAD (RFC 4429; net.ipv6.conf.*.optimistic_dad)
-/// the new address is reported at once, without waiting the ~1 s of DAD.
-/// </remarks>
 public sealed class MovementDetectorModule : IRoleModule
 {
     public const string ModuleName = "movement_detector";
 
     private readonly Func<ModuleContext, INetworkWatcher>? _watcherFactory;
+    private readonly Func<string, INeighborDiscoveryLink?>? _linkFactory;
     private readonly Lock _gate = new();
+    private readonly Dictionary<string, Interface> _interfaces = new(StringComparer.Ordinal);
     private ModuleContext? _context;
+    private MovementDetectorSection _methods = MovementDetectorSection.Default;
     private MovementDecider? _decider;
     private INetworkWatcher? _watcher;
+    private ITimer? _timer;
+    private long _started;
+    private NetworkSnapshot _last = NetworkSnapshot.Empty;
+    private bool _stopped;
 
     public MovementDetectorModule()
     {
     }
 
-    /// <summary>For tests: the watcher to use instead of netlink or polling.</summary>
-    internal MovementDetectorModule(Func<ModuleContext, INetworkWatcher> watcherFactory) => _watcherFactory = watcherFactory;
+    /// <summary>For tests: the watcher to use instead of netlink or polling, and the Neighbor Discovery links (null: none).</summary>
+    internal MovementDetectorModule(Func<ModuleContext, INetworkWatcher> watcherFactory, Func<string, INeighborDiscoveryLink?>? linkFactory = null)
+    {
+        _watcherFactory = watcherFactory;
+        _linkFactory = linkFactory ?? (_ => null);
+    }
 
     public string Name => ModuleName;
 
@@ -59,11 +67,14 @@ public sealed class MovementDetectorModule : IRoleModule
     {
         ArgumentNullException.ThrowIfNull(context);
         var section = context.MobileNode;
-        var method = context.Profile.MovementDetector?.Method ?? MovementDetectionMethod.Nud;
+        _methods = context.Profile.MovementDetector ?? MovementDetectorSection.Default;
         _context = context;
-        _decider = new MovementDecider(section.HomeAddress, section.HomePrefixLength, section.Interfaces);
+        _started = context.TimeProvider.GetTimestamp();
+        _decider = new MovementDecider(section.HomeAddress, section.HomePrefixLength, section.Interfaces, _methods.Uses(MovementDetectionMethod.Link));
+        _timer = context.TimeProvider.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _watcher = _watcherFactory?.Invoke(context) ?? CreateWatcher(context);
-        MovementDetectorLog.Started(context.Logger, string.Join(", ", section.Interfaces), _watcher.Kind, method.ToString().ToLowerInvariant(),
+        MovementDetectorLog.Started(context.Logger, string.Join(", ", section.Interfaces), _watcher.Kind,
+            string.Join(", ", _methods.Methods.Select(m => m.ToString().ToLowerInvariant())),
             new Prefix(section.HomeAddress, section.HomePrefixLength).ToString());
         _watcher.Start(OnChanged);
         return Task.CompletedTask;
@@ -72,6 +83,18 @@ public sealed class MovementDetectorModule : IRoleModule
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _watcher?.Dispose();
+        lock (_gate)
+        {
+            _stopped = true;
+            _timer?.Dispose();
+            foreach (var watched in _interfaces.Values)
+            {
+                watched.Link?.Dispose();
+            }
+
+            _interfaces.Clear();
+        }
+
         return Task.CompletedTask;
     }
 
@@ -92,19 +115,206 @@ public sealed class MovementDetectorModule : IRoleModule
         return new PollingWatcher(context.TimeProvider, context.Logger);
     }
 
+    private bool SpeaksNeighborDiscovery =>
+        _methods.Uses(MovementDetectionMethod.Ra) || _methods.Uses(MovementDetectionMethod.Nud) || _methods.Uses(MovementDetectionMethod.Dna);
+
+    private TimeSpan Now => _context!.TimeProvider.GetElapsedTime(_started);
+
     private void OnChanged(NetworkSnapshot snapshot)
     {
         lock (_gate)
         {
-            var context = _context!;
-            var before = _decider!.Current;
-            foreach (var info in _decider.Update(snapshot))
+            if (_stopped)
             {
-                MovementDetectorLog.Moved(context.Logger, before.Kind.ToString(), _decider.Current.Kind.ToString(), info.Command.ToString(),
-                    info.CareOfAddress?.ToString() ?? "-", info.InterfaceName);
-                context.Publish(info);
+                return;
+            }
+
+            _last = snapshot;
+            if (SpeaksNeighborDiscovery)
+            {
+                foreach (var link in snapshot.Links.Where(l => _context!.MobileNode.Interfaces.Contains(l.Name)))
+                {
+                    var watched = Watch(link);
+                    if (link.Up != watched.Up)
+                    {
+                        watched.Up = link.Up;
+                        if (link.Up)
+                        {
+                            Act(watched, watched.Detection.OnLinkUp(Now));
+                        }
+                        else
+                        {
+                            watched.Detection.OnLinkDown();
+                        }
+                    }
+                }
+            }
+
+            Decide();
+            Reschedule();
+        }
+    }
+
+    private Interface Watch(LinkState link)
+    {
+        if (!_interfaces.TryGetValue(link.Name, out var watched))
+        {
+            watched = new Interface(link.Name, link.Index, new RouterDetection(_methods));
+            _interfaces[link.Name] = watched;
+        }
+
+        watched.Index = link.Index;
+        if (watched.Link is null && link.Up)
+        {
+            watched.Link = OpenLink(link.Name);
+            watched.Link?.Start(
+                (router, advertisement) => OnNeighborDiscovery(watched, d => d.OnRouterAdvertisement(router, advertisement, Now)),
+                (target, solicited) => OnNeighborDiscovery(watched, d => d.OnNeighborAdvertisement(target, solicited, Now)));
+        }
+
+        return watched;
+    }
+
+    private INeighborDiscoveryLink? OpenLink(string name)
+    {
+        if (_linkFactory is not null)
+        {
+            return _linkFactory(name);
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            return new NeighborDiscoveryLink(name, _context!.Logger);
+        }
+        catch (IOException e)
+        {
+            MovementDetectorLog.NeighborDiscoveryUnavailable(_context!.Logger, name, e.Message);
+            return null;
+        }
+    }
+
+    private void OnNeighborDiscovery(Interface watched, Func<RouterDetection, IReadOnlyList<DetectionAction>> input)
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            Act(watched, input(watched.Detection));
+            Decide();
+            Reschedule();
+        }
+    }
+
+    private void OnTimer()
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            var now = Now;
+            foreach (var watched in _interfaces.Values)
+            {
+                if (watched.Detection.NextDeadline is { } due && due <= now)
+                {
+                    Act(watched, watched.Detection.OnTimer(now));
+                }
+            }
+
+            Decide();
+            Reschedule();
+        }
+    }
+
+    private void Act(Interface watched, IReadOnlyList<DetectionAction> actions)
+    {
+        var context = _context!;
+        foreach (var action in actions)
+        {
+            switch (action)
+            {
+                case SendRouterSolicitation:
+                    bool rs = watched.Link?.TrySendRouterSolicitation() ?? false;
+                    MovementDetectorLog.Solicited(context.Logger, "RS", "ff02::2", watched.Name, rs);
+                    break;
+                case SendNeighborSolicitation ns:
+                    bool sent = watched.Link?.TrySendNeighborSolicitation(ns.Router) ?? false;
+                    MovementDetectorLog.Solicited(context.Logger, "NS", ns.Router.ToString(), watched.Name, sent);
+                    break;
+                case RouterLost lost:
+                    MovementDetectorLog.RouterLost(context.Logger, lost.Router.ToString(), watched.Name, lost.By);
+                    _decider!.Forget(watched.Index, lost.Prefixes, _last);
+                    if (!_methods.Uses(MovementDetectionMethod.Link) || _last.Links.Any(l => l.Index == watched.Index && l.Up))
+                    {
+                        // What the lost router's advertisements taught the kernel is stale (MIPM_MD_SCAN): its default
+                        // route would keep outer packets going to a router that is not there.
+                        context.Publish(new MovementInfo(MovementCommand.Scan, null, watched.Name, watched.Index, false));
+                    }
+
+                    break;
+                case LinkConfirmed confirmed:
+                    MovementDetectorLog.LinkConfirmed(context.Logger, confirmed.Router.ToString(), watched.Name, confirmed.By);
+                    _decider!.Confirm(watched.Index, confirmed.Prefixes);
+                    break;
             }
         }
+    }
+
+    private void Decide()
+    {
+        var context = _context!;
+        var before = _decider!.Current;
+        foreach (var info in _decider.Update(_last))
+        {
+            MovementDetectorLog.Moved(context.Logger, before.Kind.ToString(), _decider.Current.Kind.ToString(), info.Command.ToString(),
+                info.CareOfAddress?.ToString() ?? "-", info.InterfaceName);
+            context.Publish(info);
+        }
+    }
+
+    private void Reschedule()
+    {
+        TimeSpan? next = null;
+        foreach (var watched in _interfaces.Values)
+        {
+            if (watched.Detection.NextDeadline is { } due && (next is null || due < next))
+            {
+                next = due;
+            }
+        }
+
+        if (next is { } at)
+        {
+            var wait = at - Now;
+            _timer!.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _timer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private sealed class Interface(string name, int index, RouterDetection detection)
+    {
+        public string Name { get; } = name;
+
+        public int Index { get; set; } = index;
+
+        public RouterDetection Detection { get; } = detection;
+
+        public INeighborDiscoveryLink? Link { get; set; }
+
+        public bool Up { get; set; }
     }
 }
 

@@ -57,6 +57,6 @@ internal static class Profiles
         interfaces = ["mn0"]
         lifetime = {{lifetime}}
         {{authentication}}
-        {{(busSocket is null ? "\n[movement_detector]\nmethod = \"link\"" : "")}}
+        {{(busSocket is null ? "\n[movement_detector]\nmethod = [\"link\"]" : "")}}
         """;
 }

@@ -41,7 +41,7 @@ public class MovementDetectorModuleTests
         MobileNode: new MobileNodeSection(Home, 64, HomeAgent, new EquatableArray<string>(["mn0"]), TimeSpan.FromSeconds(120), false, null, EquatableArray<byte>.Empty),
         MobileRouter: null,
         Correspondent: null,
-        MovementDetector: new MovementDetectorSection(MovementDetectionMethod.Nud),
+        MovementDetector: MovementDetectorSection.Default,
         Plugins: null);
 
     private static NetworkSnapshot Attached(IPAddress address, AddressFlags flags = AddressFlags.None) =>
