@@ -81,4 +81,35 @@ public class ApplianceStatusTests
         Assert.That(named["mn_binding_acks_received_status_0"], Is.EqualTo(3));
         Assert.That(named["mn_binding_acks_received_status_129"], Is.EqualTo(1));
     }
+
+    [Test]
+    public async Task A_new_follower_of_the_events_gets_the_recent_messages_first_then_each_new_one_once()
+    {
+        using var bus = new MobilityBus(TimeProvider.System);
+        await using var status = new ApplianceStatus(ProfileLoader.Parse(Profile, "p.toml").Profile!, bus, TimeProvider.System);
+        for (int i = 0; i < ApplianceStatus.ReplayedEvents + 5; i++)
+        {
+            bus.Publish(new MovementInfo(MovementCommand.Scan, null, "mn0", i, false), "test");
+        }
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var seen = new List<long>();
+        await foreach (var e in status.FollowEvents(cancel.Token))
+        {
+            seen.Add(e.Sequence);
+            if (seen.Count == ApplianceStatus.ReplayedEvents)
+            {
+                bus.Publish(new MovementInfo(MovementCommand.Scan, null, "mn0", 99, false), "test");
+            }
+
+            if (seen.Count == ApplianceStatus.ReplayedEvents + 1)
+            {
+                break;
+            }
+        }
+
+        Assert.That(seen[0], Is.EqualTo(bus.LastSequence - ApplianceStatus.ReplayedEvents), "the last ones the bus remembers, oldest first");
+        Assert.That(seen, Is.Ordered.Ascending.And.Unique);
+        Assert.That(seen[^1], Is.EqualTo(bus.LastSequence), "then the live one");
+    }
 }
