@@ -53,6 +53,9 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     /// <summary>A moving module whose handovers the timeline and the duration histogram show.</summary>
     public void AddHandovers(IHandoverSource source) => _handovers.Add(source);
 
+    /// <summary>A movement detector whose detections break each handover down step by step.</summary>
+    public void AddDetections(IDetectionSource detector) => _handovers.Add(detector);
+
     /// <summary>
     /// What the status shows of the started modules beyond <see cref="IModuleCounters"/>: their handovers.
     /// </summary>
@@ -63,6 +66,11 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
             if (module is IHandoverSource moving)
             {
                 AddHandovers(moving);
+            }
+
+            if (module is IDetectionSource detector)
+            {
+                AddDetections(detector);
             }
 
         }

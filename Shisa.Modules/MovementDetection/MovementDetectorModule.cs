@@ -12,14 +12,18 @@ namespace Shisa.Modules.MovementDetection;
 /// <c>nud</c> or <c>dna</c> it also speaks Neighbor Discovery on each egress interface (<see cref="RouterDetection"/>):
 /// an RS at once on link-up, routers lost by their advertised interval or by failed probes, links confirmed by DNA.
 /// </summary>
-public sealed class MovementDetectorModule : IRoleModule
+public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
 {
     public const string ModuleName = "movement_detector";
+
+    /// <summary>Detections remembered for the status page's breakdown; the oldest go first.</summary>
+    public const int MaxDetections = 32;
 
     private readonly Func<ModuleContext, INetworkWatcher>? _watcherFactory;
     private readonly Func<string, INeighborDiscoveryLink?>? _linkFactory;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Interface> _interfaces = new(StringComparer.Ordinal);
+    private readonly Queue<Detection> _detections = new();
     private ModuleContext? _context;
     private MovementDetectorSection _methods = MovementDetectorSection.Default;
     private MovementDecider? _decider;
@@ -60,6 +64,14 @@ public sealed class MovementDetectorModule : IRoleModule
             {
                 return _decider?.Current ?? Attachment.None;
             }
+        }
+    }
+
+    public IReadOnlyList<Detection> GetDetections()
+    {
+        lock (_gate)
+        {
+            return [.. _detections];
         }
     }
 
@@ -130,22 +142,20 @@ public sealed class MovementDetectorModule : IRoleModule
             }
 
             _last = snapshot;
-            if (SpeaksNeighborDiscovery)
+            foreach (var link in snapshot.Links.Where(l => _context!.MobileNode.Interfaces.Contains(l.Name)))
             {
-                foreach (var link in snapshot.Links.Where(l => _context!.MobileNode.Interfaces.Contains(l.Name)))
+                var watched = Watch(link);
+                if (link.Up != watched.Up)
                 {
-                    var watched = Watch(link);
-                    if (link.Up != watched.Up)
+                    watched.Up = link.Up;
+                    if (link.Up)
                     {
-                        watched.Up = link.Up;
-                        if (link.Up)
-                        {
-                            Act(watched, watched.Detection.OnLinkUp(Now));
-                        }
-                        else
-                        {
-                            watched.Detection.OnLinkDown();
-                        }
+                        watched.Breakdown = new PendingDetection(_context!.TimeProvider.GetUtcNow(), "link-up");
+                        Act(watched, watched.Detection.OnLinkUp(Now));
+                    }
+                    else
+                    {
+                        watched.Detection.OnLinkDown();
                     }
                 }
             }
@@ -164,12 +174,12 @@ public sealed class MovementDetectorModule : IRoleModule
         }
 
         watched.Index = link.Index;
-        if (watched.Link is null && link.Up)
+        if (watched.Link is null && link.Up && SpeaksNeighborDiscovery)
         {
             watched.Link = OpenLink(link.Name);
             watched.Link?.Start(
-                (router, advertisement) => OnNeighborDiscovery(watched, d => d.OnRouterAdvertisement(router, advertisement, Now)),
-                (target, solicited) => OnNeighborDiscovery(watched, d => d.OnNeighborAdvertisement(target, solicited, Now)));
+                (router, advertisement) => OnNeighborDiscovery(watched, "RA", d => d.OnRouterAdvertisement(router, advertisement, Now)),
+                (target, solicited) => OnNeighborDiscovery(watched, "NA", d => d.OnNeighborAdvertisement(target, solicited, Now)));
         }
 
         return watched;
@@ -198,13 +208,19 @@ public sealed class MovementDetectorModule : IRoleModule
         }
     }
 
-    private void OnNeighborDiscovery(Interface watched, Func<RouterDetection, IReadOnlyList<DetectionAction>> input)
+    private void OnNeighborDiscovery(Interface watched, string message, Func<RouterDetection, IReadOnlyList<DetectionAction>> input)
     {
         lock (_gate)
         {
             if (_stopped)
             {
                 return;
+            }
+
+            if (watched.Breakdown is { SolicitedAt: not null, AnsweredAt: null } pending)
+            {
+                pending.AnsweredAt = _context!.TimeProvider.GetUtcNow();
+                pending.AnsweredBy = message;
             }
 
             Act(watched, input(watched.Detection));
@@ -245,14 +261,21 @@ public sealed class MovementDetectorModule : IRoleModule
             {
                 case SendRouterSolicitation:
                     bool rs = watched.Link?.TrySendRouterSolicitation() ?? false;
+                    Solicited(watched, rs);
                     MovementDetectorLog.Solicited(context.Logger, "RS", "ff02::2", watched.Name, rs);
                     break;
                 case SendNeighborSolicitation ns:
                     bool sent = watched.Link?.TrySendNeighborSolicitation(ns.Router) ?? false;
+                    Solicited(watched, sent);
                     MovementDetectorLog.Solicited(context.Logger, "NS", ns.Router.ToString(), watched.Name, sent);
                     break;
                 case RouterLost lost:
                     MovementDetectorLog.RouterLost(context.Logger, lost.Router.ToString(), watched.Name, lost.By);
+                    if (watched.Breakdown is null or { Reported: true })
+                    {
+                        watched.Breakdown = new PendingDetection(context.TimeProvider.GetUtcNow(), "router lost"); // a move with the carrier up
+                    }
+
                     _decider!.Forget(watched.Index, lost.Prefixes, _last);
                     if (!_methods.Uses(MovementDetectionMethod.Link) || _last.Links.Any(l => l.Index == watched.Index && l.Up))
                     {
@@ -279,6 +302,37 @@ public sealed class MovementDetectorModule : IRoleModule
             MovementDetectorLog.Moved(context.Logger, before.Kind.ToString(), _decider.Current.Kind.ToString(), info.Command.ToString(),
                 info.CareOfAddress?.ToString() ?? "-", info.InterfaceName);
             context.Publish(info);
+            if (info is { Command: MovementCommand.NewCareOfAddress or MovementCommand.ReturnedHome, CareOfAddress: { } address })
+            {
+                Remember(info.InterfaceName, address);
+            }
+        }
+    }
+
+    private void Solicited(Interface watched, bool sent)
+    {
+        if (sent && watched.Breakdown is { SolicitedAt: null } pending)
+        {
+            pending.SolicitedAt = _context!.TimeProvider.GetUtcNow();
+        }
+    }
+
+    // The breakdown of this move for the status page: what happened on the interface since its carrier came.
+    private void Remember(string interfaceName, System.Net.IPAddress address)
+    {
+        var now = _context!.TimeProvider.GetUtcNow();
+        var pending = _interfaces.TryGetValue(interfaceName, out var watched) ? watched.Breakdown : null;
+        _detections.Enqueue(new Detection(interfaceName, address, pending?.StartedAt ?? now, pending?.StartedBy ?? "report",
+            pending?.SolicitedAt, pending?.AnsweredAt, pending?.AnsweredBy, now));
+        while (_detections.Count > MaxDetections)
+        {
+            _detections.Dequeue();
+        }
+
+        // Kept: the same move may report again (the address churns while the old link's state is forgotten).
+        if (pending is not null)
+        {
+            pending.Reported = true;
         }
     }
 
@@ -315,6 +369,24 @@ public sealed class MovementDetectorModule : IRoleModule
         public INeighborDiscoveryLink? Link { get; set; }
 
         public bool Up { get; set; }
+
+        /// <summary>The latest move on this interface, from its link-up or router loss; null before the first.</summary>
+        public PendingDetection? Breakdown { get; set; }
+    }
+
+    private sealed class PendingDetection(DateTimeOffset startedAt, string startedBy)
+    {
+        public DateTimeOffset StartedAt { get; } = startedAt;
+
+        public string StartedBy { get; } = startedBy;
+
+        public bool Reported { get; set; }
+
+        public DateTimeOffset? SolicitedAt { get; set; }
+
+        public DateTimeOffset? AnsweredAt { get; set; }
+
+        public string? AnsweredBy { get; set; }
     }
 }
 

@@ -50,6 +50,32 @@ public class MovementDetectionTests
         string captured = string.Join('\n', capture.StandardOutput);
         Assert.That(captured, Does.Contain("router solicitation"), $"an RS on the new link\n{captured}\n{session.Mn.Output}");
         TestContext.Out.WriteLine($"registered on ar2 {moved.ElapsedMilliseconds} ms after the move");
+
+        // The move step by step in /api/status: link-up -> RS -> RA -> care-of address -> BU -> BA, our share apart.
+        using var status = await session.Mn.WaitForStatusAsync(s => BreakdownTo(s, MobilityTopology.Foreign2Prefix) is not null, TimeSpan.FromSeconds(10),
+            "the breakdown of the move to ar2", cancellationToken);
+        var b = BreakdownTo(status.RootElement, MobilityTopology.Foreign2Prefix)!.Value;
+        TestContext.Out.WriteLine($"breakdown: {b}");
+        Assert.That(b.GetProperty("started_by").GetString(), Is.EqualTo("link-up"));
+        Assert.That(b.GetProperty("answered_by").GetString(), Is.EqualTo("RA"));
+        long solicited = b.GetProperty("solicited_ms").GetInt64(), answered = b.GetProperty("answered_ms").GetInt64();
+        long careOf = b.GetProperty("care_of_ms").GetInt64(), bu = b.GetProperty("binding_update_ms").GetInt64(), ba = b.GetProperty("binding_ack_ms").GetInt64();
+        Assert.That(new[] { solicited, answered, careOf, bu, ba }, Is.Ordered, "each step after the one before");
+        Assert.That(b.GetProperty("our_share_ms").GetInt64(), Is.LessThanOrEqualTo(ba));
+    }
+
+    private static System.Text.Json.JsonElement? BreakdownTo(System.Text.Json.JsonElement status, System.Net.IPNetwork prefix)
+    {
+        foreach (var h in status.GetProperty("handovers").EnumerateArray())
+        {
+            if (prefix.Contains(System.Net.IPAddress.Parse(h.GetProperty("to").GetString()!))
+                && h.TryGetProperty("breakdown", out var b) && b.ValueKind == System.Text.Json.JsonValueKind.Object)
+            {
+                return b;
+            }
+        }
+
+        return null;
     }
 
     [Test]
