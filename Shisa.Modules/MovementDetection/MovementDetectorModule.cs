@@ -156,6 +156,7 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
                     else
                     {
                         watched.Detection.OnLinkDown();
+                        watched.ForgottenAtLinkDown = _methods.Uses(MovementDetectionMethod.Link); // the decider's carrier-loss Scan
                     }
                 }
             }
@@ -271,21 +272,25 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
                     break;
                 case RouterLost lost:
                     MovementDetectorLog.RouterLost(context.Logger, lost.Router.ToString(), watched.Name, lost.By);
-                    if (watched.Breakdown is null or { Reported: true })
-                    {
-                        watched.Breakdown = new PendingDetection(context.TimeProvider.GetUtcNow(), "router lost"); // a move with the carrier up
-                    }
-
                     _decider!.Forget(watched.Index, lost.Prefixes, _last);
-                    if (!_methods.Uses(MovementDetectionMethod.Link) || _last.Links.Any(l => l.Index == watched.Index && l.Up))
+                    if (!watched.ForgottenAtLinkDown)
                     {
-                        // What the lost router's advertisements taught the kernel is stale (MIPM_MD_SCAN): its default
-                        // route would keep outer packets going to a router that is not there.
+                        // A move with the carrier up. What the lost router's advertisements taught the kernel is stale
+                        // (MIPM_MD_SCAN): its default route would keep outer packets going to a router that is not there.
+                        if (watched.Breakdown is null or { Reported: true })
+                        {
+                            watched.Breakdown = new PendingDetection(context.TimeProvider.GetUtcNow(), "router lost");
+                        }
+
                         context.Publish(new MovementInfo(MovementCommand.Scan, null, watched.Name, watched.Index, false));
                     }
 
+                    // else: method link forgot that link at the carrier loss already; forgetting again now would also
+                    // throw away what the new link's first advertisement just configured.
+                    watched.ForgottenAtLinkDown = false;
                     break;
                 case LinkConfirmed confirmed:
+                    watched.ForgottenAtLinkDown = false;
                     MovementDetectorLog.LinkConfirmed(context.Logger, confirmed.Router.ToString(), watched.Name, confirmed.By);
                     _decider!.Confirm(watched.Index, confirmed.Prefixes);
                     break;
@@ -301,10 +306,11 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
         {
             MovementDetectorLog.Moved(context.Logger, before.Kind.ToString(), _decider.Current.Kind.ToString(), info.Command.ToString(),
                 info.CareOfAddress?.ToString() ?? "-", info.InterfaceName);
+            var reportedAt = context.TimeProvider.GetUtcNow(); // before the publish: the mobile node acts on it at once
             context.Publish(info);
             if (info is { Command: MovementCommand.NewCareOfAddress or MovementCommand.ReturnedHome, CareOfAddress: { } address })
             {
-                Remember(info.InterfaceName, address);
+                Remember(info.InterfaceName, address, reportedAt);
             }
         }
     }
@@ -318,9 +324,8 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
     }
 
     // The breakdown of this move for the status page: what happened on the interface since its carrier came.
-    private void Remember(string interfaceName, System.Net.IPAddress address)
+    private void Remember(string interfaceName, System.Net.IPAddress address, DateTimeOffset now)
     {
-        var now = _context!.TimeProvider.GetUtcNow();
         var pending = _interfaces.TryGetValue(interfaceName, out var watched) ? watched.Breakdown : null;
         _detections.Enqueue(new Detection(interfaceName, address, pending?.StartedAt ?? now, pending?.StartedBy ?? "report",
             pending?.SolicitedAt, pending?.AnsweredAt, pending?.AnsweredBy, now));
@@ -369,6 +374,9 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
         public INeighborDiscoveryLink? Link { get; set; }
 
         public bool Up { get; set; }
+
+        /// <summary>Method link published a Scan for this interface at its last carrier loss; no router loss since.</summary>
+        public bool ForgottenAtLinkDown { get; set; }
 
         /// <summary>The latest move on this interface, from its link-up or router loss; null before the first.</summary>
         public PendingDetection? Breakdown { get; set; }
