@@ -53,6 +53,9 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     /// <summary>A moving module whose handovers the timeline and the duration histogram show.</summary>
     public void AddHandovers(IHandoverSource source) => _handovers.Add(source);
 
+    /// <summary>A movement detector whose detections break each handover down step by step.</summary>
+    public void AddDetections(IDetectionSource detector) => _handovers.Add(detector);
+
     /// <summary>
     /// What the status shows of the started modules beyond <see cref="IModuleCounters"/>: their handovers.
     /// </summary>
@@ -63,6 +66,11 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
             if (module is IHandoverSource moving)
             {
                 AddHandovers(moving);
+            }
+
+            if (module is IDetectionSource detector)
+            {
+                AddDetections(detector);
             }
 
         }
@@ -183,14 +191,32 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     }
 
 
+    /// <summary>How many of the bus's recent messages a new follower gets first, so the page's feed is not empty on load.</summary>
+    public const int ReplayedEvents = 50;
+
+    /// <summary>The last <see cref="ReplayedEvents"/> messages the bus remembers, then every new one, each once.</summary>
     public async IAsyncEnumerable<BusEvent> FollowEvents([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // Subscribe before reading the history: a message published in between is then in one or both, never in neither.
         using var subscription = _bus.Subscribe("events", MessageKinds.All, capacity: 1024);
+        long replayed = 0;
+        var recent = _bus.GetRecent();
+        foreach (var e in recent.Skip(Math.Max(0, recent.Count - ReplayedEvents)))
+        {
+            replayed = e.Sequence;
+            yield return Event(e);
+        }
+
         await foreach (var e in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return new BusEvent(e.Sequence, e.Timestamp, e.Type.ToString(), Summaries.Of(e.Message));
+            if (e.Sequence > replayed)
+            {
+                yield return Event(e);
+            }
         }
     }
+
+    private static BusEvent Event(BusEnvelope e) => new(e.Sequence, e.Timestamp, e.Type.ToString(), Summaries.Of(e.Message));
 
     public async ValueTask DisposeAsync()
     {

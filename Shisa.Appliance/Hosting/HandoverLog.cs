@@ -17,7 +17,8 @@ internal sealed class HandoverLog(int capacity = HandoverLog.DefaultCapacity)
 
     private readonly Lock _gate = new();
     private readonly List<(IHandoverSource Source, Handover? Last)> _sources = [];
-    private readonly LinkedList<Handover> _recent = new();
+    private readonly LinkedList<(Handover Handover, Detection? Detection)> _recent = new();
+    private readonly List<IDetectionSource> _detectors = [];
     private readonly long[] _bucketCounts = new long[Buckets.Count];
     private double _sum;
     private long _count;
@@ -27,6 +28,15 @@ internal sealed class HandoverLog(int capacity = HandoverLog.DefaultCapacity)
         lock (_gate)
         {
             _sources.Add((source, null));
+        }
+    }
+
+    /// <summary>A movement detector whose detections give each handover its breakdown.</summary>
+    public void Add(IDetectionSource detector)
+    {
+        lock (_gate)
+        {
+            _detectors.Add(detector);
         }
     }
 
@@ -68,7 +78,7 @@ internal sealed class HandoverLog(int capacity = HandoverLog.DefaultCapacity)
 
     private void Observe(Handover handover)
     {
-        _recent.AddFirst(handover);
+        _recent.AddFirst((handover, DetectionOf(handover)));
         while (_recent.Count > capacity)
         {
             _recent.RemoveLast();
@@ -92,14 +102,49 @@ internal sealed class HandoverLog(int capacity = HandoverLog.DefaultCapacity)
     {
         lock (_gate)
         {
-            return [.. _recent.OrderByDescending(h => h.BoundAt).Select(h => new HandoverStatus(
-                h.MovedAt,
-                h.From?.ToString(),
-                h.To.ToString(),
-                h.InterfaceName,
-                (long)Math.Round(Math.Max(0, h.Duration.TotalMilliseconds))))];
+            return [.. _recent.OrderByDescending(r => r.Handover.BoundAt).Select(r => new HandoverStatus(
+                r.Handover.MovedAt,
+                r.Handover.From?.ToString(),
+                r.Handover.To.ToString(),
+                r.Handover.InterfaceName,
+                Ms(r.Handover.Duration))
+            {
+                Breakdown = r.Detection is { } d ? Breakdown(r.Handover, d) : null,
+            })];
         }
     }
+
+    /// <summary>The detector's report of the handover's new address, the latest one not after the mobile node took it up.</summary>
+    private Detection? DetectionOf(Handover handover)
+    {
+        Detection? found = null;
+        foreach (var detector in _detectors)
+        {
+            foreach (var d in detector.GetDetections())
+            {
+                if (d.Address.Equals(handover.To) && d.ReportedAt <= handover.MovedAt + ReportSlack && (found is null || d.ReportedAt > found.ReportedAt))
+                {
+                    found = d;
+                }
+            }
+        }
+
+        return found;
+    }
+
+    // The mobile node takes the report from the bus a moment after the detector published it; never seconds after.
+    private static readonly TimeSpan ReportSlack = TimeSpan.FromSeconds(1);
+
+    private static HandoverBreakdown Breakdown(Handover h, Detection d)
+    {
+        long? Since(DateTimeOffset? at) => at is { } t ? Ms(t - d.StartedAt) : null;
+        var inside = (d.StartedBy == "link-up" && d.SolicitedAt is { } solicited ? solicited - d.StartedAt : TimeSpan.Zero)
+            + (h.MovedAt > d.ReportedAt ? h.MovedAt - d.ReportedAt : TimeSpan.Zero);
+        return new HandoverBreakdown(d.StartedBy, Since(d.SolicitedAt), Since(d.AnsweredAt), d.AnsweredBy,
+            Ms(d.ReportedAt - d.StartedAt), Ms(h.MovedAt - d.StartedAt), Ms(h.BoundAt - d.StartedAt), Ms(inside));
+    }
+
+    private static long Ms(TimeSpan span) => (long)Math.Round(Math.Max(0, span.TotalMilliseconds));
 
     public DurationHistogram Histogram()
     {

@@ -31,9 +31,10 @@ public static class ProfileNames
 
     public static IReadOnlyDictionary<string, MovementDetectionMethod> Methods { get; } = new Dictionary<string, MovementDetectionMethod>(StringComparer.Ordinal)
     {
-        ["nud"] = MovementDetectionMethod.Nud,
-        ["ra"] = MovementDetectionMethod.Ra,
         ["link"] = MovementDetectionMethod.Link,
+        ["ra"] = MovementDetectionMethod.Ra,
+        ["nud"] = MovementDetectionMethod.Nud,
+        ["dna"] = MovementDetectionMethod.Dna,
     };
 
     public static string Of(Role role) => role.ToProfileName();

@@ -41,7 +41,30 @@ public sealed record BindingUpdateListStatus(
 /// reported, <c>from</c> the previous care-of address (null for the first one away from home) <c>to</c> the new
 /// one, and <c>duration_ms</c> until the Binding Acknowledgement accepted it.
 /// </summary>
-public sealed record HandoverStatus(DateTimeOffset When, string? From, string To, string? Interface, long DurationMs);
+public sealed record HandoverStatus(DateTimeOffset When, string? From, string To, string? Interface, long DurationMs)
+{
+    /// <summary>How the move went step by step, when the movement detector saw it; null otherwise.</summary>
+    public HandoverBreakdown? Breakdown { get; init; }
+}
+
+/// <summary>
+/// One move step by step, each in milliseconds since it started (<see cref="StartedBy"/>: "link-up", "router lost"
+/// with the carrier up, or "report" when the detector knew nothing earlier): the first RS/NS sent, the first RA/NA back (<see cref="AnsweredBy"/>), the address reported
+/// (<see cref="CareOfMs"/>), the mobile node taking the report up and sending its Binding Update (the same step,
+/// unless it must find its home agent first), its acknowledgement (<see cref="BindingAckMs"/>, the total).
+/// <see cref="OurShareMs"/> is the time spent inside the appliance: link-up to the first solicitation, plus the
+/// address report to the Binding Update; the rest is the router, the kernel's address configuration and the path
+/// to the home agent.
+/// </summary>
+public sealed record HandoverBreakdown(
+    string StartedBy,
+    long? SolicitedMs,
+    long? AnsweredMs,
+    string? AnsweredBy,
+    long CareOfMs,
+    long BindingUpdateMs,
+    long BindingAckMs,
+    long OurShareMs);
 
 /// <summary>
 /// A Prometheus histogram at one instant: <see cref="CumulativeCounts"/>[i] observations were at most

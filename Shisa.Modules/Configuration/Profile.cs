@@ -30,11 +30,22 @@ public enum MobileRouterMode
     Implicit,
 }
 
+/// <summary>What the movement detector uses; a profile lists any of them (all by default).</summary>
 public enum MovementDetectionMethod
 {
-    Nud,
-    Ra,
+    /// <summary>Carrier loss means the node left the link (netlink link events).</summary>
     Link,
+
+    /// <summary>Router Solicitation at once on link-up; each router tracked from its Router Advertisements and lost when
+    /// its advertised interval passes without one (RFC 6275 7.3, 11.5.1).</summary>
+    Ra,
+
+    /// <summary>Unicast Neighbor Solicitations probe the default router when its advertisements stop or the link
+    /// flaps; movement once they fail (RFC 4861 7.3, UMIP's MnRouterProbes).</summary>
+    Nud,
+
+    /// <summary>Simple DNA (RFC 6059): on link-up, unicast NS to the routers seen before; an answer confirms the link.</summary>
+    Dna,
 }
 
 public sealed record Profile(
@@ -111,7 +122,15 @@ public sealed record MobileRouterSection(
 
 public sealed record CorrespondentSection(bool RouteOptimization);
 
-public sealed record MovementDetectorSection(MovementDetectionMethod Method);
+/// <summary><c>method</c>: the methods the movement detector uses, each at most once.</summary>
+public sealed record MovementDetectorSection(EquatableArray<MovementDetectionMethod> Methods)
+{
+    /// <summary>Every method: what a profile without <c>method</c> gets.</summary>
+    public static MovementDetectorSection Default { get; } = new(new EquatableArray<MovementDetectionMethod>(
+        [MovementDetectionMethod.Link, MovementDetectionMethod.Ra, MovementDetectionMethod.Nud, MovementDetectionMethod.Dna]));
+
+    public bool Uses(MovementDetectionMethod method) => Methods.Contains(method);
+}
 
 /// <summary>Where the mobility bus is offered to other processes (DESIGN 3), e.g. /run/shisa/bus.sock.</summary>
 public sealed record BusSection(string Socket);

@@ -60,6 +60,8 @@ public sealed class HomeRegistration
     private bool _solicitedPrefixes;
     private ushort _haadIdentifier;
     private DateTimeOffset _movedAt;
+    private IPAddress? _homeFrom;
+    private DateTimeOffset _homeMovedAt;
     private IPAddress? _previousCareOf;
     private IPAddress? _lostBoundCareOf;
     private DateTimeOffset? _homePrefixValidUntil;
@@ -114,7 +116,7 @@ public sealed class HomeRegistration
                 OnMovedTo(moved, now);
                 break;
             case ReturnedHome home:
-                OnReturnedHome(home);
+                OnReturnedHome(home, now);
                 break;
             case CareOfAddressLost lost:
                 OnCareOfAddressLost(lost);
@@ -426,6 +428,13 @@ public sealed class HomeRegistration
             return;
         }
 
+        if (AtHome && State == HomeRegistrationState.WaitDereg)
+        {
+            // Coming home is a handover too, from the last care-of address to the home address (the timeline): it
+            // ends with the home agent's answer, an acceptance or a refusal such as 133 (it holds no binding).
+            _actions.Add(new ReturnedHomeDeregistered(_homeFrom, _homeMovedAt, now));
+        }
+
         if (!ba.IsAccepted)
         {
             OnRefused(ba.Status);
@@ -549,8 +558,14 @@ public sealed class HomeRegistration
 
     // RFC 6275 11.5.5: back home, deregister from the home address; the data plane stops tunnelling at once. The
     // home agent may hold a binding also when the care-of address was lost on the way home (the machine went idle).
-    private void OnReturnedHome(ReturnedHome home)
+    private void OnReturnedHome(ReturnedHome home, DateTimeOffset now)
     {
+        if (!AtHome)
+        {
+            _homeFrom = PublishedEntry?.CareOfAddress ?? CareOfAddress ?? _lostBoundCareOf;
+            _homeMovedAt = now;
+        }
+
         bool registered = PublishedEntry is not null || _homeAgentMayHoldBinding
             || State is HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.Bound
                 or HomeRegistrationState.LeavingHomeAgent;

@@ -79,6 +79,12 @@ public sealed record Registered(
     public TimeSpan Duration => BoundAt - MovedAt;
 }
 
+/// <summary>Back home, the deregistration was acknowledged (RFC 6275 11.5.5): the handover home is complete.</summary>
+/// <param name="PreviousCareOfAddress">The care-of address the node came home from, when it had one.</param>
+/// <param name="MovedAt">When the return home was reported.</param>
+/// <param name="DeregisteredAt">When the Binding Acknowledgement of the deregistration was received.</param>
+public sealed record ReturnedHomeDeregistered(IPAddress? PreviousCareOfAddress, DateTimeOffset MovedAt, DateTimeOffset DeregisteredAt) : HomeRegistrationAction;
+
 /// <summary>The home agent refused (status &gt;= 128); <paramref name="GaveUp"/> when no more retries follow.</summary>
 public sealed record Refused(Shisa.DataPlane.Wire.Mobility.BindingAcknowledgementStatus Status, bool GaveUp) : HomeRegistrationAction;
 

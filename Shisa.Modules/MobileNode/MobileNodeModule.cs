@@ -781,6 +781,15 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IModuleTime
                 MobileNodeLog.Registered(logger, registered.CareOfAddress, _machine.HomeAgent!, registered.GrantedLifetime.TotalSeconds,
                     registered.PreviousCareOfAddress?.ToString() ?? "none", registered.Duration.TotalMilliseconds);
                 break;
+            case ReturnedHomeDeregistered home:
+                _handoverCount++;
+                _handovers.Enqueue(new HandoverRecord(home.PreviousCareOfAddress, _machine!.HomeAddress, _machine.InterfaceName, home.MovedAt, home.DeregisteredAt));
+                while (_handovers.Count > MaxHandovers)
+                {
+                    _handovers.Dequeue();
+                }
+
+                break;
             case Refused refused:
                 MobileNodeLog.Refused(logger, $"{(byte)refused.Status} {refused.Status}", refused.GaveUp ? "; giving up until the next movement" : "; retrying");
                 break;

@@ -27,12 +27,17 @@ public sealed class MovementDecider
     private readonly IPAddress _homeAddress;
     private readonly IReadOnlyList<string> _interfaces;
     private readonly HashSet<(int InterfaceIndex, IPAddress Address)> _stale = [];
+    private readonly bool _carrierLossIsMovement;
 
     /// <param name="homeAddress">The mobile node's home address.</param>
     /// <param name="homePrefixLength">Its prefix length: an address inside it means the home link.</param>
     /// <param name="interfaces">The egress interfaces, most preferred first; empty: every interface, by index.</param>
-    public MovementDecider(IPAddress homeAddress, int homePrefixLength, IReadOnlyList<string> interfaces)
+    /// <param name="carrierLossIsMovement">Method <c>link</c>: a lost carrier means the node left the link at once.
+    /// Without it the attachment is held across a carrier loss, and Neighbor Discovery (<see cref="RouterDetection"/>)
+    /// says whether the link changed (<see cref="Forget"/>, <see cref="Confirm"/>).</param>
+    public MovementDecider(IPAddress homeAddress, int homePrefixLength, IReadOnlyList<string> interfaces, bool carrierLossIsMovement = true)
     {
+        _carrierLossIsMovement = carrierLossIsMovement;
         ArgumentNullException.ThrowIfNull(homeAddress);
         ArgumentNullException.ThrowIfNull(interfaces);
         _homeAddress = homeAddress;
@@ -48,6 +53,13 @@ public sealed class MovementDecider
     public Attachment Choose(NetworkSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        if (!_carrierLossIsMovement && Current.Kind != AttachmentKind.None
+            && snapshot.Links.FirstOrDefault(l => l.Index == Current.InterfaceIndex) is { Up: false }
+            && snapshot.Addresses.Any(a => a.InterfaceIndex == Current.InterfaceIndex && a.Address.Equals(Current.Address)))
+        {
+            return Current; // held until Neighbor Discovery says the link changed
+        }
+
         foreach (var link in OrderedLinks(snapshot))
         {
             if (!link.Up)
@@ -110,7 +122,7 @@ public sealed class MovementDecider
         // The link the node was attached through is gone (carrier lost): the kernel keeps the addresses and default
         // routes its router advertisements made, and would use them on the next link. Say so (MIPM_MD_SCAN), so
         // the data plane forgets them and the next link's advertisements decide.
-        if (previous.Kind != AttachmentKind.None && !snapshot.Links.Any(l => l.Index == previous.InterfaceIndex && l.Up))
+        if (_carrierLossIsMovement && previous.Kind != AttachmentKind.None && !snapshot.Links.Any(l => l.Index == previous.InterfaceIndex && l.Up))
         {
             published.Add(new MovementInfo(MovementCommand.Scan, null, previous.InterfaceName!, previous.InterfaceIndex, previous.Kind == AttachmentKind.Home));
         }
@@ -126,7 +138,7 @@ public sealed class MovementDecider
     /// </summary>
     private void MarkStale(NetworkSnapshot snapshot)
     {
-        foreach (var address in snapshot.Addresses)
+        foreach (var address in _carrierLossIsMovement ? snapshot.Addresses : [])
         {
             if (!snapshot.Links.Any(l => l.Index == address.InterfaceIndex && l.Up) && address.Scope == AddressScope.Universe)
             {
@@ -135,6 +147,28 @@ public sealed class MovementDecider
         }
 
         _stale.RemoveWhere(s => !snapshot.Addresses.Any(a => a.InterfaceIndex == s.InterfaceIndex && a.Address.Equals(s.Address)));
+    }
+
+    /// <summary>
+    /// Neighbor Discovery says the node left the link whose router advertised <paramref name="prefixes"/>: the addresses
+    /// they gave on <paramref name="interfaceIndex"/> are not chosen again until they have gone once or the link is
+    /// confirmed again (<see cref="Confirm"/>).
+    /// </summary>
+    public void Forget(int interfaceIndex, IReadOnlyList<Prefix> prefixes, NetworkSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(prefixes);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        foreach (var address in snapshot.Addresses.Where(a => a.InterfaceIndex == interfaceIndex && prefixes.Any(p => p.Contains(a.Address))))
+        {
+            _stale.Add((interfaceIndex, address.Address));
+        }
+    }
+
+    /// <summary>Neighbor Discovery confirmed the link of <paramref name="prefixes"/> (RFC 6059): its addresses are usable again at once.</summary>
+    public void Confirm(int interfaceIndex, IReadOnlyList<Prefix> prefixes)
+    {
+        ArgumentNullException.ThrowIfNull(prefixes);
+        _stale.RemoveWhere(s => s.InterfaceIndex == interfaceIndex && prefixes.Any(p => p.Contains(s.Address)));
     }
 
     private IEnumerable<LinkState> OrderedLinks(NetworkSnapshot snapshot)

@@ -17,6 +17,18 @@ internal static partial class MovementDetectorLog
     [LoggerMessage(EventId = 2503, Level = LogLevel.Error, Message = "Netlink receive failed with errno {Errno}; no more movement from netlink")]
     public static partial void NetlinkFailed(Microsoft.Extensions.Logging.ILogger logger, int errno);
 
+    [LoggerMessage(EventId = 2505, Level = LogLevel.Warning, Message = "No Neighbor Discovery on {Interface} ({Reason}): movement there is seen from links and addresses only")]
+    public static partial void NeighborDiscoveryUnavailable(Microsoft.Extensions.Logging.ILogger logger, string @interface, string reason);
+
+    [LoggerMessage(EventId = 2506, Level = LogLevel.Debug, Message = "{Message} to {Target} on {Interface} (sent: {Sent})")]
+    public static partial void Solicited(Microsoft.Extensions.Logging.ILogger logger, string message, string target, string @interface, bool sent);
+
+    [LoggerMessage(EventId = 2507, Level = LogLevel.Information, Message = "Router {Router} on {Interface} lost ({By})")]
+    public static partial void RouterLost(Microsoft.Extensions.Logging.ILogger logger, string router, string @interface, string by);
+
+    [LoggerMessage(EventId = 2508, Level = LogLevel.Information, Message = "Link of router {Router} on {Interface} confirmed ({By})")]
+    public static partial void LinkConfirmed(Microsoft.Extensions.Logging.ILogger logger, string router, string @interface, string by);
+
     [LoggerMessage(EventId = 2504, Level = LogLevel.Error, Message = "Interface watcher failed")]
     public static partial void WatcherFailed(Microsoft.Extensions.Logging.ILogger logger, System.Exception exception);
 }

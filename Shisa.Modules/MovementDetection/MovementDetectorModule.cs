@@ -8,29 +8,41 @@ namespace Shisa.Modules.MovementDetection;
 /// <summary>
 /// The movement detector (SHISA's babymdd): watches the mobile node's egress interfaces for carrier and global
 /// IPv6 address changes and publishes MovementInfo (MIPM_MD_INFO) on the bus: a new care-of address, the return
-/// home, the loss of the care-of address. Netlink on Linux; polling as the fallback.
+/// home, the loss of the care-of address. Netlink on Linux; polling as the fallback. With methods <c>ra</c>,
+/// <c>nud</c> or <c>dna</c> it also speaks Neighbor Discovery on each egress interface (<see cref="RouterDetection"/>):
+/// an RS at once on link-up, routers lost by their advertised interval or by failed probes, links confirmed by DNA.
 /// </summary>
-/// <remarks>
-/// Method "nud", "ra" and "link" all use the address/link watcher today: an address appears once SLAAC has acted on
-/// the new link's RA, and carrier loss removes it. With optimistic DAD (RFC 4429; net.ipv6.conf.*.optimistic_dad)
-/// the new address is reported at once, without waiting the ~1 s of DAD.
-/// </remarks>
-public sealed class MovementDetectorModule : IRoleModule
+public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
 {
     public const string ModuleName = "movement_detector";
 
+    /// <summary>Detections remembered for the status page's breakdown; the oldest go first.</summary>
+    public const int MaxDetections = 32;
+
     private readonly Func<ModuleContext, INetworkWatcher>? _watcherFactory;
+    private readonly Func<string, INeighborDiscoveryLink?>? _linkFactory;
     private readonly Lock _gate = new();
+    private readonly Dictionary<string, Interface> _interfaces = new(StringComparer.Ordinal);
+    private readonly Queue<Detection> _detections = new();
     private ModuleContext? _context;
+    private MovementDetectorSection _methods = MovementDetectorSection.Default;
     private MovementDecider? _decider;
     private INetworkWatcher? _watcher;
+    private ITimer? _timer;
+    private long _started;
+    private NetworkSnapshot _last = NetworkSnapshot.Empty;
+    private bool _stopped;
 
     public MovementDetectorModule()
     {
     }
 
-    /// <summary>For tests: the watcher to use instead of netlink or polling.</summary>
-    internal MovementDetectorModule(Func<ModuleContext, INetworkWatcher> watcherFactory) => _watcherFactory = watcherFactory;
+    /// <summary>For tests: the watcher to use instead of netlink or polling, and the Neighbor Discovery links (null: none).</summary>
+    internal MovementDetectorModule(Func<ModuleContext, INetworkWatcher> watcherFactory, Func<string, INeighborDiscoveryLink?>? linkFactory = null)
+    {
+        _watcherFactory = watcherFactory;
+        _linkFactory = linkFactory ?? (_ => null);
+    }
 
     public string Name => ModuleName;
 
@@ -55,15 +67,26 @@ public sealed class MovementDetectorModule : IRoleModule
         }
     }
 
+    public IReadOnlyList<Detection> GetDetections()
+    {
+        lock (_gate)
+        {
+            return [.. _detections];
+        }
+    }
+
     public Task StartAsync(ModuleContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var section = context.MobileNode;
-        var method = context.Profile.MovementDetector?.Method ?? MovementDetectionMethod.Nud;
+        _methods = context.Profile.MovementDetector ?? MovementDetectorSection.Default;
         _context = context;
-        _decider = new MovementDecider(section.HomeAddress, section.HomePrefixLength, section.Interfaces);
+        _started = context.TimeProvider.GetTimestamp();
+        _decider = new MovementDecider(section.HomeAddress, section.HomePrefixLength, section.Interfaces, _methods.Uses(MovementDetectionMethod.Link));
+        _timer = context.TimeProvider.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _watcher = _watcherFactory?.Invoke(context) ?? CreateWatcher(context);
-        MovementDetectorLog.Started(context.Logger, string.Join(", ", section.Interfaces), _watcher.Kind, method.ToString().ToLowerInvariant(),
+        MovementDetectorLog.Started(context.Logger, string.Join(", ", section.Interfaces), _watcher.Kind,
+            string.Join(", ", _methods.Methods.Select(m => m.ToString().ToLowerInvariant())),
             new Prefix(section.HomeAddress, section.HomePrefixLength).ToString());
         _watcher.Start(OnChanged);
         return Task.CompletedTask;
@@ -72,6 +95,18 @@ public sealed class MovementDetectorModule : IRoleModule
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _watcher?.Dispose();
+        lock (_gate)
+        {
+            _stopped = true;
+            _timer?.Dispose();
+            foreach (var watched in _interfaces.Values)
+            {
+                watched.Link?.Dispose();
+            }
+
+            _interfaces.Clear();
+        }
+
         return Task.CompletedTask;
     }
 
@@ -92,19 +127,274 @@ public sealed class MovementDetectorModule : IRoleModule
         return new PollingWatcher(context.TimeProvider, context.Logger);
     }
 
+    private bool SpeaksNeighborDiscovery =>
+        _methods.Uses(MovementDetectionMethod.Ra) || _methods.Uses(MovementDetectionMethod.Nud) || _methods.Uses(MovementDetectionMethod.Dna);
+
+    private TimeSpan Now => _context!.TimeProvider.GetElapsedTime(_started);
+
     private void OnChanged(NetworkSnapshot snapshot)
     {
         lock (_gate)
         {
-            var context = _context!;
-            var before = _decider!.Current;
-            foreach (var info in _decider.Update(snapshot))
+            if (_stopped)
             {
-                MovementDetectorLog.Moved(context.Logger, before.Kind.ToString(), _decider.Current.Kind.ToString(), info.Command.ToString(),
-                    info.CareOfAddress?.ToString() ?? "-", info.InterfaceName);
-                context.Publish(info);
+                return;
+            }
+
+            _last = snapshot;
+            foreach (var link in snapshot.Links.Where(l => _context!.MobileNode.Interfaces.Contains(l.Name)))
+            {
+                var watched = Watch(link);
+                if (link.Up != watched.Up)
+                {
+                    watched.Up = link.Up;
+                    if (link.Up)
+                    {
+                        watched.Breakdown = new PendingDetection(_context!.TimeProvider.GetUtcNow(), "link-up");
+                        Act(watched, watched.Detection.OnLinkUp(Now));
+                    }
+                    else
+                    {
+                        watched.Detection.OnLinkDown();
+                        watched.ForgottenAtLinkDown = _methods.Uses(MovementDetectionMethod.Link); // the decider's carrier-loss Scan
+                    }
+                }
+            }
+
+            Decide();
+            Reschedule();
+        }
+    }
+
+    private Interface Watch(LinkState link)
+    {
+        if (!_interfaces.TryGetValue(link.Name, out var watched))
+        {
+            watched = new Interface(link.Name, link.Index, new RouterDetection(_methods));
+            _interfaces[link.Name] = watched;
+        }
+
+        watched.Index = link.Index;
+        if (watched.Link is null && link.Up && SpeaksNeighborDiscovery)
+        {
+            watched.Link = OpenLink(link.Name);
+            watched.Link?.Start(
+                (router, advertisement) => OnNeighborDiscovery(watched, "RA", d => d.OnRouterAdvertisement(router, advertisement, Now)),
+                (target, solicited) => OnNeighborDiscovery(watched, "NA", d => d.OnNeighborAdvertisement(target, solicited, Now)));
+        }
+
+        return watched;
+    }
+
+    private INeighborDiscoveryLink? OpenLink(string name)
+    {
+        if (_linkFactory is not null)
+        {
+            return _linkFactory(name);
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            return new NeighborDiscoveryLink(name, _context!.Logger);
+        }
+        catch (IOException e)
+        {
+            MovementDetectorLog.NeighborDiscoveryUnavailable(_context!.Logger, name, e.Message);
+            return null;
+        }
+    }
+
+    private void OnNeighborDiscovery(Interface watched, string message, Func<RouterDetection, IReadOnlyList<DetectionAction>> input)
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            if (watched.Breakdown is { SolicitedAt: not null, AnsweredAt: null } pending)
+            {
+                pending.AnsweredAt = _context!.TimeProvider.GetUtcNow();
+                pending.AnsweredBy = message;
+            }
+
+            Act(watched, input(watched.Detection));
+            Decide();
+            Reschedule();
+        }
+    }
+
+    private void OnTimer()
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            var now = Now;
+            foreach (var watched in _interfaces.Values)
+            {
+                if (watched.Detection.NextDeadline is { } due && due <= now)
+                {
+                    Act(watched, watched.Detection.OnTimer(now));
+                }
+            }
+
+            Decide();
+            Reschedule();
+        }
+    }
+
+    private void Act(Interface watched, IReadOnlyList<DetectionAction> actions)
+    {
+        var context = _context!;
+        foreach (var action in actions)
+        {
+            switch (action)
+            {
+                case SendRouterSolicitation:
+                    bool rs = watched.Link?.TrySendRouterSolicitation() ?? false;
+                    Solicited(watched, rs);
+                    MovementDetectorLog.Solicited(context.Logger, "RS", "ff02::2", watched.Name, rs);
+                    break;
+                case SendNeighborSolicitation ns:
+                    bool sent = watched.Link?.TrySendNeighborSolicitation(ns.Router) ?? false;
+                    Solicited(watched, sent);
+                    MovementDetectorLog.Solicited(context.Logger, "NS", ns.Router.ToString(), watched.Name, sent);
+                    break;
+                case RouterLost lost:
+                    MovementDetectorLog.RouterLost(context.Logger, lost.Router.ToString(), watched.Name, lost.By);
+                    _decider!.Forget(watched.Index, lost.Prefixes, _last);
+                    if (!watched.ForgottenAtLinkDown)
+                    {
+                        // A move with the carrier up. What the lost router's advertisements taught the kernel is stale
+                        // (MIPM_MD_SCAN): its default route would keep outer packets going to a router that is not there.
+                        if (watched.Breakdown is null or { Reported: true })
+                        {
+                            watched.Breakdown = new PendingDetection(context.TimeProvider.GetUtcNow(), "router lost");
+                        }
+
+                        context.Publish(new MovementInfo(MovementCommand.Scan, null, watched.Name, watched.Index, false));
+                    }
+
+                    // else: method link forgot that link at the carrier loss already; forgetting again now would also
+                    // throw away what the new link's first advertisement just configured.
+                    watched.ForgottenAtLinkDown = false;
+                    break;
+                case LinkConfirmed confirmed:
+                    watched.ForgottenAtLinkDown = false;
+                    MovementDetectorLog.LinkConfirmed(context.Logger, confirmed.Router.ToString(), watched.Name, confirmed.By);
+                    _decider!.Confirm(watched.Index, confirmed.Prefixes);
+                    break;
             }
         }
+    }
+
+    private void Decide()
+    {
+        var context = _context!;
+        var before = _decider!.Current;
+        foreach (var info in _decider.Update(_last))
+        {
+            MovementDetectorLog.Moved(context.Logger, before.Kind.ToString(), _decider.Current.Kind.ToString(), info.Command.ToString(),
+                info.CareOfAddress?.ToString() ?? "-", info.InterfaceName);
+            var reportedAt = context.TimeProvider.GetUtcNow(); // before the publish: the mobile node acts on it at once
+            context.Publish(info);
+            if (info is { Command: MovementCommand.NewCareOfAddress or MovementCommand.ReturnedHome, CareOfAddress: { } address })
+            {
+                Remember(info.InterfaceName, address, reportedAt);
+            }
+        }
+    }
+
+    private void Solicited(Interface watched, bool sent)
+    {
+        if (sent && watched.Breakdown is { SolicitedAt: null } pending)
+        {
+            pending.SolicitedAt = _context!.TimeProvider.GetUtcNow();
+        }
+    }
+
+    // The breakdown of this move for the status page: what happened on the interface since its carrier came.
+    private void Remember(string interfaceName, System.Net.IPAddress address, DateTimeOffset now)
+    {
+        var pending = _interfaces.TryGetValue(interfaceName, out var watched) ? watched.Breakdown : null;
+        _detections.Enqueue(new Detection(interfaceName, address, pending?.StartedAt ?? now, pending?.StartedBy ?? "report",
+            pending?.SolicitedAt, pending?.AnsweredAt, pending?.AnsweredBy, now));
+        while (_detections.Count > MaxDetections)
+        {
+            _detections.Dequeue();
+        }
+
+        // Kept: the same move may report again (the address churns while the old link's state is forgotten).
+        if (pending is not null)
+        {
+            pending.Reported = true;
+        }
+    }
+
+    private void Reschedule()
+    {
+        TimeSpan? next = null;
+        foreach (var watched in _interfaces.Values)
+        {
+            if (watched.Detection.NextDeadline is { } due && (next is null || due < next))
+            {
+                next = due;
+            }
+        }
+
+        if (next is { } at)
+        {
+            var wait = at - Now;
+            _timer!.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _timer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private sealed class Interface(string name, int index, RouterDetection detection)
+    {
+        public string Name { get; } = name;
+
+        public int Index { get; set; } = index;
+
+        public RouterDetection Detection { get; } = detection;
+
+        public INeighborDiscoveryLink? Link { get; set; }
+
+        public bool Up { get; set; }
+
+        /// <summary>Method link published a Scan for this interface at its last carrier loss; no router loss since.</summary>
+        public bool ForgottenAtLinkDown { get; set; }
+
+        /// <summary>The latest move on this interface, from its link-up or router loss; null before the first.</summary>
+        public PendingDetection? Breakdown { get; set; }
+    }
+
+    private sealed class PendingDetection(DateTimeOffset startedAt, string startedBy)
+    {
+        public DateTimeOffset StartedAt { get; } = startedAt;
+
+        public string StartedBy { get; } = startedBy;
+
+        public bool Reported { get; set; }
+
+        public DateTimeOffset? SolicitedAt { get; set; }
+
+        public DateTimeOffset? AnsweredAt { get; set; }
+
+        public string? AnsweredBy { get; set; }
     }
 }
 

@@ -36,7 +36,7 @@ public class StatusPageBrowserTests
         lifetime = 60
 
         [movement_detector]
-        method = "nud"
+        method = ["nud"]
         """;
 
     private static readonly IPAddress HomeAddress = IPAddress.Parse("2001:db8:1::100");

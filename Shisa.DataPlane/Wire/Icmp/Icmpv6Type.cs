@@ -9,6 +9,10 @@ public static class Icmpv6Type
     public const byte ParameterProblem = 4;
     public const byte EchoRequest = 128;
     public const byte EchoReply = 129;
+    public const byte RouterSolicitation = 133;
+    public const byte RouterAdvertisement = 134;
+    public const byte NeighborSolicitation = 135;
+    public const byte NeighborAdvertisement = 136;
     public const byte HomeAgentAddressDiscoveryRequest = 144;
     public const byte HomeAgentAddressDiscoveryReply = 145;
     public const byte MobilePrefixSolicitation = 146;

@@ -65,10 +65,12 @@ internal sealed class MobilitySession : IDisposable
     public ApplianceInstance Mn => MobileNode ?? throw new InvalidOperationException("the mobile node is not running");
 
     /// <summary>Builds the topology with the mn at ar1, starts both appliances and waits for the home registration.</summary>
-    public static async Task<MobilitySession> StartAsync(CancellationToken cancellationToken, string? homeAgentProfile = null, string? mobileNodeProfile = null)
+    /// <param name="options">The topology's knobs (e.g. slower router advertisements); the mn starts at ar1 whatever they say.</param>
+    public static async Task<MobilitySession> StartAsync(CancellationToken cancellationToken, string? homeAgentProfile = null, string? mobileNodeProfile = null,
+        TopologyOptions? options = null)
     {
         Assume.That(Host.IsRoot, "namespaces need root");
-        var topology = MobilityTopology.Create(new TopologyOptions { InitialLink = AccessLink.Foreign1 });
+        var topology = MobilityTopology.Create((options ?? new TopologyOptions()) with { InitialLink = AccessLink.Foreign1 });
         PinBridgeAddresses(topology);
         var session = new MobilitySession(topology, homeAgentProfile ?? Profiles.HomeAgent(), mobileNodeProfile ?? Profiles.MobileNode());
         try

@@ -38,7 +38,8 @@ internal static class Profiles
         """;
 
     /// <param name="busSocket">With a path: no built-in movement detector; the bus on that Unix socket for an external one.</param>
-    public static string MobileNode(int lifetime = 60, string authentication = "", string homeAddress = "2001:db8:1::100", string? busSocket = null) => $$"""
+    /// <param name="methods">The movement detector's <c>method</c> list, as TOML array items.</param>
+    public static string MobileNode(int lifetime = 60, string authentication = "", string homeAddress = "2001:db8:1::100", string? busSocket = null, string methods = "\"link\"") => $$"""
         [node]
         name = "mn"
         roles = {{(busSocket is null ? "[\"mobile_node\", \"movement_detector\"]" : "[\"mobile_node\"]")}}
@@ -57,6 +58,6 @@ internal static class Profiles
         interfaces = ["mn0"]
         lifetime = {{lifetime}}
         {{authentication}}
-        {{(busSocket is null ? "\n[movement_detector]\nmethod = \"link\"" : "")}}
+        {{(busSocket is null ? $"\n[movement_detector]\nmethod = [{methods}]" : "")}}
         """;
 }

@@ -36,6 +36,14 @@ public class ReturningHomeTests
 
         await session.Ha.WaitForStatusAsync(s => CacheEntry.From(s).Count == 0, Deregistration, "an empty binding cache", cancellationToken);
         await session.Mn.WaitForStatusAsync(s => UpdateListEntry.From(s).Count == 0, Deregistration, "an empty binding update list", cancellationToken);
+        using (var home = await session.Mn.WaitForStatusAsync(
+            s => s.GetProperty("handovers").EnumerateArray().Any(h => h.GetProperty("to").GetString() == MobilityTopology.HomeAddress.ToString()),
+            Deregistration, "the return home in the handover timeline", cancellationToken))
+        {
+            var back = home.RootElement.GetProperty("handovers").EnumerateArray().First(h => h.GetProperty("to").GetString() == MobilityTopology.HomeAddress.ToString());
+            Assert.That(MobilityTopology.Foreign1Prefix.Contains(System.Net.IPAddress.Parse(back.GetProperty("from").GetString()!)), Is.True, "from the care-of address on ar1's link");
+        }
+
         Assert.That(Host.Exec(topology.Mn, "ip", "-6", "addr", "show", "dev", MobilityTopology.MobileInterface).StandardOutput,
             Does.Contain("2001:db8:1::100/"), "the home address is on mn0 at home");
         Assert.That(Host.Exec(topology.Ha, "ip", "-6", "neigh", "show", "proxy").StandardOutput, Does.Not.Contain("2001:db8:1::100"), "no proxy entry left at the home agent");

@@ -137,11 +137,14 @@ public class BrokenProfileTests
             name = "md"
             roles = ["movement_detector"]
             [movement_detector]
-            method = "ra"
+            method = ["ra"]
             """, 3, 10, "role 'movement_detector' needs role 'mobile_node'");
         yield return Case("unknown link kind", Correspondent + "\n[[interface]]\nname = \"lo\"\nlink = \"wifi\"", 8, 8, "key 'link' must be one of home, foreign, mobile_network, backbone; not 'wifi'");
         yield return Case("unknown mode", MobileRouter + "\nmode = \"auto\"", 17, 8, "key 'mode' must be one of explicit, implicit; not 'auto'");
-        yield return Case("unknown method", MobileNode.Replace("[\"mobile_node\"]", "[\"mobile_node\", \"movement_detector\"]", StringComparison.Ordinal) + "\n[movement_detector]\nmethod = \"gps\"", 12, 10, "key 'method' must be one of nud, ra, link; not 'gps'");
+        yield return Case("unknown method", WithDetector("method = [\"link\", \"gps\"]"), 12, 19, "key 'method' lists 'gps'; each entry must be one of link, ra, nud, dna");
+        yield return Case("method twice", WithDetector("method = [\"ra\", \"ra\"]"), 12, 17, "key 'method' lists 'ra' twice");
+        yield return Case("method not a list", WithDetector("method = \"nud\""), 12, 10, "key 'method' must be an array, found");
+        yield return Case("no method", WithDetector("method = []"), 11, 2, "key 'method' is empty");
         yield return Case("bad interface name", Correspondent + "\n[[interface]]\nname = \"a/b\"\nlink = \"home\"", 7, 8, "'a/b' is not an interface name");
         yield return Case("duplicate interface", MobileNode + "\n[[interface]]\nname = \"mn0\"\nlink = \"home\"", 12, 8, "duplicate interface 'mn0' (first declared at line 5)");
         yield return Case("undeclared egress interface", MobileNode.Replace("[\"mn0\"]", "[\"mn1\"]", StringComparison.Ordinal), 10, 15, "interface 'mn1' in [mobile_node] interfaces is not declared in [[interface]]");
@@ -176,6 +179,9 @@ public class BrokenProfileTests
 
     private static string WithStateDirectory(string value) =>
         Correspondent.Replace("roles = [\"correspondent_node\"]", "roles = [\"correspondent_node\"]\nstate_directory = " + value, StringComparison.Ordinal);
+
+    private static string WithDetector(string method) =>
+        MobileNode.Replace("[\"mobile_node\"]", "[\"mobile_node\", \"movement_detector\"]", StringComparison.Ordinal) + "\n[movement_detector]\n" + method;
 
     private static TestCaseData Case(string name, string text, int line, int column, string fragment, int count = 1) =>
         new TestCaseData(text, line, column, fragment, count).SetName("Broken profile: " + name);

@@ -84,7 +84,7 @@ public class ConfigProfileTests
         Assert.That(profile.MobileNode.Interfaces, Is.EqualTo(new EquatableArray<string>(["mn0"])));
         Assert.That(profile.MobileRouter!.Mode, Is.EqualTo(MobileRouterMode.Explicit));
         Assert.That(profile.MobileRouter.Ingress, Is.EqualTo(new EquatableArray<string>(["mr1"])));
-        Assert.That(profile.MovementDetector!.Method, Is.EqualTo(MovementDetectionMethod.Nud));
+        Assert.That(profile.MovementDetector!.Methods, Is.EqualTo(MovementDetectorSection.Default.Methods));
     }
 
     [Test]

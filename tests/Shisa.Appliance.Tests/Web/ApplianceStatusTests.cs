@@ -81,4 +81,63 @@ public class ApplianceStatusTests
         Assert.That(named["mn_binding_acks_received_status_0"], Is.EqualTo(3));
         Assert.That(named["mn_binding_acks_received_status_129"], Is.EqualTo(1));
     }
+
+    private sealed class Detections(params Detection[] detections) : IDetectionSource
+    {
+        public IReadOnlyList<Detection> GetDetections() => detections;
+    }
+
+    [Test]
+    public async Task A_handover_the_detector_saw_gets_its_breakdown_and_our_share()
+    {
+        using var bus = new MobilityBus(TimeProvider.System);
+        await using var status = new ApplianceStatus(ProfileLoader.Parse(Profile, "p.toml").Profile!, bus, TimeProvider.System);
+        var t0 = new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero);
+        var a = IPAddress.Parse("2001:db8:a1::10");
+        var b = IPAddress.Parse("2001:db8:a2::10");
+        var moves = new Moves();
+        var detector = new Detections(
+            new Detection("eth1", b, t0.AddSeconds(-30), "link-up", null, null, null, t0.AddSeconds(-29)), // an older visit to the same address
+            new Detection("eth1", b, t0, "link-up", t0.AddMilliseconds(2), t0.AddMilliseconds(300), "RA", t0.AddMilliseconds(310)));
+        status.AddHandovers(moves);
+        moves.Add(new Handover(a, b, "eth1", t0.AddMilliseconds(313), t0.AddMilliseconds(350)));
+        moves.Add(new Handover(b, a, "eth1", t0.AddSeconds(10), t0.AddSeconds(10.1)));
+        status.AddDetections(detector);
+
+        var handovers = status.Capture().Handovers;
+        Assert.That(handovers[0].Breakdown, Is.Null, "the detector never reported that one");
+        Assert.That(handovers[1].Breakdown, Is.EqualTo(new HandoverBreakdown("link-up", 2, 300, "RA", 310, 313, 350, 5)),
+            "link-up 0, RS 2, RA 300, address 310, BU 313, BA 350; ours: 2 ms to the RS and 3 ms to the BU");
+    }
+
+    [Test]
+    public async Task A_new_follower_of_the_events_gets_the_recent_messages_first_then_each_new_one_once()
+    {
+        using var bus = new MobilityBus(TimeProvider.System);
+        await using var status = new ApplianceStatus(ProfileLoader.Parse(Profile, "p.toml").Profile!, bus, TimeProvider.System);
+        for (int i = 0; i < ApplianceStatus.ReplayedEvents + 5; i++)
+        {
+            bus.Publish(new MovementInfo(MovementCommand.Scan, null, "mn0", i, false), "test");
+        }
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var seen = new List<long>();
+        await foreach (var e in status.FollowEvents(cancel.Token))
+        {
+            seen.Add(e.Sequence);
+            if (seen.Count == ApplianceStatus.ReplayedEvents)
+            {
+                bus.Publish(new MovementInfo(MovementCommand.Scan, null, "mn0", 99, false), "test");
+            }
+
+            if (seen.Count == ApplianceStatus.ReplayedEvents + 1)
+            {
+                break;
+            }
+        }
+
+        Assert.That(seen[0], Is.EqualTo(bus.LastSequence - ApplianceStatus.ReplayedEvents), "the last ones the bus remembers, oldest first");
+        Assert.That(seen, Is.Ordered.Ascending.And.Unique);
+        Assert.That(seen[^1], Is.EqualTo(bus.LastSequence), "then the live one");
+    }
 }

@@ -377,6 +377,9 @@ public class HomeRegistrationTests
         var done = At(machine, 60.1, new BaReceived(new BindingAcknowledgement(BindingAcknowledgementStatus.Accepted, BindingAcknowledgementFlags.None, 1002, 0), HomeAgentAddress, Home, null));
         Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.Idle));
         Assert.That(done.OfType<PublishMessage>(), Is.Empty, "removed once already");
+        var home = done.OfType<ReturnedHomeDeregistered>().Single();
+        Assert.That(home.PreviousCareOfAddress, Is.EqualTo(CareOf), "the handover home starts from the last care-of address");
+        Assert.That(home.DeregisteredAt - home.MovedAt, Is.EqualTo(TimeSpan.FromSeconds(0.1)).Within(TimeSpan.FromMilliseconds(1)));
     }
 
     [Test]
@@ -391,8 +394,12 @@ public class HomeRegistrationTests
         Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.WaitDereg));
 
         // Refused as unknown (133): the home agent had let it expire; nothing left to remove, nothing to retry.
-        At(machine, 31.1, new BaReceived(new BindingAcknowledgement(BindingAcknowledgementStatus.NotHomeAgentForThisMobileNode, BindingAcknowledgementFlags.None, 1002, 0), HomeAgentAddress, Home, null));
+        // The handover home still ends there, from the care-of address lost on the way.
+        Assert.That(At(machine, 31.1, new BaReceived(new BindingAcknowledgement(BindingAcknowledgementStatus.NotHomeAgentForThisMobileNode, BindingAcknowledgementFlags.None, 1002, 0), HomeAgentAddress, Home, null))
+            .OfType<ReturnedHomeDeregistered>().Single().PreviousCareOfAddress, Is.EqualTo(CareOf));
+        At(machine, 31.2, new BaReceived(new BindingAcknowledgement(BindingAcknowledgementStatus.NotHomeAgentForThisMobileNode, BindingAcknowledgementFlags.None, 1002, 0), HomeAgentAddress, Home, null));
         Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.Idle));
+        Assert.That(machine.AtHome, Is.True);
         At(machine, 40, new MovedTo(CareOf, "eth0"));
         At(machine, 40.1, Ba(1003));
         At(machine, 41, new ReturnedHome("eth0"));

@@ -41,7 +41,7 @@ public class MovementDetectorModuleTests
         MobileNode: new MobileNodeSection(Home, 64, HomeAgent, new EquatableArray<string>(["mn0"]), TimeSpan.FromSeconds(120), false, null, EquatableArray<byte>.Empty),
         MobileRouter: null,
         Correspondent: null,
-        MovementDetector: new MovementDetectorSection(MovementDetectionMethod.Nud),
+        MovementDetector: MovementDetectorSection.Default,
         Plugins: null);
 
     private static NetworkSnapshot Attached(IPAddress address, AddressFlags flags = AddressFlags.None) =>
@@ -104,5 +104,61 @@ public class MovementDetectorModuleTests
         var add = (BindingUpdateListAdd)(await bul.Reader.ReadAsync(timeout.Token)).Message;
         Assert.That(add.Entry.CareOfAddress, Is.EqualTo(CareOf));
         Assert.That(mobileNode.GetStatus().Handovers.Single().InterfaceName, Is.EqualTo("mn0"));
+    }
+
+    private sealed class FakeLink : INeighborDiscoveryLink
+    {
+        public List<string> Sent { get; } = [];
+
+        public Action<IPAddress, Shisa.DataPlane.Wire.Icmp.RouterAdvertisement>? Advertised { get; private set; }
+
+        public void Start(Action<IPAddress, Shisa.DataPlane.Wire.Icmp.RouterAdvertisement> routerAdvertisement, Action<IPAddress, bool> neighborAdvertisement) =>
+            Advertised = routerAdvertisement;
+
+        public bool TrySendRouterSolicitation()
+        {
+            Sent.Add("RS");
+            return true;
+        }
+
+        public bool TrySendNeighborSolicitation(IPAddress target)
+        {
+            Sent.Add("NS " + target);
+            return true;
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Test]
+    public async Task With_ra_the_detector_solicits_on_link_up_and_a_router_silent_past_its_interval_moves_the_node()
+    {
+        var time = new FakeTimeProvider();
+        using var bus = new MobilityBus(time);
+        using var movements = bus.Subscribe("test", MessageKinds.MovementInfo);
+        var watcher = new FakeWatcher();
+        var link = new FakeLink();
+        var module = new MovementDetectorModule(_ => watcher, _ => link);
+        var profile = Profile() with { MovementDetector = new MovementDetectorSection(new EquatableArray<MovementDetectionMethod>([MovementDetectionMethod.Ra])) };
+        await module.StartAsync(new ModuleContext(MovementDetectorModule.ModuleName, profile, bus, new RecordingSender(), new SignallingHub(), time, NullLoggerFactory.Instance), CancellationToken.None);
+
+        watcher.Push(new NetworkSnapshot([new LinkState(5, "mn0", true)], []));
+        Assert.That(link.Sent, Is.EqualTo(new[] { "RS" }), "at once on link-up");
+        var prefix = new Prefix(IPAddress.Parse("2001:db8:a1::"), 64);
+        link.Advertised!(IPAddress.Parse("fe80::1"), new Shisa.DataPlane.Wire.Icmp.RouterAdvertisement(TimeSpan.FromSeconds(9), TimeSpan.Zero, TimeSpan.FromSeconds(1),
+            [new Shisa.DataPlane.Wire.Icmp.PrefixInformation(64, true, true, false, 120, 30, prefix.Network!)]));
+        watcher.Push(Attached(CareOf));
+        Assert.That(movements.Reader.TryRead(out var moved) && ((MovementInfo)moved.Message).Command == MovementCommand.NewCareOfAddress, Is.True);
+
+        time.Advance(TimeSpan.FromSeconds(1.1)); // the advertised interval passes in silence, the carrier still up
+        Assert.That(movements.Reader.TryRead(out var scan), Is.True);
+        Assert.That(scan.Message, Is.EqualTo(new MovementInfo(MovementCommand.Scan, null, "mn0", 5, false)), "what the lost router taught the kernel goes");
+        Assert.That(movements.Reader.TryRead(out var removed), Is.True);
+        Assert.That(removed.Message, Is.EqualTo(new MovementInfo(MovementCommand.CareOfAddressRemoved, CareOf, "mn0", 5, false)), "its address is not chosen again");
+        Assert.That(link.Sent, Is.EqualTo(new[] { "RS", "RS" }), "and the next router is asked at once");
+        Assert.That(module.GetDetections().Single().Address, Is.EqualTo(CareOf));
+        await module.StopAsync(CancellationToken.None);
     }
 }
