@@ -29,7 +29,7 @@ internal static unsafe class LinkInfo
     }
 
     /// <summary>
-    /// How frames look on <paramref name="name"/>, from its hardware type (ARPHRD_*): Ethernet, or bare IP for the
+    /// How frames look on <paramref name="name"/>, from its hardware type (ARPHRD_*): Ethernet (loopback too), or bare IP for the
     /// links that carry no link-layer header (TUN's ARPHRD_NONE, PPP, a cellular modem's ARPHRD_RAWIP, an IPv6
     /// tunnel device). Any other type is refused: its header is unknown here.
     /// </summary>
@@ -44,7 +44,9 @@ internal static unsafe class LinkInfo
         ushort type = *(ushort*)request.Data;
         return type switch
         {
-            1 => PortFrameKind.Ethernet, // ARPHRD_ETHER
+            // ARPHRD_ETHER; ARPHRD_LOOPBACK: a packet socket on lo sees an Ethernet header with zero addresses (the
+            // default profile's correspondent listens there).
+            1 or 772 => PortFrameKind.Ethernet,
             512 or 519 or 769 or 0xFFFE => PortFrameKind.Ipv6, // ARPHRD_PPP, ARPHRD_RAWIP, ARPHRD_TUNNEL6, ARPHRD_NONE
             _ => throw new IOException($"'{name}' has link type {type} (ARPHRD_*): neither Ethernet nor bare IP"),
         };
