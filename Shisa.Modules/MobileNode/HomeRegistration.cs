@@ -560,6 +560,16 @@ public sealed class HomeRegistration
     // home agent may hold a binding also when the care-of address was lost on the way home (the machine went idle).
     private void OnReturnedHome(ReturnedHome home, DateTimeOffset now)
     {
+        if (AtHome && State == HomeRegistrationState.WaitDereg)
+        {
+            // Back home reported again (link, then RA or DNA) while the deregistration waits for its BA: a second BU
+            // would take a new sequence number, the first BA would then be ignored (RFC 6275 11.7.3: sequence does
+            // not match) and the second BU answered with 133, the binding being gone. The timer retransmits.
+            InterfaceName = home.InterfaceName;
+            Ignore("deregistration already outstanding");
+            return;
+        }
+
         if (!AtHome)
         {
             _homeFrom = PublishedEntry?.CareOfAddress ?? CareOfAddress ?? _lostBoundCareOf;

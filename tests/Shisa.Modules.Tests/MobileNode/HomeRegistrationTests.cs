@@ -383,6 +383,20 @@ public class HomeRegistrationTests
     }
 
     [Test]
+    public void Home_reported_again_while_the_deregistration_waits_sends_no_second_bu_and_the_first_ba_ends_it()
+    {
+        var machine = Bound();
+        Assert.That(OnlyBu(At(machine, 60, new ReturnedHome("eth0"))).Request.Sequence, Is.EqualTo(1002));
+        var again = At(machine, 60.01, new ReturnedHome("eth0"));
+        Assert.That(again.OfType<SendBindingUpdate>(), Is.Empty, "one deregistration outstanding");
+
+        var done = At(machine, 60.1, new BaReceived(new BindingAcknowledgement(BindingAcknowledgementStatus.Accepted, BindingAcknowledgementFlags.None, 1002, 0), HomeAgentAddress, Home, null));
+        Assert.That(done.OfType<Ignored>(), Is.Empty);
+        Assert.That(done.OfType<ReturnedHomeDeregistered>().Count(), Is.EqualTo(1));
+        Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.Idle));
+    }
+
+    [Test]
     public void Returning_home_after_losing_the_care_of_address_on_the_way_still_deregisters()
     {
         var machine = Bound();
