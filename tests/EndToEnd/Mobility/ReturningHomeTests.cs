@@ -42,6 +42,7 @@ public class ReturningHomeTests
         {
             var back = home.RootElement.GetProperty("handovers").EnumerateArray().First(h => h.GetProperty("to").GetString() == MobilityTopology.HomeAddress.ToString());
             Assert.That(MobilityTopology.Foreign1Prefix.Contains(System.Net.IPAddress.Parse(back.GetProperty("from").GetString()!)), Is.True, "from the care-of address on ar1's link");
+            Assert.That(home.RootElement.GetProperty("counters").GetProperty("mn_acks_ignored").GetInt64(), Is.Zero, "the deregistration's BA was taken, not ignored");
         }
 
         Assert.That(Host.Exec(topology.Mn, "ip", "-6", "addr", "show", "dev", MobilityTopology.MobileInterface).StandardOutput,
