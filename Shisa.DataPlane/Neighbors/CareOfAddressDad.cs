@@ -52,34 +52,53 @@ public sealed partial class CareOfAddressDad
         {
             lock (_lock)
             {
-                return [.. _savedAcceptDad.Keys];
+                return [.. _savedAcceptDad.Keys.Where(k => k != AllInterfaces)];
             }
         }
     }
 
-    /// <summary>Turns the kernel's DAD off on <paramref name="interfaceName"/> (an Ethernet uplink: the probe needs a link-layer address).</summary>
+    /// <summary>
+    /// Turns the kernel's DAD off on <paramref name="interfaceName"/> (an Ethernet uplink: the probe needs a
+    /// link-layer address). The kernel does DAD where either <c>conf/all</c> or the interface's own
+    /// <c>accept_dad</c> is at least 1 (ip-sysctl.rst: the maximum of the two decides), so <c>all</c> goes to 0 too: every other interface keeps its
+    /// DAD through its own value.
+    /// </summary>
     public void TakeOver(string interfaceName)
     {
         ArgumentException.ThrowIfNullOrEmpty(interfaceName);
-        string key = $"net.ipv6.conf.{interfaceName}.accept_dad";
         lock (_lock)
         {
-            try
-            {
-                string old = _kernel.ReadSysctl(key);
-                if (old != "0")
-                {
-                    _kernel.WriteSysctl(key, "0");
-                }
+            TakeOverLocked(AllInterfaces);
+            TakeOverLocked(interfaceName);
+        }
+    }
 
-                // Hotplug: the value read after a replug is the kernel's default for the new device, restored as such.
-                _savedAcceptDad[interfaceName] = old;
-                Log.TookOver(_logger, interfaceName, old);
-            }
-            catch (KernelException exception)
+    private const string AllInterfaces = "all";
+
+    // Under _lock.
+    private void TakeOverLocked(string interfaceName)
+    {
+        if (interfaceName == AllInterfaces && _savedAcceptDad.ContainsKey(AllInterfaces))
+        {
+            return;
+        }
+
+        string key = $"net.ipv6.conf.{interfaceName}.accept_dad";
+        try
+        {
+            string old = _kernel.ReadSysctl(key);
+            if (old != "0")
             {
-                Log.TakeOverFailed(_logger, interfaceName, exception.Message);
+                _kernel.WriteSysctl(key, "0");
             }
+
+            // Hotplug: the value read after a replug is the kernel's default for the new device, restored as such.
+            _savedAcceptDad[interfaceName] = old;
+            Log.TookOver(_logger, interfaceName, old);
+        }
+        catch (KernelException exception)
+        {
+            Log.TakeOverFailed(_logger, interfaceName, exception.Message);
         }
     }
 
@@ -95,7 +114,7 @@ public sealed partial class CareOfAddressDad
         var key = (movement.InterfaceName, address);
         lock (_lock)
         {
-            if (!_savedAcceptDad.ContainsKey(movement.InterfaceName) || _duplicates.Contains(key) || !_probing.Add(key))
+            if (movement.InterfaceName == AllInterfaces || !_savedAcceptDad.ContainsKey(movement.InterfaceName) || _duplicates.Contains(key) || !_probing.Add(key))
             {
                 return;
             }

@@ -13,6 +13,7 @@ public class CareOfAddressDadTests
     private static readonly IPAddress CareOf = IPAddress.Parse("2001:db8:a1::10");
     private static readonly IPAddress CareOf2 = IPAddress.Parse("2001:db8:a2::10");
     private const string AcceptDad = "net.ipv6.conf.eth0.accept_dad";
+    private const string AllAcceptDad = "net.ipv6.conf.all.accept_dad";
 
     private FakeTimeProvider _time = null!;
     private RecordingKernel _kernel = null!;
@@ -27,6 +28,7 @@ public class CareOfAddressDadTests
         _time = new FakeTimeProvider();
         _kernel = new RecordingKernel();
         _kernel.Sysctls[AcceptDad] = "1";
+        _kernel.Sysctls[AllAcceptDad] = "1";
         _kernel.Addresses.Add(new KernelAddress(CareOf, 64, "eth0"));
         _kernel.Addresses.Add(new KernelAddress(CareOf2, 64, "eth0"));
         _probes = [];
@@ -63,10 +65,12 @@ public class CareOfAddressDadTests
     {
         _careOf.TakeOver("eth0");
         Assert.That(_kernel.Sysctls[AcceptDad], Is.EqualTo("0"));
+        Assert.That(_kernel.Sysctls[AllAcceptDad], Is.EqualTo("0"), "the kernel does DAD if all or the interface says so");
         Assert.That(_careOf.Interfaces, Is.EqualTo(new[] { "eth0" }));
 
         _careOf.Restore();
         Assert.That(_kernel.Sysctls[AcceptDad], Is.EqualTo("1"));
+        Assert.That(_kernel.Sysctls[AllAcceptDad], Is.EqualTo("1"));
         Assert.That(_careOf.Interfaces, Is.Empty);
     }
 
