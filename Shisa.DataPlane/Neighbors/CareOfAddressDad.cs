@@ -10,10 +10,12 @@ namespace Shisa.DataPlane.Neighbors;
 /// Linux turns optimistic DAD off when forwarding is on (every mobile router), so a new address stays tentative
 /// for DupAddrDetectTransmits × RetransTimer (1 s) before the kernel lets it be used: most of a mobile router's
 /// handover gap. On each Ethernet uplink the kernel's DAD is turned off (<c>accept_dad=0</c>, the old value put
-/// back at stop); a new care-of address is used at once, as an optimistic address (RFC 4429 3: it may be used,
-/// but the node must not send a Neighbor Solicitation with a Source Link-Layer Address Option from it nor
-/// override neighbour caches: the BU and tunnelled packets are all it sends before the result, and the detector's
-/// probe is from :: without the option), while <see cref="DuplicateAddressDetector"/> probes it (RFC 4862 5.4).
+/// back at stop); a new care-of address is used at once, as an optimistic address (RFC 4429 3: it may be used for
+/// the node's own traffic, here the BU and the tunnel, while <see cref="DuplicateAddressDetector"/> probes it from ::
+/// without a Source Link-Layer Address Option, RFC 4862 5.4). RFC 4429 3.3 also says an optimistic node should
+/// not send a Neighbor Solicitation with that option from the address, nor an advertisement that overrides caches;
+/// the kernel, which now sees the address as valid, may still resolve the router with the care-of address as the
+/// source and its link-layer address attached: a known limit, for at most one RetransTimer (1 s) until the result.
 /// When another node holds the address (5.4.5: it must not be used), a warning is logged, the address is
 /// withdrawn from the kernel (RTM_DELADDR) and kept withdrawn should SLAAC add it again (at most
 /// <see cref="MaxDuplicates"/> remembered, the oldest forgotten first); the movement detector hears the same
