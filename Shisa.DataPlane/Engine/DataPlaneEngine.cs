@@ -295,7 +295,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         if (o.IsMobileNode)
         {
             var dad = _dad;
-            _careOfDad = new CareOfAddressDad(_kernel, (address, name, index) => dad.Start(address, name, index), _loggerFactory.CreateLogger<CareOfAddressDad>());
+            _careOfDad = new CareOfAddressDad(_kernel, (address, name, index) => HasPort(name) && dad.Start(address, name, index), _loggerFactory.CreateLogger<CareOfAddressDad>());
             lock (_ports)
             {
                 foreach (var port in _ports.Values.Where(p => o.EgressInterfaces.Contains(p.Name)))
@@ -309,9 +309,9 @@ public sealed partial class DataPlaneEngine : IDisposable
             o, _kernel, _tun?.Name, _journal, _time, _loggerFactory.CreateLogger<ForwardingStateWriter>(),
             SendUnsolicitedAdvertisements, _dad.Handle, movement =>
             {
-                _careOfDad?.OnMovement(movement);
-                SyncUplinkPorts();
+                SyncUplinkPorts(); // first: a care-of address on an uplink just made is probed through its new port
                 RefreshInterfaceAddresses();
+                _careOfDad?.OnMovement(movement);
             });
         var subscription = _subscription;
         _orderedSender = _writer.CreateSender(_signallingSender!, () => subscription.LastOffered);
@@ -510,6 +510,7 @@ public sealed partial class DataPlaneEngine : IDisposable
                         }
 
                         port.Dispose();
+                        _careOfDad?.Forget(name);
                         Log.UplinkPortClosed(_logger, name);
                     }
 
@@ -626,6 +627,14 @@ public sealed partial class DataPlaneEngine : IDisposable
         if (_careOfDad is { } careOfDad && port.LinkAddress.GetAddressBytes().Length == 6)
         {
             careOfDad.TakeOver(port.Name);
+        }
+    }
+
+    private bool HasPort(string interfaceName)
+    {
+        lock (_ports)
+        {
+            return _ports.ContainsKey(interfaceName);
         }
     }
 

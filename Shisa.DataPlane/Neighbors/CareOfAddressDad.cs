@@ -122,8 +122,27 @@ public sealed partial class CareOfAddressDad
             }
         }
 
-        // False when that probe runs already or was refused (answered Busy at once): either way its result comes.
-        _ = _probe(address, movement.InterfaceName, movement.InterfaceIndex);
+        // False: no probe (the uplink's port is not open yet: a device just made, whose kernel DAD was still on when
+        // it formed the address). A refusal was answered Busy at once, which removed it already.
+        if (!_probe(address, movement.InterfaceName, movement.InterfaceIndex))
+        {
+            lock (_lock)
+            {
+                _probing.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>The uplink's device is gone: nothing to put back; a device made again under its name is taken over anew.</summary>
+    public void Forget(string interfaceName)
+    {
+        lock (_lock)
+        {
+            if (interfaceName != AllInterfaces)
+            {
+                _savedAcceptDad.Remove(interfaceName);
+            }
+        }
     }
 
     /// <summary>A detector result: a failed care-of address is logged, remembered and withdrawn. True when it was one.</summary>

@@ -119,6 +119,16 @@ public class CareOfAddressDadTests
     }
 
     [Test]
+    public void An_address_on_an_uplink_whose_device_is_gone_is_not_probed()
+    {
+        _careOf.TakeOver("eth0");
+        _careOf.Forget("eth0");
+        _careOf.OnMovement(NewCareOf(CareOf));
+        Assert.That(_probes, Is.Empty);
+        Assert.That(_careOf.Interfaces, Is.Empty);
+    }
+
+    [Test]
     public void A_failure_of_an_address_it_did_not_probe_is_not_its_business()
     {
         _careOf.TakeOver("eth0");
