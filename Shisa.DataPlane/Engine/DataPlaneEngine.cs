@@ -73,6 +73,7 @@ public sealed partial class DataPlaneEngine : IDisposable
     private RawIpv6Sender? _tunnelSender;
     private RawIpv6Sender? _signallingSender;
     private DuplicateAddressDetector? _dad;
+    private CareOfAddressDad? _careOfDad;
     private ProxyNeighborResponder? _proxy;
     private TunnelForwarder? _forwarder;
     private MobilitySubscription? _subscription;
@@ -290,13 +291,27 @@ public sealed partial class DataPlaneEngine : IDisposable
             }
         });
 
-        _dad = new DuplicateAddressDetector(_time, SendDadProbe, result => _bus.Publish(result, Origin), o.DadRetransTimer, o.DadTransmits);
+        _dad = new DuplicateAddressDetector(_time, SendDadProbe, OnDadResult, o.DadRetransTimer, o.DadTransmits);
+        if (o.IsMobileNode)
+        {
+            var dad = _dad;
+            _careOfDad = new CareOfAddressDad(_kernel, (address, name, index) => HasPort(name) && dad.Start(address, name, index), _loggerFactory.CreateLogger<CareOfAddressDad>());
+            lock (_ports)
+            {
+                foreach (var port in _ports.Values.Where(p => o.EgressInterfaces.Contains(p.Name)))
+                {
+                    TakeOverDad(port);
+                }
+            }
+        }
+
         _writer = new ForwardingStateWriter(
             o, _kernel, _tun?.Name, _journal, _time, _loggerFactory.CreateLogger<ForwardingStateWriter>(),
-            SendUnsolicitedAdvertisements, _dad.Handle, _ =>
+            SendUnsolicitedAdvertisements, _dad.Handle, movement =>
             {
-                SyncUplinkPorts();
+                SyncUplinkPorts(); // first: a care-of address on an uplink just made is probed through its new port
                 RefreshInterfaceAddresses();
+                _careOfDad?.OnMovement(movement);
             });
         var subscription = _subscription;
         _orderedSender = _writer.CreateSender(_signallingSender!, () => subscription.LastOffered);
@@ -327,6 +342,7 @@ public sealed partial class DataPlaneEngine : IDisposable
             {
                 SyncUplinkPorts();
                 RefreshInterfaceAddresses();
+                _careOfDad?.WithdrawDuplicates();
             },
             null, o.AddressRefreshInterval, o.AddressRefreshInterval);
         _reconcileTimer = _time.CreateTimer(_ => Reconcile(), null, o.ReconcileInterval, o.ReconcileInterval);
@@ -356,6 +372,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         _subscription = null;
         _consumer = null;
         _dad?.Dispose();
+        _careOfDad?.Restore();
 
         // Kernel state first, while the TUN its routes point at still exists (they would vanish with it and
         // their removal fail); then the devices, which wakes the threads.
@@ -493,6 +510,7 @@ public sealed partial class DataPlaneEngine : IDisposable
                         }
 
                         port.Dispose();
+                        _careOfDad?.Forget(name);
                         Log.UplinkPortClosed(_logger, name);
                     }
 
@@ -503,6 +521,7 @@ public sealed partial class DataPlaneEngine : IDisposable
                             _ports.Add(name, opened);
                         }
 
+                        TakeOverDad(opened);
                         StartThread($"shisa rx {name}", () => ReceiveLoop(opened));
                         Log.UplinkPortOpened(_logger, name, opened.InterfaceIndex);
                     }
@@ -592,6 +611,30 @@ public sealed partial class DataPlaneEngine : IDisposable
                 _counters.TunnelSend(sent, toTunnel.Count - sent);
                 toTunnel.Clear();
             }
+        }
+    }
+
+    /// <summary>A detector result: a failed care-of address is withdrawn first, then everyone hears it.</summary>
+    private void OnDadResult(Dad result)
+    {
+        _careOfDad?.OnResult(result);
+        _bus.Publish(result, Origin);
+    }
+
+    /// <summary>A mobile node's Ethernet uplink: its care-of addresses' DAD is ours (<see cref="CareOfAddressDad"/>); a raw-IP one keeps the kernel's.</summary>
+    private void TakeOverDad(IPacketPort port)
+    {
+        if (_careOfDad is { } careOfDad && port.LinkAddress.GetAddressBytes().Length == 6)
+        {
+            careOfDad.TakeOver(port.Name);
+        }
+    }
+
+    private bool HasPort(string interfaceName)
+    {
+        lock (_ports)
+        {
+            return _ports.ContainsKey(interfaceName);
         }
     }
 

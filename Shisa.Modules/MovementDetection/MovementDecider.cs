@@ -28,6 +28,10 @@ public sealed class MovementDecider
     private readonly IReadOnlyList<string> _interfaces;
     private readonly HashSet<(int InterfaceIndex, IPAddress Address)> _stale = [];
     private readonly bool _carrierLossIsMovement;
+    private readonly LinkedList<(int InterfaceIndex, IPAddress Address)> _duplicates = new();
+
+    /// <summary>Duplicate care-of addresses remembered (<see cref="Refuse"/>); the oldest go first.</summary>
+    public const int MaxDuplicates = 16;
 
     /// <param name="homeAddress">The mobile node's home address.</param>
     /// <param name="homePrefixLength">Its prefix length: an address inside it means the home link.</param>
@@ -69,7 +73,8 @@ public sealed class MovementDecider
 
             // The home address itself says nothing about the link: the data plane puts it on the interface at home.
             var usable = snapshot.Addresses
-                .Where(a => a.InterfaceIndex == link.Index && a.IsUsable && !a.Address.Equals(_homeAddress) && !_stale.Contains((a.InterfaceIndex, a.Address)))
+                .Where(a => a.InterfaceIndex == link.Index && a.IsUsable && !a.Address.Equals(_homeAddress) && !_stale.Contains((a.InterfaceIndex, a.Address))
+                    && !_duplicates.Contains((a.InterfaceIndex, a.Address)))
                 .ToList();
             if (usable.Count == 0)
             {
@@ -162,6 +167,28 @@ public sealed class MovementDecider
         {
             _stale.Add((interfaceIndex, address.Address));
         }
+    }
+
+    /// <summary>
+    /// Duplicate address detection found <paramref name="address"/> held by another node (RFC 4862 5.4.5: it must not
+    /// be used): never chosen again on <paramref name="interfaceIndex"/>, even if SLAAC forms it again. The next
+    /// <see cref="Update"/> moves to the next usable address or uplink. False when it was refused already.
+    /// </summary>
+    public bool Refuse(int interfaceIndex, IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (_duplicates.Contains((interfaceIndex, address)))
+        {
+            return false;
+        }
+
+        _duplicates.AddLast((interfaceIndex, address));
+        if (_duplicates.Count > MaxDuplicates)
+        {
+            _duplicates.RemoveFirst();
+        }
+
+        return true;
     }
 
     /// <summary>Neighbor Discovery confirmed the link of <paramref name="prefixes"/> (RFC 6059): its addresses are usable again at once.</summary>

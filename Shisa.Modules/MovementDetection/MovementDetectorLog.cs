@@ -29,6 +29,9 @@ internal static partial class MovementDetectorLog
     [LoggerMessage(EventId = 2508, Level = LogLevel.Information, Message = "Link of router {Router} on {Interface} confirmed ({By})")]
     public static partial void LinkConfirmed(Microsoft.Extensions.Logging.ILogger logger, string router, string @interface, string by);
 
+    [LoggerMessage(EventId = 2509, Level = LogLevel.Warning, Message = "Care-of address {Address} on {Interface} is held by another node (DAD failed): not used again")]
+    public static partial void DuplicateCareOfAddress(Microsoft.Extensions.Logging.ILogger logger, string address, string @interface);
+
     [LoggerMessage(EventId = 2504, Level = LogLevel.Error, Message = "Interface watcher failed")]
     public static partial void WatcherFailed(Microsoft.Extensions.Logging.ILogger logger, System.Exception exception);
 }

@@ -28,6 +28,7 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
     private MovementDetectorSection _methods = MovementDetectorSection.Default;
     private MovementDecider? _decider;
     private INetworkWatcher? _watcher;
+    private MobilitySubscription? _dadResults;
     private ITimer? _timer;
     private long _started;
     private NetworkSnapshot _last = NetworkSnapshot.Empty;
@@ -89,12 +90,18 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
             string.Join(", ", _methods.Methods.Select(m => m.ToString().ToLowerInvariant())),
             new Prefix(section.HomeAddress, section.HomePrefixLength).ToString());
         _watcher.Start(OnChanged);
+
+        // The data plane probes each new care-of address while it is in use (RFC 4429); a Dad(Fail) means another
+        // node holds it: the data plane withdraws it, the decider stops using it.
+        _dadResults = context.Subscribe(MessageKinds.Dad, purpose: "dad");
+        _ = Task.Run(() => ReadDadResultsAsync(_dadResults));
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _watcher?.Dispose();
+        _dadResults?.Dispose();
         lock (_gate)
         {
             _stopped = true;
@@ -125,6 +132,48 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
         }
 
         return new PollingWatcher(context.TimeProvider, context.Logger);
+    }
+
+    private async Task ReadDadResultsAsync(MobilitySubscription results)
+    {
+        try
+        {
+            while (await results.Reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (results.Reader.TryRead(out var envelope))
+                {
+                    if (envelope.Message is Dad { Message: DadMessage.Fail } failed)
+                    {
+                        OnDuplicate(failed);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException or System.Threading.Channels.ChannelClosedException)
+        {
+            // stopped
+        }
+    }
+
+    /// <summary>Another node holds a care-of address (its DAD failed): never use it; choose again.</summary>
+    internal void OnDuplicate(Dad failed)
+    {
+        lock (_gate)
+        {
+            if (_stopped || _decider is null)
+            {
+                return;
+            }
+
+            int index = failed.InterfaceIndex != 0 ? failed.InterfaceIndex
+                : _last.Links.FirstOrDefault(l => l.Name == failed.InterfaceName)?.Index ?? 0;
+            if (_decider.Refuse(index, failed.Address))
+            {
+                MovementDetectorLog.DuplicateCareOfAddress(_context!.Logger, failed.Address.ToString(), failed.InterfaceName);
+                Decide();
+                Reschedule();
+            }
+        }
     }
 
     private bool SpeaksNeighborDiscovery =>

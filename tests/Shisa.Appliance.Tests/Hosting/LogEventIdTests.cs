@@ -43,7 +43,8 @@ public class LogEventIdTests
         ["Shisa.Modules.MobileNode.ReturnRoutability.RouteOptimizationLog"] = new(2900, 2999),
         ["Shisa.Modules.HomeAgent.HomeAgentLog"] = new(3000, 3099),
         ["Shisa.DataPlane.Engine.DataPlaneEngine"] = new(5000, 5029),
-        ["Shisa.DataPlane.State.JournalLog"] = new(5030, 5049),
+        ["Shisa.DataPlane.State.JournalLog"] = new(5030, 5039),
+        ["Shisa.DataPlane.Neighbors.CareOfAddressDad"] = new(5040, 5049),
         ["Shisa.DataPlane.Forwarding.ForwardingLog"] = new(5050, 5099),
     };
 

@@ -44,6 +44,32 @@ public class MovementDeciderTests
     }
 
     [Test]
+    public void A_care_of_address_another_node_holds_is_left_for_the_next_usable_one()
+    {
+        var decider = Decider();
+        var both = State(Address(CareOf), Address(CareOf2));
+        Assert.That(decider.Update(both).Single().CareOfAddress, Is.EqualTo(CareOf));
+
+        Assert.That(decider.Refuse(2, CareOf), Is.True);
+        Assert.That(decider.Refuse(2, CareOf), Is.False, "refused once");
+        Assert.That(decider.Update(both), Is.EqualTo(new[] { new MovementInfo(MovementCommand.NewCareOfAddress, CareOf2, "eth0", 2, false) }));
+
+        // SLAAC forms it again at the next advertisement: still not used.
+        Assert.That(decider.Update(State(Address(CareOf2))), Is.Empty);
+        Assert.That(decider.Update(both), Is.Empty);
+    }
+
+    [Test]
+    public void A_duplicate_that_was_the_only_care_of_address_leaves_the_node_unattached()
+    {
+        var decider = Decider();
+        Assert.That(decider.Update(State(Address(CareOf))).Single().Command, Is.EqualTo(MovementCommand.NewCareOfAddress));
+        decider.Refuse(2, CareOf);
+        Assert.That(decider.Update(State(Address(CareOf))), Is.EqualTo(new[] { new MovementInfo(MovementCommand.CareOfAddressRemoved, CareOf, "eth0", 2, false) }));
+        Assert.That(decider.Refuse(3, CareOf), Is.True, "the same address on another interface is another matter");
+    }
+
+    [Test]
     public void A_tentative_address_waits_for_the_end_of_dad()
     {
         var decider = Decider();
