@@ -75,15 +75,19 @@ public sealed class RoleMachineHost<TInput> : IAsyncDisposable
     }
 
     /// <summary>Feeds one input now (a restore at start, a reload); a no-op once stopped.</summary>
-    public void Dispatch(TInput input) => Run(() =>
+    public void Dispatch(TInput input)
     {
-        if (!_stopped)
+        lock (_gate)
         {
-            Process(input);
-        }
+            if (_stopped)
+            {
+                return;
+            }
 
-        return true;
-    });
+            Process(input);
+            Rearm();
+        }
+    }
 
     /// <summary>
     /// Runs <paramref name="action"/> on the machine under the host's lock (a snapshot, an operator's flush), then
@@ -137,16 +141,20 @@ public sealed class RoleMachineHost<TInput> : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private void OnTimer() => Run(() =>
+    private void OnTimer()
     {
-        _armedFor = null; // fired: one-shot, so disarmed
-        if (!_stopped)
+        lock (_gate)
         {
-            Process(_deadlineReached);
-        }
+            _armedFor = null; // fired: one-shot, so disarmed
+            if (_stopped)
+            {
+                return;
+            }
 
-        return true;
-    });
+            Process(_deadlineReached);
+            Rearm();
+        }
+    }
 
     // Under _gate.
     private void Process(TInput input)
