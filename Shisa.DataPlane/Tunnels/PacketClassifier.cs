@@ -324,7 +324,6 @@ public sealed class PacketClassifier
     /// </summary>
     public bool TryWritePacketTooBig(ReadOnlySpan<byte> packet, Span<byte> destination, out int bytesWritten)
     {
-        const int IcmpHeaderLength = 8; // type, code, checksum, MTU
         bytesWritten = 0;
         if (packet.Length < Ipv6Header.Length || (packet[0] >> 4) != Ipv6Header.Version6
             || !TryFindOutbound(packet, out var binding, out _) || !ExceedsPathMtu(binding, packet.Length))
@@ -339,31 +338,9 @@ public sealed class PacketClassifier
             return false;
         }
 
-        int quoted = Math.Min(packet.Length, Ipv6Header.MinimumMtu - Ipv6Header.Length - IcmpHeaderLength);
-        int total = Ipv6Header.Length + IcmpHeaderLength + quoted;
-        if (destination.Length < total)
-        {
-            return false;
-        }
-
-        var header = destination[..Ipv6Header.Length];
-        header.Clear();
-        header[0] = Ipv6Header.Version6 << 4;
-        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv6Header.PayloadLengthOffset..], (ushort)(IcmpHeaderLength + quoted));
-        header[Ipv6Header.NextHeaderOffset] = IpProtocol.Icmpv6;
-        header[Ipv6Header.HopLimitOffset] = Ipv6Tunnel.DefaultHopLimit;
-        AddressKey.Write(binding.LocalEndpoint, header.Slice(Ipv6Header.SourceOffset, 16));
-        source.CopyTo(header.Slice(Ipv6Header.DestinationOffset, 16));
-        var icmp = destination[Ipv6Header.Length..total];
-        icmp[0] = Icmpv6Type.PacketTooBig;
-        icmp[1] = 0;
-        icmp[2] = 0;
-        icmp[3] = 0;
-        BinaryPrimitives.WriteUInt32BigEndian(icmp[4..], (uint)ReportedMtu(binding.PathMtu));
-        packet[..quoted].CopyTo(icmp[IcmpHeaderLength..]);
-        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], InternetChecksum.Compute(header.Slice(Ipv6Header.SourceOffset, 16), header.Slice(Ipv6Header.DestinationOffset, 16), IpProtocol.Icmpv6, icmp));
-        bytesWritten = total;
-        return true;
+        Span<byte> local = stackalloc byte[16];
+        AddressKey.Write(binding.LocalEndpoint, local);
+        return Icmpv6PacketBuilder.TryWritePacketTooBig(destination, packet, local, (uint)ReportedMtu(binding.PathMtu), Ipv6Tunnel.DefaultHopLimit, out bytesWritten);
     }
 
     /// <summary>

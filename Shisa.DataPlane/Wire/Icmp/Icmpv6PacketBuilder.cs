@@ -52,8 +52,35 @@ public static class Icmpv6PacketBuilder
         ParameterProblemCode code,
         uint pointer,
         byte hopLimit,
+        out int bytesWritten) =>
+        TryWriteError(destination, invokingPacket, source, Icmpv6Type.ParameterProblem, (byte)code, pointer, hopLimit, out bytesWritten);
+
+    /// <summary>
+    /// The Packet Too Big answering <paramref name="invokingPacket"/>: from <paramref name="source"/> to the invoking
+    /// packet's source, code 0, the next hop's <paramref name="mtu"/> (RFC 4443 3.2), hop limit <paramref name="hopLimit"/>.
+    /// </summary>
+    public static bool TryWritePacketTooBig(
+        Span<byte> destination,
+        ReadOnlySpan<byte> invokingPacket,
+        ReadOnlySpan<byte> source,
+        uint mtu,
+        byte hopLimit,
+        out int bytesWritten) =>
+        TryWriteError(destination, invokingPacket, source, Icmpv6Type.PacketTooBig, 0, mtu, hopLimit, out bytesWritten);
+
+    // RFC 4443 2.1: an error message is type, code, checksum, one 32-bit field (pointer, MTU, unused) and as much of
+    // the invoking packet as fits in the minimum MTU (2.4 c).
+    private static bool TryWriteError(
+        Span<byte> destination,
+        ReadOnlySpan<byte> invokingPacket,
+        ReadOnlySpan<byte> source,
+        byte type,
+        byte code,
+        uint field,
+        byte hopLimit,
         out int bytesWritten)
     {
+        const int ErrorHeaderLength = 8;
         bytesWritten = 0;
         if (!Ipv6Header.TryRead(invokingPacket, out var invoking))
         {
@@ -62,8 +89,8 @@ public static class Icmpv6PacketBuilder
 
         var addressing = new Ipv6Addressing(source, invoking.Source, hopLimit);
         int headers = addressing.HeadersLength;
-        int invokingLength = Math.Min(invokingPacket.Length, Ipv6Header.MinimumMtu - headers - ParameterProblem.HeaderLength);
-        int length = ParameterProblem.HeaderLength + invokingLength;
+        int invokingLength = Math.Min(invokingPacket.Length, Ipv6Header.MinimumMtu - headers - ErrorHeaderLength);
+        int length = ErrorHeaderLength + invokingLength;
         if (destination.Length < headers + length
             || !Ipv6PacketBuilder.TryWriteHeaders(destination, addressing, IpProtocol.Icmpv6, length, out int at))
         {
@@ -71,9 +98,9 @@ public static class Icmpv6PacketBuilder
         }
 
         var message = destination.Slice(at, length);
-        Icmpv6Header.WriteHeader(message, Icmpv6Type.ParameterProblem, (byte)code);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(message[Icmpv6Header.Length..], pointer);
-        invokingPacket[..invokingLength].CopyTo(message[ParameterProblem.HeaderLength..]);
+        Icmpv6Header.WriteHeader(message, type, code);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(message[Icmpv6Header.Length..], field);
+        invokingPacket[..invokingLength].CopyTo(message[ErrorHeaderLength..]);
         Icmpv6Header.FillChecksum(message, addressing.PseudoSource, addressing.PseudoDestination);
         bytesWritten = at + length;
         return true;
