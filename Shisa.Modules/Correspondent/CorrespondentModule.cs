@@ -58,7 +58,6 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters, IModuleT
         var options = _options ?? CorrespondentOptions.FromProfile(context.Profile);
         _logger = context.Logger;
         var node = new CorrespondentNode(options, context.PacketSender, m => context.Publish(m), context.TimeProvider.GetUtcNow(), logger: context.Logger);
-        var host = new RoleMachineHost<CorrespondentInput>(ModuleName, node, CorrespondentInput.DeadlineReached.Instance, context.TimeProvider, context.Logger);
         try
         {
             _signalling = context.Signalling.Subscribe(context.ModuleName, SignallingKinds.MobilityHeader);
@@ -70,18 +69,15 @@ public sealed class CorrespondentModule : IRoleModule, IModuleCounters, IModuleT
             _hints?.Dispose();
             _signalling?.Dispose();
             (_hints, _signalling) = (null, null);
-            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }
 
+        // The host (and its timer) only once nothing more can fail.
+        var host = new RoleMachineHost<CorrespondentInput>(ModuleName, node, CorrespondentInput.DeadlineReached.Instance, context.TimeProvider, context.Logger);
         (_node, _host) = (node, host);
         if (_restored.BindingCache.Count > 0)
         {
             host.Dispatch(new CorrespondentInput.Restored(_restored.BindingCache, _restored.RestoredAt));
-        }
-        else
-        {
-            host.Run(() => true); // arms the timer for the first nonce regeneration
         }
 
         host.Listen(_signalling.Reader, static packet => new CorrespondentInput.Signalling(packet));

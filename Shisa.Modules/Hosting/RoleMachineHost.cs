@@ -53,6 +53,10 @@ public sealed class RoleMachineHost<TInput> : IAsyncDisposable
         _time = time;
         _logger = logger;
         _timer = time.CreateTimer(static state => ((RoleMachineHost<TInput>)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        lock (_gate)
+        {
+            Rearm(); // a machine may want its deadline before any input (a nonce to regenerate)
+        }
     }
 
     /// <summary>The host's clock: the time its inputs are fed with.</summary>

@@ -46,6 +46,18 @@ public sealed class RoleMachineHostTests
     }
 
     [Test]
+    public async Task A_deadline_the_machine_has_before_any_input_is_armed_at_once()
+    {
+        var time = new FakeTimeProvider(T0);
+        var machine = new RecordingMachine { NextDeadline = T0 + TimeSpan.FromSeconds(3) };
+        await using var host = new RoleMachineHost<Input>("test", machine, Input.Deadline, time, NullLogger.Instance);
+        machine.NextDeadline = null;
+
+        time.Advance(TimeSpan.FromSeconds(3));
+        Assert.That(machine.Seen, Is.EqualTo(new[] { "deadline" }));
+    }
+
+    [Test]
     public async Task A_deadline_moved_earlier_rearms_the_timer()
     {
         var time = new FakeTimeProvider(T0);
