@@ -227,7 +227,7 @@ public class BusFrameTests
             Assert.That(Refuse(Patched(f => f[97] = 0xFF)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 96)), "origin not UTF-8");
             Assert.That(Refuse(Patched(f => f[8] = 0x7F)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 8)), "timestamp past year 9999");
             Assert.That(Refuse(Patched(f => f[16] = 9, movement)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 16)), "movement command 9");
-            Assert.That(Refuse(Patched(f => f[17] = 2, movement)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 17)), "boolean 2");
+            Assert.That(Refuse(Patched(f => f[17] = 4, movement)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 17)), "movement flag 4");
             Assert.That(Refuse(Patched(f => f[18] = 0x80, movement)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 18)), "interface index 2^31");
             Assert.That(Refuse(Patched(f => f[61] = 129, formed)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 61)), "formed prefix length 129");
             Assert.That(Refuse(Patched(f => f[16] = 0x10, nodeType)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 16)), "node type bit 0x10");
