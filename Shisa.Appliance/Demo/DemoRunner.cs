@@ -175,7 +175,9 @@ public sealed partial class DemoRunner
                 Step($"re-registered: care-of address {careOf}, binding acknowledged and cached at the home agent {Milliseconds(_time.GetElapsedTime(at))} after the move");
             }
 
-            using (var status = await mn.WaitForStatusAsync(s => BreakdownSince(s, atUtc) is not null, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false))
+            // Once the first tunnelled packet came through (the ping stream's next echo), or what there is after 2 s.
+            using (var status = await mn.WaitForStatusAsync(s => BreakdownSince(s, atUtc) is { } b && b.TryGetProperty("first_packet_ms", out var f) && f.ValueKind == JsonValueKind.Number,
+                TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false) ?? await mn.WaitForStatusAsync(s => BreakdownSince(s, atUtc) is not null, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false))
             {
                 Step(status is not null ? $"breakdown: {FormatBreakdown(BreakdownSince(status.RootElement, atUtc)!.Value)}" : "breakdown: none (the detector saw no step of this move)");
             }
@@ -243,7 +245,7 @@ public sealed partial class DemoRunner
         string answeredBy = breakdown.TryGetProperty("answered_by", out var by) && by.ValueKind == JsonValueKind.String ? by.GetString()! : "RA/NA";
         string startedBy = breakdown.TryGetProperty("started_by", out var started) && started.ValueKind == JsonValueKind.String ? started.GetString()! : "?";
         return $"{startedBy} -> RS/NS sent {At("solicited_ms")} -> {answeredBy} {At("answered_ms")} -> care-of address {At("care_of_ms")} "
-            + $"-> BU {At("binding_update_ms")} -> BA {At("binding_ack_ms")}; inside the appliance {At("our_share_ms")[1..]}";
+            + $"-> BU {At("binding_update_ms")} -> BA {At("binding_ack_ms")} -> first packet through {At("first_packet_ms")}; inside the appliance {At("our_share_ms")[1..]}";
     }
 
     private static string LinkName(AccessLink link) => link switch

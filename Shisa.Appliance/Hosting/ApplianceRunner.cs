@@ -151,6 +151,7 @@ internal static class ApplianceRunner
         if (engine is not null)
         {
             status.AddCounters(engine.Counters);
+            status.AddFirstPacket(engine.ForwardingCounters);
         }
 
         foreach (var counted in host.StartOrder.OfType<IModuleCounters>())

@@ -212,6 +212,10 @@ public sealed class TunnelForwarder
                 if (toTun.TryAdd(inner))
                 {
                     _counters.Decapsulation(verdict.InnerLength);
+                    if (_counters.AwaitingFirstDecapsulation)
+                    {
+                        _counters.FirstDecapsulation(_time.GetUtcNow());
+                    }
                     if (_publish is not null && _classifier.ShouldHintReturnRoutability(inner, out var peer) && RrHints.TryAcquire(peer))
                     {
                         _publish(new RrHint(

@@ -58,7 +58,14 @@ public class HandoverGapTests
         foreach (var r in rows)
         {
             Assert.That(r.Seen.Restored, Is.True, r.Seen.ToString());
+            if (r.Step("first_packet_ms") is { } firstPacket)
+            {
+                Assert.That(firstPacket, Is.GreaterThanOrEqualTo(r.Step("binding_ack_ms") ?? 0), $"move {r.Move.Number}: the first packet through comes after the BA");
+            }
         }
+
+        Assert.That(rows.Count(r => r.Step("first_packet_ms") is not null), Is.GreaterThan(Moves / 2),
+            "the breakdown ends with the first tunnelled packet through (the ping stream's next echo)");
 
         if (methods.Contains("dna", StringComparison.Ordinal))
         {

@@ -15,7 +15,10 @@ internal sealed record HandoverMove(int Number, AccessLink Target, DateTime Move
 /// </summary>
 internal sealed record MoveFigures(HandoverMove Move, PingWindow Seen, bool FirstVisit, JsonElement? Breakdown)
 {
-    public long? OurShareMs => Breakdown is { } b && b.TryGetProperty("our_share_ms", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
+    public long? OurShareMs => Step("our_share_ms");
+
+    /// <summary>A step of the breakdown in milliseconds since it started; null when absent.</summary>
+    public long? Step(string name) => Breakdown is { } b && b.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
 }
 
 /// <summary>What the handover tests (MN and NEMO) share: waiting for ping streams, per-move windows, and the figures.</summary>
@@ -86,7 +89,8 @@ internal static class HandoverRun
 
         report.AppendLine(CultureInfo.InvariantCulture, $"medians over {rows.Count} moves: total gap {MedianMs(rows)} ms; first visit {MedianMs([.. rows.Where(r => r.FirstVisit)])} ms "
             + $"(n={rows.Count(r => r.FirstVisit)}); revisit {MedianMs([.. rows.Where(r => !r.FirstVisit)])} ms (n={rows.Count(r => !r.FirstVisit)}); "
-            + $"our share {OurShareMedian(rows)} ms; worst gap {Ms(rows.Max(r => r.Seen.LongestGap))} ms");
+            + $"our share {StepMedian(rows, "our_share_ms")} ms; BA {StepMedian(rows, "binding_ack_ms")} ms and first packet through "
+            + $"{StepMedian(rows, "first_packet_ms")} ms after link-up; worst gap {Ms(rows.Max(r => r.Seen.LongestGap))} ms");
         return report.ToString();
     }
 
@@ -94,9 +98,9 @@ internal static class HandoverRun
 
     private static string MedianMs(IReadOnlyList<MoveFigures> rows) => rows.Count == 0 ? "-" : Ms(MedianGap(rows));
 
-    private static string OurShareMedian(IReadOnlyList<MoveFigures> rows)
+    private static string StepMedian(IReadOnlyList<MoveFigures> rows, string step)
     {
-        var shares = rows.Select(r => r.OurShareMs).OfType<long>().Order().Select(ms => TimeSpan.FromMilliseconds(ms)).ToList();
-        return shares.Count == 0 ? "-" : $"{Ms(Median(shares))} (n={shares.Count})";
+        var values = rows.Select(r => r.Step(step)).OfType<long>().Order().Select(ms => TimeSpan.FromMilliseconds(ms)).ToList();
+        return values.Count == 0 ? "-" : $"{Ms(Median(values))} (n={values.Count})";
     }
 }
