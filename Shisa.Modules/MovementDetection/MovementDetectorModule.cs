@@ -238,8 +238,8 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
         {
             watched.Link = OpenLink(link.Name);
             watched.Link?.Start(
-                (router, advertisement) => OnNeighborDiscovery(watched, "RA", d => d.OnRouterAdvertisement(router, advertisement, Now)),
-                (target, solicited) => OnNeighborDiscovery(watched, "NA", d => d.OnNeighborAdvertisement(target, solicited, Now)));
+                (router, advertisement, receivedAt) => OnNeighborDiscovery(watched, "RA", receivedAt, d => d.OnRouterAdvertisement(router, advertisement, Now)),
+                (target, solicited, receivedAt) => OnNeighborDiscovery(watched, "NA", receivedAt, d => d.OnNeighborAdvertisement(target, solicited, Now)));
         }
 
         return watched;
@@ -268,7 +268,7 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
         }
     }
 
-    private void OnNeighborDiscovery(Interface watched, string message, Func<RouterDetection, IReadOnlyList<DetectionAction>> input)
+    private void OnNeighborDiscovery(Interface watched, string message, DateTimeOffset? receivedAt, Func<RouterDetection, IReadOnlyList<DetectionAction>> input)
     {
         lock (_gate)
         {
@@ -277,10 +277,17 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
                 return;
             }
 
-            if (watched.Breakdown is { SolicitedAt: not null, AnsweredAt: null } pending)
+            if (watched.Breakdown is { SolicitedAt: { } solicited, AnsweredAt: null } pending)
             {
-                pending.AnsweredAt = _context!.TimeProvider.GetUtcNow();
+                // When the kernel took it in: it may have made the address from this RA (and we reported it) before
+                // this thread read it. Never before the solicitation (clocks of different sources).
+                var now = _context!.TimeProvider.GetUtcNow();
+                pending.AnsweredAt = receivedAt is { } at && at >= solicited && at <= now ? at : now;
                 pending.AnsweredBy = message;
+                if (pending.Reported)
+                {
+                    Answered(watched.Name, pending);
+                }
             }
 
             Act(watched, input(watched.Detection));
@@ -440,6 +447,19 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
         if (pending is not null)
         {
             pending.Reported = true;
+        }
+    }
+
+    // The move was reported before its answer was read: the detection it made gets the answer.
+    private void Answered(string interfaceName, PendingDetection pending)
+    {
+        var detections = _detections.ToArray();
+        _detections.Clear();
+        foreach (var d in detections)
+        {
+            _detections.Enqueue(d.InterfaceName == interfaceName && d.StartedAt == pending.StartedAt && d.AnsweredAt is null && pending.AnsweredAt <= d.ReportedAt
+                ? d with { AnsweredAt = pending.AnsweredAt, AnsweredBy = pending.AnsweredBy }
+                : d);
         }
     }
 
