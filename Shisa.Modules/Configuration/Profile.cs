@@ -88,7 +88,12 @@ public sealed record HomeAgentSection(
     Prefix Prefix,
     int MaxBindings,
     TimeSpan MaxLifetime,
-    EquatableArray<AuthorizedMobileNode> MobileNodes);
+    EquatableArray<AuthorizedMobileNode> MobileNodes)
+{
+    /// <summary><c>multiple_care_of</c> (default true): RFC 5648 registrations accepted; false refuses a Binding Update
+    /// with a Binding Identifier option with 166 (MCOA PROHIBITED).</summary>
+    public bool MultipleCareOf { get; init; } = true;
+}
 
 /// <summary>One entry of the home agent's deny-by-default list: who may register, and which prefixes.</summary>
 public sealed record AuthorizedMobileNode(
