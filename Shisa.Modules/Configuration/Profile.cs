@@ -118,7 +118,43 @@ public sealed record MobileNodeSection(
 
     /// <summary><c>optimistic_handoff</c> (default true): outbound traffic uses a new care-of address once its BU is sent, not after the BA.</summary>
     public bool OptimisticHandoff { get; init; } = true;
+
+    /// <summary><c>multiple_care_of</c> (default false): register every usable uplink at once, one RFC 5648 binding each.</summary>
+    public bool MultipleCareOf { get; init; }
+
+    /// <summary>
+    /// <c>uplink_priority</c>: each uplink's priority with <see cref="MultipleCareOf"/>, 1 first; it is the uplink's
+    /// RFC 5648 binding id too, so it is stable across restarts and the home agent prefers the same uplink (it carries
+    /// a home address's traffic over the binding with the lowest id). An uplink not named gets its position in
+    /// <see cref="Interfaces"/> plus one.
+    /// </summary>
+    public EquatableArray<UplinkPriority> UplinkPriorities { get; init; }
+
+    /// <summary>The binding id (and priority) of <paramref name="interfaceName"/>; null when it is not an uplink.</summary>
+    public ushort? BindingIdOf(string interfaceName)
+    {
+        foreach (var priority in UplinkPriorities)
+        {
+            if (priority.Interface == interfaceName)
+            {
+                return priority.Priority;
+            }
+        }
+
+        for (int index = 0; index < Interfaces.Count; index++)
+        {
+            if (Interfaces[index] == interfaceName)
+            {
+                return (ushort)(index + 1);
+            }
+        }
+
+        return null;
+    }
 }
+
+/// <summary>One entry of <c>[mobile_node] uplink_priority</c>: the uplink and its priority (= its RFC 5648 binding id).</summary>
+public sealed record UplinkPriority(string Interface, ushort Priority);
 
 public sealed record MobileRouterSection(
     EquatableArray<Prefix> Prefixes,

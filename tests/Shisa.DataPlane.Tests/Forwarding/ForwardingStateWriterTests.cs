@@ -233,6 +233,28 @@ public class ForwardingStateWriterTests
     }
 
     [Test]
+    public void Mobile_node_with_one_entry_per_uplink_sends_through_the_lowest_bound_binding_id_and_the_next_when_it_goes()
+    {
+        var writer = Started(MobileNodeWriter());
+        writer.Apply(new BindingUpdateListAdd(ListEntry(BindingUpdateListState.Bound) with { CareOfAddress = CareOf2, BindingId = 2 }));
+        writer.Apply(new BindingUpdateListAdd(ListEntry(BindingUpdateListState.Bound) with { BindingId = 1 }));
+        var addresses = _kernel.Addresses.ToList();
+
+        writer.Tables.BindingUpdateList!.TryGetByHomeAddress(AddressKey.From(Home), out var preferred);
+        Assert.That((preferred!.BindingId, AddressKey.ToAddress(preferred.LocalEndpoint)), Is.EqualTo(((ushort)1, CareOf)));
+
+        writer.Apply(new BindingUpdateListRemove(ListEntry(BindingUpdateListState.Bound) with { BindingId = 1 }));
+
+        writer.Tables.BindingUpdateList.TryGetByHomeAddress(AddressKey.From(Home), out var next);
+        Assert.That((next!.BindingId, AddressKey.ToAddress(next.LocalEndpoint), next.Forwarding), Is.EqualTo(((ushort)2, CareOf2, true)));
+        Assert.That(_kernel.Addresses, Is.EquivalentTo(addresses), "the home address stays on the TUN");
+        Assert.That(writer.Tables.LocalAddresses.Contains(CareOf), Is.False);
+
+        writer.Apply(new BindingUpdateListRemove(ListEntry(BindingUpdateListState.Bound) with { CareOfAddress = CareOf2, BindingId = 2 }));
+        Assert.That(_kernel.Addresses, Is.Empty);
+    }
+
+    [Test]
     public void Mobile_node_deregistering_and_removed_take_everything_out_of_the_kernel()
     {
         var writer = Started(MobileNodeWriter());
