@@ -81,6 +81,29 @@ public class MultipleCareOfTests
         File.Delete(pcap);
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_home_agent_with_multiple_care_of_off_answers_166_and_the_mobile_node_registers_its_preferred_uplink_alone(CancellationToken cancellationToken)
+    {
+        var homeAgent = Profiles.HomeAgent().Replace("[home_agent]", "[home_agent]\nmultiple_care_of = false", StringComparison.Ordinal);
+        var mobileNode = UplinkTests.MobileNodeWithTwoUplinks().Replace("[mobile_node]", "[mobile_node]\nmultiple_care_of = true", StringComparison.Ordinal);
+        using var session = MobilitySession.Create(homeAgent, mobileNode);
+        var topology = session.Topology;
+        UplinkTests.AddSecondUplink(topology);
+        using var capture = LinkCapture.Start(topology.Core, "core-ha");
+
+        await session.StartAppliancesAsync(cancellationToken);
+        var registered = await session.WaitForRegistrationAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+
+        var refusal = capture.Packets.FirstOrDefault(p => p.AckStatus == 166);
+        Assert.That(refusal, Is.Not.Null, $"no BA with 166 (MCOA PROHIBITED)\n{string.Join("\n", capture.Packets.Where(p => p.MobilityType >= 0))}");
+        using var status = await session.Ha.WaitForStatusAsync(_ => true, TimeSpan.FromSeconds(5), "the home agent's status", cancellationToken);
+        Assert.That(Bindings(status.RootElement).Select(b => (b.GetProperty("binding_id").GetInt32(), b.GetProperty("care_of_address").GetString())),
+            Is.EqualTo(new[] { (0, registered.Entry.CareOfAddress.ToString()) }), "one plain binding, from mn0");
+        Assert.That(await session.HomeAddressReachesCorrespondentAsync(TimeSpan.FromSeconds(10)), Is.True, session.Diagnostics());
+        TestContext.Out.WriteLine($"166 answered (BA to {refusal!.Destination}); registered from {registered.Entry.CareOfAddress} without binding ids");
+    }
+
     /// <summary>The binding ids of a Binding Update's Binding Identifier options (RFC 5648 6.1, type 35).</summary>
     private static List<int> BindingIds(SeenPacket packet)
     {
