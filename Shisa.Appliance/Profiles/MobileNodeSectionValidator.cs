@@ -10,7 +10,7 @@ internal static class MobileNodeSectionValidator
     private const string Discover = "discover";
 
     private static readonly string[] Keys =
-        ["home_address", "home_prefix_length", "home_agent", "interfaces", "lifetime", "route_optimization", "no_route_optimization", "optimistic_handoff", "spi", "key"];
+        ["home_address", "home_prefix_length", "home_agent", "interfaces", "lifetime", "route_optimization", "no_route_optimization", "optimistic_handoff", "spi", "key", "home_agent_ipv4"];
 
     public static MobileNodeSection? Validate(TomlTable table, IReadOnlyList<Located<InterfaceSection>> interfaces, ProfileDiagnostics diagnostics)
     {
@@ -26,6 +26,7 @@ internal static class MobileNodeSectionValidator
         var optimisticHandoff = reader.Boolean("optimistic_handoff");
         var noRouteOptimization = ReadCorrespondents(reader, "no_route_optimization");
         var (spi, key) = reader.Authentication();
+        var homeAgentIpv4 = reader.Ipv4Unicast("home_agent_ipv4");
 
         int length = prefixLength is { } pl ? (int)pl.Value : ProfileLimits.DefaultHomePrefixLength;
         if (homeAddress is { } h && homeAgent is { Value: { } ha } located)
@@ -58,6 +59,7 @@ internal static class MobileNodeSectionValidator
         {
             NoRouteOptimization = new EquatableArray<IPAddress>(noRouteOptimization),
             OptimisticHandoff = optimisticHandoff?.Value ?? true,
+            HomeAgentIpv4 = homeAgentIpv4?.Value,
         };
     }
 

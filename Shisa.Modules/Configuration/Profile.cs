@@ -88,7 +88,17 @@ public sealed record HomeAgentSection(
     Prefix Prefix,
     int MaxBindings,
     TimeSpan MaxLifetime,
-    EquatableArray<AuthorizedMobileNode> MobileNodes);
+    EquatableArray<AuthorizedMobileNode> MobileNodes)
+{
+    /// <summary>RFC 5555 6 NATKATIMEOUT: the NAT keepalive interval suggested when the profile names none.</summary>
+    public static readonly TimeSpan DefaultNatKeepaliveInterval = TimeSpan.FromSeconds(110);
+
+    /// <summary>The home agent's IPv4 address (RFC 5555): where mobile nodes with an IPv4 care-of address register; null: IPv6 only.</summary>
+    public IPAddress? Ipv4Address { get; init; }
+
+    /// <summary>The Refresh Time of the NAT Detection option (RFC 5555 3.2.2, 4.3): how often a mobile node behind a NAT refreshes it.</summary>
+    public TimeSpan NatKeepaliveInterval { get; init; } = DefaultNatKeepaliveInterval;
+}
 
 /// <summary>One entry of the home agent's deny-by-default list: who may register, and which prefixes.</summary>
 public sealed record AuthorizedMobileNode(
@@ -113,6 +123,9 @@ public sealed record MobileNodeSection(
 
     /// <summary><c>optimistic_handoff</c> (default true): outbound traffic uses a new care-of address once its BU is sent, not after the BA.</summary>
     public bool OptimisticHandoff { get; init; } = true;
+
+    /// <summary>The home agent's IPv4 address (RFC 5555 4.2.1): where Binding Updates from an IPv4 care-of address go; null: IPv6 uplinks only.</summary>
+    public IPAddress? HomeAgentIpv4 { get; init; }
 }
 
 public sealed record MobileRouterSection(

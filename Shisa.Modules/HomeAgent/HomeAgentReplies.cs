@@ -33,6 +33,11 @@ internal sealed class HomeAgentReplies(IPacketSender sender, HomeAgentTuning tun
     public void SendAcknowledgement(AckRoute route, BindingAcknowledgementStatus status, BindingAcknowledgementFlags flags, ushort sequence, ushort lifetimeUnits, DateTimeOffset now)
     {
         var options = new List<MobilityOption>();
+        if (route.NatDetection is { } nat)
+        {
+            options.Add(nat);
+        }
+
         if (status.IsAccepted() && lifetimeUnits >= 2 && tuning.RefreshAdviceFraction is double fraction)
         {
             // RFC 6275 6.2.4: the refresh interval is smaller than the lifetime.

@@ -42,6 +42,9 @@ public enum BindingAcknowledgementStatus : byte
     MobileNodeIdentifierMismatch = 144,
     MessageIdRequired = 145,
     AuthenticationFailed = 146,
+
+    /// <summary>RFC 5555 (IANA): the IPv4 care-of address does not match where the Binding Update came from.</summary>
+    InvalidCareOfAddress = 174,
 }
 
 /// <summary>What a Binding Acknowledgement status says about its Binding Update.</summary>
