@@ -118,4 +118,32 @@ public class NatTraversalTests
                 "a Binding Update with the IPv4 Care-of Address option, as tshark reads it");
         }
     }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Without_a_nat_the_home_agent_sees_none_and_asks_for_no_keepalives_yet_the_tunnel_carries_the_pings(CancellationToken cancellationToken)
+    {
+        Assume.That(Host.IsRoot, "namespaces need root");
+        using var topology = MobilityTopology.Create(new TopologyOptions { InitialLink = AccessLink.Foreign1, StartRouterAdvertisements = false });
+        using var access = Ipv4AccessNetwork.Build(topology, nat: false);
+        string pcap = Path.Combine(topology.Names.ScratchDirectory, "core-ar4.pcap");
+        var tcpdump = topology.Start(topology.Core, "tcpdump", "-i", "core-ar4", "-U", "-n", "-w", pcap, "udp port 4191");
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+
+        using var ha = ApplianceInstance.Start(topology, topology.Ha, "ha", HomeAgentProfile(), Profiles.HomeAgentStatusPort);
+        await ha.WaitForStatusAsync(_ => true, Registration, "the home agent's status page", cancellationToken);
+        using var mn = ApplianceInstance.Start(topology, topology.Mn, "mn", MobileNodeProfile(), Profiles.MobileNodeStatusPort);
+        await mn.WaitForStatusAsync(s => UpdateListEntry.From(s).Any(e => e.State == "Bound" && e.CareOfAddress.Equals(MappedCareOf)),
+            Registration, $"a binding bound from {MappedCareOf}", cancellationToken);
+        Assert.That(await Host.PingUntilAsync(topology.Cn, MobilityTopology.HomeAddress, TimeSpan.FromSeconds(10)), Is.True, $"cn -> home address\n{ha.Output}\n{mn.Output}");
+        await Task.Delay(TimeSpan.FromSeconds(3 * KeepaliveSeconds), cancellationToken);
+        using var status = await ha.WaitForStatusAsync(_ => true, TimeSpan.FromSeconds(5), "the home agent's status", cancellationToken);
+        tcpdump.Interrupt(TimeSpan.FromSeconds(5));
+
+        Assert.That(Counter(status.RootElement, "ha_nat_detected"), Is.Zero);
+        var datagrams = UdpCapture.Read(pcap);
+        TestContext.Out.WriteLine(string.Join('\n', datagrams.Where(d => d.MobilityHeaderType is not null)));
+        Assert.That(datagrams.Where(d => d.Source.Equals(Ipv4AccessNetwork.MobileNodeIpv4)), Is.Not.Empty, "the care-of address itself on the wire: no NAT");
+        Assert.That(datagrams.Count(d => d.MobilityHeaderType == 5), Is.EqualTo(1), "no keepalive Binding Update: the lifetime's refresh is far off");
+    }
 }
