@@ -25,7 +25,17 @@ public sealed record BindingCacheStatus(
     IReadOnlyList<string> Prefixes,
     int BindingId,
     int Sequence,
-    long LifetimeRemainingS);
+    long LifetimeRemainingS)
+{
+    /// <summary>RFC 5648: the binding's rank among its home address's bindings, 1 for the one that carries the traffic (the lowest binding id).</summary>
+    public int Priority { get; init; } = 1;
+
+    /// <summary>Packets the data plane tunnelled to this binding's care-of address, and from it; null where the data plane has no tunnel for it.</summary>
+    public TunnelTrafficStatus? Traffic { get; init; }
+}
+
+/// <summary>One binding's tunnel counters (<see cref="Shisa.DataPlane.Bindings.TunnelTraffic"/>).</summary>
+public sealed record TunnelTrafficStatus(long PacketsOut, long OctetsOut, long PacketsIn, long OctetsIn);
 
 public sealed record BindingUpdateListStatus(
     string Peer,
@@ -34,7 +44,11 @@ public sealed record BindingUpdateListStatus(
     string State,
     int Sequence,
     long LifetimeRemainingS,
-    IReadOnlyList<string> Prefixes);
+    IReadOnlyList<string> Prefixes)
+{
+    /// <summary>RFC 5648: the entry's binding id (its uplink's priority); 0 without multiple care-of addresses.</summary>
+    public int BindingId { get; init; }
+}
 
 /// <summary>
 /// One handover for the timeline, newest first in <see cref="StatusSnapshot.Handovers"/>: <c>when</c> the move was

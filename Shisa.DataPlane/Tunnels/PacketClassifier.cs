@@ -279,7 +279,29 @@ public sealed class PacketClassifier
             return false;
         }
 
+        binding.Traffic.CountOut(packet.Length);
         reason = default;
+        return true;
+    }
+
+    /// <summary>
+    /// RFC 5555: the binding a packet read from the TUN goes through when its care-of address is IPv4 (IPv4-mapped in
+    /// the tables), for the UDP tunnel instead of <see cref="TryEncapsulate"/>; false for every other packet.
+    /// </summary>
+    public bool TryFindIpv4Tunnel(ReadOnlySpan<byte> packet, [NotNullWhen(true)] out TunnelBinding? binding)
+    {
+        binding = null;
+        if (packet.Length < Ipv6Header.Length || (packet[0] >> 4) != Ipv6Header.Version6 || !TryFindOutbound(packet, out var found, out bool mobile))
+        {
+            return false;
+        }
+
+        if (!Dsmip.Ipv4Endpoint.IsMapped(mobile ? found.LocalEndpoint : found.RemoteEndpoint) || (mobile && !found.Forwarding))
+        {
+            return false;
+        }
+
+        binding = found;
         return true;
     }
 
@@ -463,8 +485,13 @@ public sealed class PacketClassifier
             return InboundVerdict.Dropped(DropReason.NoBinding);
         }
 
-        return binding.RemoteEndpoint == outerSource
-            ? new InboundVerdict(InboundAction.Decapsulate, SignallingKinds.None, innerOffset, innerLength, default)
-            : InboundVerdict.Dropped(DropReason.WrongTunnelSource);
+        // RFC 5648: any of the home address's bindings is a tunnel it may come through.
+        if (binding.ForRemote(outerSource) is not { } path)
+        {
+            return InboundVerdict.Dropped(DropReason.WrongTunnelSource);
+        }
+
+        path.Traffic.CountIn(innerLength);
+        return new InboundVerdict(InboundAction.Decapsulate, SignallingKinds.None, innerOffset, innerLength, default);
     }
 }

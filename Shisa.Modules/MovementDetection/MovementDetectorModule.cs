@@ -83,7 +83,8 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
         _methods = context.Profile.MovementDetector ?? MovementDetectorSection.Default;
         _context = context;
         _started = context.TimeProvider.GetTimestamp();
-        _decider = new MovementDecider(section.HomeAddress, section.HomePrefixLength, section.Interfaces, _methods.Uses(MovementDetectionMethod.Link));
+        _decider = new MovementDecider(section.HomeAddress, section.HomePrefixLength, section.Interfaces, _methods.Uses(MovementDetectionMethod.Link),
+            eachUplink: section.MultipleCareOf);
         _timer = context.TimeProvider.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _watcher = _watcherFactory?.Invoke(context) ?? CreateWatcher(context);
         MovementDetectorLog.Started(context.Logger, string.Join(", ", section.Interfaces), _watcher.Kind,
