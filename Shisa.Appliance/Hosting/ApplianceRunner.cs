@@ -151,6 +151,7 @@ internal static class ApplianceRunner
         if (engine is not null)
         {
             status.AddCounters(engine.Counters);
+            status.SetUdpEndpoints(engine.UdpEndpoints);
         }
 
         foreach (var counted in host.StartOrder.OfType<IModuleCounters>())

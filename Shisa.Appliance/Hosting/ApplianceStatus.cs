@@ -1,9 +1,11 @@
+using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Shisa.Appliance.Profiles;
 using Shisa.Appliance.Web;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Dsmip;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.HomeAgent;
 using Shisa.Modules.Hosting;
@@ -26,6 +28,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     private readonly Task _pump;
     private readonly List<Func<IEnumerable<KeyValuePair<string, long>>>> _extraCounters = [];
     private readonly HandoverLog _handovers = new();
+    private Func<IReadOnlyDictionary<IPAddress, Ipv4Endpoint>>? _udpEndpoints;
 
     public ApplianceStatus(Profile profile, MobilityBus bus, TimeProvider time, int capacity = 100_000)
     {
@@ -41,6 +44,9 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     /// <summary>More counters to show (data plane drops, module counters), read on every capture.</summary>
     /// <summary>The bindings as the bus announced them (shisa ctl's daemon view).</summary>
     internal BindingView Bindings => _bindings;
+
+    /// <summary>RFC 5555: the UDP endpoint (behind a NAT, its mapping) of each binding with an IPv4 care-of address, by home address.</summary>
+    public void SetUdpEndpoints(Func<IReadOnlyDictionary<IPAddress, Ipv4Endpoint>> endpoints) => _udpEndpoints = endpoints;
 
     public void AddCounters(Func<IEnumerable<KeyValuePair<string, long>>> counters)
     {
@@ -93,6 +99,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     {
         var now = _time.GetUtcNow();
         var (cache, list) = _bindings.Copy();
+        var endpoints = _udpEndpoints?.Invoke() ?? new Dictionary<IPAddress, Ipv4Endpoint>();
         _handovers.Collect();
         return new StatusSnapshot(
             _profile.Node.Name,
@@ -107,7 +114,12 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
                 [.. c.Entry.MobileNetworkPrefixes.Select(p => p.ToString())],
                 c.Entry.BindingId,
                 c.Entry.Sequence,
-                Remaining(c.Since, c.Entry.Lifetime, now)))],
+                Remaining(c.Since, c.Entry.Lifetime, now),
+                Ipv4Text(c.Entry.CareOfAddress),
+                endpoints.TryGetValue(c.Entry.HomeAddress, out var udp) ? udp.ToString() : null,
+                c.Entry.CareOfAddress.IsIPv4MappedToIPv6 && endpoints.TryGetValue(c.Entry.HomeAddress, out var seen)
+                    ? !seen.ToAddress().Equals(c.Entry.CareOfAddress.MapToIPv4())
+                    : null))],
             [.. list.Select(l => new BindingUpdateListStatus(
                 l.Entry.Peer.ToString(),
                 l.Entry.HomeAddress.ToString(),
@@ -115,11 +127,15 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
                 l.Entry.State.ToString(),
                 l.Entry.Sequence,
                 Remaining(l.Since, l.Entry.Lifetime, now),
-                [.. l.Entry.MobileNetworkPrefixes.Select(p => p.ToString())]))],
+                [.. l.Entry.MobileNetworkPrefixes.Select(p => p.ToString())],
+                Ipv4Text(l.Entry.CareOfAddress)))],
             Counters(),
             _handovers.Recent(),
             _handovers.Histogram());
     }
+
+    /// <summary>An IPv4 care-of address (held IPv4-mapped) in its dotted form; null for an IPv6 one.</summary>
+    private static string? Ipv4Text(IPAddress careOf) => careOf.IsIPv4MappedToIPv6 ? careOf.MapToIPv4().ToString() : null;
 
     private static long Remaining(DateTimeOffset since, TimeSpan lifetime, DateTimeOffset now) =>
         Math.Max(0, (long)(since + lifetime - now).TotalSeconds);

@@ -25,7 +25,10 @@ public sealed record BindingCacheStatus(
     IReadOnlyList<string> Prefixes,
     int BindingId,
     int Sequence,
-    long LifetimeRemainingS);
+    long LifetimeRemainingS,
+    string? Ipv4CareOfAddress = null,
+    string? UdpEndpoint = null,
+    bool? NatDetected = null);
 
 public sealed record BindingUpdateListStatus(
     string Peer,
@@ -34,7 +37,8 @@ public sealed record BindingUpdateListStatus(
     string State,
     int Sequence,
     long LifetimeRemainingS,
-    IReadOnlyList<string> Prefixes);
+    IReadOnlyList<string> Prefixes,
+    string? Ipv4CareOfAddress = null);
 
 /// <summary>
 /// One handover for the timeline, newest first in <see cref="StatusSnapshot.Handovers"/>: <c>when</c> the move was
