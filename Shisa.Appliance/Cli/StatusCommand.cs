@@ -57,18 +57,19 @@ internal static class StatusCommand
 
         b.Append(interfaces.Render()).Append('\n');
 
-        var cache = new TextTable("HOME ADDRESS", "CARE-OF ADDRESS", "PEER", "FLAGS", "PREFIXES", "BID", "SEQ", "LIFETIME");
+        var cache = new TextTable("HOME ADDRESS", "CARE-OF ADDRESS", "PEER", "FLAGS", "PREFIXES", "BID", "PRIO", "PKTS OUT/IN", "SEQ", "LIFETIME");
         foreach (var e in s.BindingCache)
         {
-            cache.Add(e.HomeAddress, CareOf(e.CareOfAddress, e.Ipv4CareOfAddress, e.UdpEndpoint, e.NatDetected), e.Peer, e.Flags, Prefixes(e.Prefixes), e.BindingId.ToString(), e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
+            cache.Add(e.HomeAddress, CareOf(e.CareOfAddress, e.Ipv4CareOfAddress, e.UdpEndpoint, e.NatDetected), e.Peer, e.Flags, Prefixes(e.Prefixes), e.BindingId.ToString(), e.Priority.ToString(),
+                e.Traffic is { } t ? $"{t.PacketsOut}/{t.PacketsIn}" : "-", e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
         }
 
         b.Append("binding cache (").Append(cache.Count).Append(")\n").Append(cache.Render()).Append('\n');
 
-        var list = new TextTable("PEER", "HOME ADDRESS", "CARE-OF ADDRESS", "STATE", "PREFIXES", "SEQ", "LIFETIME");
+        var list = new TextTable("PEER", "HOME ADDRESS", "CARE-OF ADDRESS", "STATE", "PREFIXES", "BID", "SEQ", "LIFETIME");
         foreach (var e in s.BindingUpdateList)
         {
-            list.Add(e.Peer, e.HomeAddress, CareOf(e.CareOfAddress, e.Ipv4CareOfAddress, null, null), e.State, Prefixes(e.Prefixes), e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
+            list.Add(e.Peer, e.HomeAddress, CareOf(e.CareOfAddress, e.Ipv4CareOfAddress, null, null), e.State, Prefixes(e.Prefixes), e.BindingId.ToString(), e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
         }
 
         b.Append("binding update list (").Append(list.Count).Append(")\n").Append(list.Render()).Append('\n');

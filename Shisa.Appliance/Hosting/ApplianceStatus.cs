@@ -28,6 +28,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     private readonly Task _pump;
     private readonly List<Func<IEnumerable<KeyValuePair<string, long>>>> _extraCounters = [];
     private readonly HandoverLog _handovers = new();
+    private Func<BindingCacheEntry, Shisa.DataPlane.Bindings.TunnelTraffic?>? _traffic;
     private Func<IReadOnlyDictionary<IPAddress, Ipv4Endpoint>>? _udpEndpoints;
 
     public ApplianceStatus(Profile profile, MobilityBus bus, TimeProvider time, int capacity = 100_000)
@@ -44,6 +45,9 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     /// <summary>More counters to show (data plane drops, module counters), read on every capture.</summary>
     /// <summary>The bindings as the bus announced them (shisa ctl's daemon view).</summary>
     internal BindingView Bindings => _bindings;
+
+    /// <summary>Where a binding cache entry's tunnel counters come from (the data plane's binding table); null shows none.</summary>
+    public void SetTraffic(Func<BindingCacheEntry, Shisa.DataPlane.Bindings.TunnelTraffic?> traffic) => _traffic = traffic;
 
     /// <summary>RFC 5555: the UDP endpoint (behind a NAT, its mapping) of each binding with an IPv4 care-of address, by home address.</summary>
     public void SetUdpEndpoints(Func<IReadOnlyDictionary<IPAddress, Ipv4Endpoint>> endpoints) => _udpEndpoints = endpoints;
@@ -106,7 +110,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
             [.. _profile.Node.Roles.Select(RoleNames.ToProfileName)],
             (long)(now - _started).TotalSeconds,
             Interfaces(),
-            [.. cache.Select(c => new BindingCacheStatus(
+            [.. cache.OrderBy(c => c.Entry.HomeAddress.ToString(), StringComparer.Ordinal).ThenBy(c => c.Entry.BindingId).Select(c => new BindingCacheStatus(
                 c.Entry.HomeAddress.ToString(),
                 c.Entry.CareOfAddress.ToString(),
                 c.Entry.Peer.ToString(),
@@ -114,12 +118,17 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
                 [.. c.Entry.MobileNetworkPrefixes.Select(p => p.ToString())],
                 c.Entry.BindingId,
                 c.Entry.Sequence,
-                Remaining(c.Since, c.Entry.Lifetime, now),
-                Ipv4Text(c.Entry.CareOfAddress),
-                endpoints.TryGetValue(c.Entry.HomeAddress, out var udp) ? udp.ToString() : null,
-                c.Entry.CareOfAddress.IsIPv4MappedToIPv6 && endpoints.TryGetValue(c.Entry.HomeAddress, out var seen)
+                Remaining(c.Since, c.Entry.Lifetime, now))
+            {
+                // The data plane prefers the lowest binding id of a home address (HomeAgentBindings).
+                Priority = 1 + cache.Count(o => o.Entry.HomeAddress.Equals(c.Entry.HomeAddress) && o.Entry.Peer.Equals(c.Entry.Peer) && o.Entry.BindingId < c.Entry.BindingId),
+                Traffic = _traffic?.Invoke(c.Entry) is { } t ? new TunnelTrafficStatus(t.PacketsOut, t.OctetsOut, t.PacketsIn, t.OctetsIn) : null,
+                Ipv4CareOfAddress = Ipv4Text(c.Entry.CareOfAddress),
+                UdpEndpoint = c.Entry.CareOfAddress.IsIPv4MappedToIPv6 && endpoints.TryGetValue(c.Entry.HomeAddress, out var udp) ? udp.ToString() : null,
+                NatDetected = c.Entry.CareOfAddress.IsIPv4MappedToIPv6 && endpoints.TryGetValue(c.Entry.HomeAddress, out var seen)
                     ? !seen.ToAddress().Equals(c.Entry.CareOfAddress.MapToIPv4())
-                    : null))],
+                    : null,
+            })],
             [.. list.Select(l => new BindingUpdateListStatus(
                 l.Entry.Peer.ToString(),
                 l.Entry.HomeAddress.ToString(),
@@ -127,8 +136,11 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
                 l.Entry.State.ToString(),
                 l.Entry.Sequence,
                 Remaining(l.Since, l.Entry.Lifetime, now),
-                [.. l.Entry.MobileNetworkPrefixes.Select(p => p.ToString())],
-                Ipv4Text(l.Entry.CareOfAddress)))],
+                [.. l.Entry.MobileNetworkPrefixes.Select(p => p.ToString())])
+            {
+                BindingId = l.Entry.BindingId,
+                Ipv4CareOfAddress = Ipv4Text(l.Entry.CareOfAddress),
+            })],
             Counters(),
             _handovers.Recent(),
             _handovers.Histogram());

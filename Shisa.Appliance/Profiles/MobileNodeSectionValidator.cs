@@ -10,7 +10,8 @@ internal static class MobileNodeSectionValidator
     private const string Discover = "discover";
 
     private static readonly string[] Keys =
-        ["home_address", "home_prefix_length", "home_agent", "interfaces", "lifetime", "route_optimization", "no_route_optimization", "optimistic_handoff", "spi", "key", "home_agent_ipv4"];
+        ["home_address", "home_prefix_length", "home_agent", "interfaces", "lifetime", "route_optimization", "no_route_optimization", "optimistic_handoff",
+            "multiple_care_of", "uplink_priority", "spi", "key", "home_agent_ipv4"];
 
     public static MobileNodeSection? Validate(TomlTable table, IReadOnlyList<Located<InterfaceSection>> interfaces, ProfileDiagnostics diagnostics)
     {
@@ -25,6 +26,8 @@ internal static class MobileNodeSectionValidator
         var routeOptimization = reader.Boolean("route_optimization");
         var optimisticHandoff = reader.Boolean("optimistic_handoff");
         var noRouteOptimization = ReadCorrespondents(reader, "no_route_optimization");
+        var multipleCareOf = reader.Boolean("multiple_care_of");
+        var priorities = ReadUplinkPriorities(reader, egress, multipleCareOf?.Value ?? false);
         var (spi, key) = reader.Authentication();
         var homeAgentIpv4 = reader.Ipv4Unicast("home_agent_ipv4");
 
@@ -59,8 +62,68 @@ internal static class MobileNodeSectionValidator
         {
             NoRouteOptimization = new EquatableArray<IPAddress>(noRouteOptimization),
             OptimisticHandoff = optimisticHandoff?.Value ?? true,
+            MultipleCareOf = multipleCareOf?.Value ?? false,
+            UplinkPriorities = new EquatableArray<UplinkPriority>(priorities),
             HomeAgentIpv4 = homeAgentIpv4?.Value,
         };
+    }
+
+    /// <summary>
+    /// <c>uplink_priority = { mn0 = 1, mn1 = 2 }</c>: each a listed uplink, 1..65535 (0 is no RFC 5648 binding id), no
+    /// two the same (the value is the uplink's binding id too); only with <c>multiple_care_of = true</c>, where it means
+    /// something. The positions in <c>interfaces</c> plus one fill in the uplinks not named, and may not collide either.
+    /// </summary>
+    private static List<UplinkPriority> ReadUplinkPriorities(SectionReader reader, EquatableArray<string>? uplinks, bool multipleCareOf)
+    {
+        var result = new List<UplinkPriority>();
+        if (reader.Table("uplink_priority") is not { } table)
+        {
+            return result;
+        }
+
+        if (!multipleCareOf)
+        {
+            reader.Error(table.Position, "uplink_priority needs multiple_care_of = true (it orders the registered uplinks)");
+            return result;
+        }
+
+        var taken = new Dictionary<long, string>();
+        foreach (var entry in table.Entries)
+        {
+            if (entry.Value is not TomlScalar { Value: long priority })
+            {
+                reader.Error(entry.Value.Position, $"uplink_priority.{entry.Key} must be an integer, found {entry.Value.TypeName}");
+                continue;
+            }
+
+            if (uplinks is { } listed && !listed.Contains(entry.Key))
+            {
+                reader.Error(entry.KeyPosition, $"uplink_priority names '{entry.Key}', which is not in interfaces");
+            }
+            else if (priority is < 1 or > ushort.MaxValue)
+            {
+                reader.Error(entry.Value.Position, $"uplink_priority.{entry.Key} is {priority}, out of range: 1..65535");
+            }
+            else if (taken.TryGetValue(priority, out var other))
+            {
+                reader.Error(entry.Value.Position, $"uplink_priority.{entry.Key} is {priority}, as {other}'s: each uplink needs its own (it is its binding id)");
+            }
+            else
+            {
+                taken[priority] = entry.Key;
+                result.Add(new UplinkPriority(entry.Key, (ushort)priority));
+            }
+        }
+
+        for (int index = 0; uplinks is { } all && index < all.Count; index++)
+        {
+            if (!result.Exists(p => p.Interface == all[index]) && taken.TryGetValue(index + 1, out var other))
+            {
+                reader.Error(table.Position, $"uplink '{all[index]}' has priority {index + 1} from its place in interfaces, as {other} has: give it one in uplink_priority");
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Correspondents never to optimize toward (SHISA's noro list): unicast addresses.</summary>

@@ -105,6 +105,18 @@ internal static class MetricsWriter
         Add(families, "shisa_uptime_seconds", Kind.Gauge, "Seconds since the appliance started.", "", s.UptimeS);
         Add(families, "shisa_bindings", Kind.Gauge, "Bindings as announced on the bus, by table.", Labels(["table=binding_cache"], null), s.BindingCache.Count);
         Add(families, "shisa_bindings", Kind.Gauge, "Bindings as announced on the bus, by table.", Labels(["table=binding_update_list"], null), s.BindingUpdateList.Count);
+        foreach (var e in s.BindingCache.Where(e => e.Traffic is not null))
+        {
+            // One series per binding (bounded by max_bindings): RFC 5648's bindings of a home address side by side.
+            string binding = $"home_address=\"{e.HomeAddress}\",binding_id=\"{e.BindingId}\"";
+            const string Help = "Packets tunnelled through a binding cache entry, by direction (out: to its care-of address).";
+            Add(families, "shisa_binding_priority", Kind.Gauge, "A binding's rank among its home address's bindings; 1 carries the traffic (RFC 5648).", binding, e.Priority);
+            Add(families, "shisa_binding_tunnel_packets_total", Kind.Counter, Help, binding + ",direction=\"out\"", e.Traffic!.PacketsOut);
+            Add(families, "shisa_binding_tunnel_packets_total", Kind.Counter, Help, binding + ",direction=\"in\"", e.Traffic.PacketsIn);
+            Add(families, "shisa_binding_tunnel_octets_total", Kind.Counter, "Octets tunnelled through a binding cache entry, by direction.", binding + ",direction=\"out\"", e.Traffic.OctetsOut);
+            Add(families, "shisa_binding_tunnel_octets_total", Kind.Counter, "Octets tunnelled through a binding cache entry, by direction.", binding + ",direction=\"in\"", e.Traffic.OctetsIn);
+        }
+
         foreach (var (name, value) in s.Counters)
         {
             var (family, kind, help, labels) = Map(name);

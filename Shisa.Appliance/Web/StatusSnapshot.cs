@@ -25,10 +25,26 @@ public sealed record BindingCacheStatus(
     IReadOnlyList<string> Prefixes,
     int BindingId,
     int Sequence,
-    long LifetimeRemainingS,
-    string? Ipv4CareOfAddress = null,
-    string? UdpEndpoint = null,
-    bool? NatDetected = null);
+    long LifetimeRemainingS)
+{
+    /// <summary>RFC 5555: an IPv4 care-of address (held IPv4-mapped in CareOfAddress) in dotted form; null for an IPv6 one.</summary>
+    public string? Ipv4CareOfAddress { get; init; }
+
+    /// <summary>RFC 5555 (home agent): the UDP endpoint the binding's traffic goes to, behind a NAT the NAT's mapping.</summary>
+    public string? UdpEndpoint { get; init; }
+
+    /// <summary>RFC 5555 4.2.2: whether a NAT is between the home agent and the IPv4 care-of address; null for an IPv6 one.</summary>
+    public bool? NatDetected { get; init; }
+
+    /// <summary>RFC 5648: the binding's rank among its home address's bindings, 1 for the one that carries the traffic (the lowest binding id).</summary>
+    public int Priority { get; init; } = 1;
+
+    /// <summary>Packets the data plane tunnelled to this binding's care-of address, and from it; null where the data plane has no tunnel for it.</summary>
+    public TunnelTrafficStatus? Traffic { get; init; }
+}
+
+/// <summary>One binding's tunnel counters (<see cref="Shisa.DataPlane.Bindings.TunnelTraffic"/>).</summary>
+public sealed record TunnelTrafficStatus(long PacketsOut, long OctetsOut, long PacketsIn, long OctetsIn);
 
 public sealed record BindingUpdateListStatus(
     string Peer,
@@ -37,8 +53,14 @@ public sealed record BindingUpdateListStatus(
     string State,
     int Sequence,
     long LifetimeRemainingS,
-    IReadOnlyList<string> Prefixes,
-    string? Ipv4CareOfAddress = null);
+    IReadOnlyList<string> Prefixes)
+{
+    /// <summary>RFC 5648: the entry's binding id (its uplink's priority); 0 without multiple care-of addresses.</summary>
+    public int BindingId { get; init; }
+
+    /// <summary>RFC 5555: an IPv4 care-of address (held IPv4-mapped in CareOfAddress) in dotted form; null for an IPv6 one.</summary>
+    public string? Ipv4CareOfAddress { get; init; }
+}
 
 /// <summary>
 /// One handover for the timeline, newest first in <see cref="StatusSnapshot.Handovers"/>: <c>when</c> the move was

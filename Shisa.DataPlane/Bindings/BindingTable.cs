@@ -146,6 +146,30 @@ public sealed class BindingTable
     public bool TryFind(UInt128 address, [NotNullWhen(true)] out TunnelBinding? binding) =>
         TryGetByHomeAddress(address, out binding) || TryGetByPrefix(address, out binding);
 
+    /// <summary>The tunnel counters of the binding (<paramref name="homeAddress"/>, <paramref name="bindingId"/>), the preferred one's or an alternate's; null when there is none.</summary>
+    public TunnelTraffic? TrafficOf(System.Net.IPAddress homeAddress, ushort bindingId)
+    {
+        if (!_byHomeAddress.TryGetValue(AddressKey.From(homeAddress), out var binding))
+        {
+            return null;
+        }
+
+        if (binding.BindingId == bindingId)
+        {
+            return binding.Traffic;
+        }
+
+        foreach (var alternate in binding.Alternates)
+        {
+            if (alternate.BindingId == bindingId)
+            {
+                return alternate.Traffic;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A copy of the bindings, for status pages.</summary>
     public IReadOnlyList<TunnelBinding> Snapshot() => [.. _byHomeAddress.Values];
 

@@ -31,7 +31,9 @@ public sealed class TunnelBinding
         IPAddress remoteEndpoint,
         IReadOnlyList<Prefix>? mobileNetworkPrefixes = null,
         bool forwarding = true,
-        ushort sequence = 0)
+        ushort sequence = 0,
+        ushort bindingId = 0,
+        TunnelTraffic? traffic = null)
     {
         HomeAddress = AddressKey.From(homeAddress);
         LocalEndpoint = AddressKey.From(localEndpoint);
@@ -45,6 +47,65 @@ public sealed class TunnelBinding
         MobileNetworkPrefixes = prefixes;
         Forwarding = forwarding;
         Sequence = sequence;
+        BindingId = bindingId;
+        Traffic = traffic ?? new TunnelTraffic();
+        Alternates = [];
+    }
+
+    private TunnelBinding(TunnelBinding primary, TunnelBinding[] alternates)
+    {
+        HomeAddress = primary.HomeAddress;
+        LocalEndpoint = primary.LocalEndpoint;
+        RemoteEndpoint = primary.RemoteEndpoint;
+        MobileNetworkPrefixes = primary.MobileNetworkPrefixes;
+        Forwarding = primary.Forwarding;
+        Sequence = primary.Sequence;
+        BindingId = primary.BindingId;
+        Traffic = primary.Traffic;
+        Alternates = alternates;
+    }
+
+    /// <summary>The RFC 5648 binding id of the binding this tunnel was made from; 0 without one.</summary>
+    public ushort BindingId { get; }
+
+    /// <summary>What went through this binding's tunnel; the same object across refreshes of the binding.</summary>
+    public TunnelTraffic Traffic { get; }
+
+    /// <summary>
+    /// The home address's other bindings (RFC 5648), in order of preference, when this is the preferred one: their
+    /// tunnels are decapsulated from too; empty without multiple care-of addresses.
+    /// </summary>
+    public IReadOnlyList<TunnelBinding> Alternates { get; }
+
+    /// <summary>
+    /// The preferred binding of a home address that has <paramref name="others"/> too (RFC 5648): encapsulation uses
+    /// <paramref name="preferred"/>'s tunnel, decapsulation accepts any of their remote ends (<see cref="ForRemote"/>).
+    /// </summary>
+    public static TunnelBinding WithAlternates(TunnelBinding preferred, TunnelBinding[] others)
+    {
+        ArgumentNullException.ThrowIfNull(preferred);
+        ArgumentNullException.ThrowIfNull(others);
+        return others.Length == 0 && preferred.Alternates.Count == 0 ? preferred : new TunnelBinding(preferred, others);
+    }
+
+    /// <summary>The binding among this one and its <see cref="Alternates"/> whose remote end is <paramref name="remote"/>; null when none (no allocation).</summary>
+    public TunnelBinding? ForRemote(UInt128 remote)
+    {
+        if (RemoteEndpoint == remote)
+        {
+            return this;
+        }
+
+        var alternates = Alternates;
+        for (int i = 0; i < alternates.Count; i++)
+        {
+            if (alternates[i].RemoteEndpoint == remote)
+            {
+                return alternates[i];
+            }
+        }
+
+        return null;
     }
 
     public UInt128 HomeAddress { get; }
@@ -114,7 +175,7 @@ public sealed class TunnelBinding
     public static TunnelBinding FromCache(BindingCacheEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new TunnelBinding(entry.HomeAddress, entry.Peer, entry.CareOfAddress, entry.MobileNetworkPrefixes, true, entry.Sequence);
+        return new TunnelBinding(entry.HomeAddress, entry.Peer, entry.CareOfAddress, entry.MobileNetworkPrefixes, true, entry.Sequence, entry.BindingId);
     }
 
     /// <summary>The binding of a mobile node's binding update list entry: from the care-of address to the home agent.</summary>
@@ -132,6 +193,42 @@ public sealed class TunnelBinding
 
     public override string ToString() =>
         $"{AddressKey.ToAddress(HomeAddress)} {AddressKey.ToAddress(LocalEndpoint)} <-> {AddressKey.ToAddress(RemoteEndpoint)}"
+        + (BindingId != 0 ? $" bid {BindingId}" : string.Empty)
+        + (Alternates.Count > 0 ? $" (+{Alternates.Count} alternate)" : string.Empty)
         + (MobileNetworkPrefixes.Count > 0 ? $" [{string.Join(", ", MobileNetworkPrefixes)}]" : string.Empty)
         + (Forwarding ? string.Empty : " (not forwarding)");
+}
+
+/// <summary>
+/// Packets and octets through one binding's tunnel, counted by the forwarding threads without locks or allocation
+/// (one <see cref="Interlocked"/> add per field); read by the status page.
+/// </summary>
+public sealed class TunnelTraffic
+{
+    private long _packetsOut;
+    private long _octetsOut;
+    private long _packetsIn;
+    private long _octetsIn;
+
+    /// <summary>Packets encapsulated into the tunnel.</summary>
+    public long PacketsOut => Interlocked.Read(ref _packetsOut);
+
+    public long OctetsOut => Interlocked.Read(ref _octetsOut);
+
+    /// <summary>Packets decapsulated from the tunnel.</summary>
+    public long PacketsIn => Interlocked.Read(ref _packetsIn);
+
+    public long OctetsIn => Interlocked.Read(ref _octetsIn);
+
+    public void CountOut(int octets)
+    {
+        Interlocked.Increment(ref _packetsOut);
+        Interlocked.Add(ref _octetsOut, octets);
+    }
+
+    public void CountIn(int octets)
+    {
+        Interlocked.Increment(ref _packetsIn);
+        Interlocked.Add(ref _octetsIn, octets);
+    }
 }

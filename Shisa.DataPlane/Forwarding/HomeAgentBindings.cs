@@ -10,7 +10,10 @@ namespace Shisa.DataPlane.Forwarding;
 /// The home agent's binding cache (home registrations): RFC 6275 10.4.1, the home address and the mobile router's
 /// prefixes (RFC 3963) routed into the TUN. The home address is defended on the home link by the appliance itself
 /// (<see cref="Neighbors.ProxyNeighborResponder"/> answers from this table); a new binding is announced with an
-/// unsolicited Neighbor Advertisement once its route is in the kernel.
+/// unsolicited Neighbor Advertisement once its route is in the kernel. With RFC 5648 a home address has one binding per
+/// binding id, each its own tunnel: the table holds the preferred one (the lowest binding id: the mobile node numbers
+/// its uplinks in its order of preference) with the others as alternates, and when a binding goes the next one is in
+/// the table in the same batch, before any later packet is read.
 /// </summary>
 internal sealed class HomeAgentBindings(
     BindingTable table,
@@ -36,6 +39,9 @@ internal sealed class HomeAgentBindings(
     /// <summary>Home addresses newly bound since the last sync, to announce on the home link.</summary>
     private readonly List<UInt128> _toAnnounce = [];
 
+    /// <summary>Each bound home address's bindings by binding id (the lowest first): one, or several with RFC 5648.</summary>
+    private readonly Dictionary<UInt128, SortedList<ushort, TunnelBinding>> _bindings = [];
+
     /// <summary>Home addresses unbound since the last sync: bound again in the same batch (a resync), they are not new.</summary>
     private readonly HashSet<UInt128> _removedSinceSync = [];
 
@@ -50,15 +56,10 @@ internal sealed class HomeAgentBindings(
                 Add(add.Entry);
                 return true;
             case BindingCacheRemove remove when remove.Entry.IsHomeRegistration:
-                if (table.Remove(AddressKey.From(remove.Entry.HomeAddress), out var removed))
-                {
-                    _removedSinceSync.Add(removed.HomeAddress);
-                    Release(removed);
-                    ForwardingLog.BindingRemoved(logger, "binding cache", remove.Entry.HomeAddress);
-                }
-
+                Remove(remove.Entry);
                 return true;
             case BindingCacheFlush:
+                _bindings.Clear();
                 foreach (var binding in table.Clear())
                 {
                     _removedSinceSync.Add(binding.HomeAddress);
@@ -74,11 +75,66 @@ internal sealed class HomeAgentBindings(
     private void Add(BindingCacheEntry entry)
     {
         var local = entry.Peer.Equals(IPAddress.IPv6Any) || entry.Peer.Equals(IPAddress.IPv6None) ? homeAgentAddress! : entry.Peer;
-        var binding = new TunnelBinding(entry.HomeAddress, local, entry.CareOfAddress, entry.MobileNetworkPrefixes, true, entry.Sequence);
-        if (table.Set(binding, out var previous) == BindingSetResult.Full)
+        var home = AddressKey.From(entry.HomeAddress);
+        if (!_bindings.TryGetValue(home, out var bindings))
         {
+            bindings = [];
+        }
+
+        // The counters follow the binding id across refreshes and moves.
+        var traffic = bindings.TryGetValue(entry.BindingId, out var old) ? old.Traffic : null;
+        var binding = new TunnelBinding(entry.HomeAddress, local, entry.CareOfAddress, entry.MobileNetworkPrefixes, true, entry.Sequence, entry.BindingId, traffic);
+        bindings[entry.BindingId] = binding;
+        if (!Publish(home, bindings))
+        {
+            bindings.Remove(entry.BindingId);
             ForwardingLog.TableFull(logger, "binding cache", entry.HomeAddress, table.Capacity);
             return;
+        }
+
+        _bindings[home] = bindings;
+        ForwardingLog.BindingSet(logger, "binding cache", binding.ToString());
+    }
+
+    private void Remove(BindingCacheEntry entry)
+    {
+        var home = AddressKey.From(entry.HomeAddress);
+        if (!_bindings.TryGetValue(home, out var bindings) || !bindings.Remove(entry.BindingId))
+        {
+            return;
+        }
+
+        if (bindings.Count > 0)
+        {
+            // RFC 5648: the next binding carries the home address's traffic from this batch on.
+            Publish(home, bindings);
+        }
+        else
+        {
+            _bindings.Remove(home);
+            if (table.Remove(home, out var removed))
+            {
+                _removedSinceSync.Add(removed.HomeAddress);
+                Release(removed);
+            }
+        }
+
+        ForwardingLog.BindingRemoved(logger, "binding cache", entry.HomeAddress);
+    }
+
+    /// <summary>Puts the preferred of <paramref name="bindings"/> (with the others as alternates) in the table; false when it is full.</summary>
+    private bool Publish(UInt128 home, SortedList<ushort, TunnelBinding> bindings)
+    {
+        var others = new TunnelBinding[bindings.Count - 1];
+        for (int i = 1; i < bindings.Count; i++)
+        {
+            others[i - 1] = bindings.Values[i];
+        }
+
+        var binding = TunnelBinding.WithAlternates(bindings.Values[0], others);
+        if (table.Set(binding, out var previous) == BindingSetResult.Full)
+        {
+            return false;
         }
 
         // The new binding's items before the old one's are released: what both need never leaves the kernel.
@@ -87,13 +143,13 @@ internal sealed class HomeAgentBindings(
         {
             Release(previous);
         }
-        else if (homeLink is not null && !_removedSinceSync.Contains(binding.HomeAddress))
+        else if (homeLink is not null && !_removedSinceSync.Contains(home))
         {
-            _toAnnounce.Add(binding.HomeAddress);
+            _toAnnounce.Add(home);
         }
 
         Grant(binding);
-        ForwardingLog.BindingSet(logger, "binding cache", binding.ToString());
+        return true;
     }
 
     /// <summary>After the kernel has the new bindings' routes: RFC 6275 10.4.1's unsolicited advertisements for them.</summary>

@@ -13,7 +13,9 @@ namespace Shisa.DataPlane.Forwarding;
 /// the forwarding path to the Home Address option (RFC 6275 11.3.1). What is sent from a care-of address leaves
 /// through that address's uplink (<see cref="UplinkRoutes"/>). Movement: back on the home link the home
 /// address goes on the interface attached to it (RFC 6275 11.5.5); a link that is gone forgets what its
-/// advertisements taught the kernel.
+/// advertisements taught the kernel. With RFC 5648 a home address has one entry per binding id (uplink): the table
+/// holds the preferred Bound one (the lowest id), so outbound traffic leaves through that uplink, and when its entry
+/// goes the next one takes over in the same batch.
 /// </summary>
 internal sealed class MobileNodeBindings(
     ForwardingTables tables,
@@ -35,6 +37,9 @@ internal sealed class MobileNodeBindings(
 
     /// <summary>The Bound bindings whose home address, rules and route are wanted in the kernel.</summary>
     private readonly Dictionary<UInt128, TunnelBinding> _installed = [];
+
+    /// <summary>Each home address's home registration entries by binding id: one, or one per uplink with RFC 5648.</summary>
+    private readonly Dictionary<UInt128, SortedList<ushort, TunnelBinding>> _entries = [];
     private string? _homeLinkInterface;
 
     public override IReadOnlyList<MessageType> Types { get; } =
@@ -48,12 +53,7 @@ internal sealed class MobileNodeBindings(
                 Add(add.Entry);
                 return true;
             case BindingUpdateListRemove remove when remove.Entry.IsHomeRegistration:
-                if (_list.Remove(AddressKey.From(remove.Entry.HomeAddress), out var gone))
-                {
-                    Uninstall(gone.HomeAddress);
-                    tables.LocalAddresses.Remove("bul", remove.Entry.CareOfAddress);
-                }
-
+                Remove(remove.Entry);
                 return true;
             case BindingUpdateListAdd add:
                 SetCorrespondent(add.Entry);
@@ -66,6 +66,7 @@ internal sealed class MobileNodeBindings(
 
                 return true;
             case BindingUpdateListFlush:
+                _entries.Clear();
                 _correspondents.Clear();
                 foreach (var binding in _list.Clear())
                 {
@@ -84,16 +85,24 @@ internal sealed class MobileNodeBindings(
 
     private void Add(BindingUpdateListEntry entry)
     {
-        var binding = TunnelBinding.FromUpdateList(entry);
-        if (_list.Set(binding, out var previous) == BindingSetResult.Full)
+        var home = AddressKey.From(entry.HomeAddress);
+        var entries = _entries.GetValueOrDefault(home) ?? [];
+        var traffic = entries.TryGetValue(entry.BindingId, out var old) ? old.Traffic : null;
+        var own = new TunnelBinding(entry.HomeAddress, entry.CareOfAddress, entry.Peer, entry.MobileNetworkPrefixes,
+            entry.State == BindingUpdateListState.Bound, entry.Sequence, entry.BindingId, traffic);
+        entries[entry.BindingId] = own;
+        var binding = Preferred(entries);
+        if (_list.Set(binding, out _) == BindingSetResult.Full)
         {
+            entries.Remove(entry.BindingId);
             ForwardingLog.TableFull(logger, "binding update list", entry.HomeAddress, _list.Capacity);
             return;
         }
 
-        if (previous is not null && !previous.LocalEndpoint.Equals(binding.LocalEndpoint))
+        _entries[home] = entries;
+        if (old is not null && !old.LocalEndpoint.Equals(own.LocalEndpoint))
         {
-            tables.LocalAddresses.Remove("bul", AddressKey.ToAddress(previous.LocalEndpoint));
+            tables.LocalAddresses.Remove("bul", AddressKey.ToAddress(old.LocalEndpoint));
         }
 
         tables.LocalAddresses.Add("bul", entry.CareOfAddress);
@@ -109,6 +118,61 @@ internal sealed class MobileNodeBindings(
         }
 
         ForwardingLog.BindingSet(logger, "binding update list", binding.ToString());
+    }
+
+    private void Remove(BindingUpdateListEntry entry)
+    {
+        var home = AddressKey.From(entry.HomeAddress);
+        if (!_entries.TryGetValue(home, out var entries) || !entries.Remove(entry.BindingId, out var gone))
+        {
+            return;
+        }
+
+        tables.LocalAddresses.Remove("bul", AddressKey.ToAddress(gone.LocalEndpoint));
+        if (entries.Count > 0)
+        {
+            // RFC 5648: the next uplink's binding carries the outbound traffic from this batch on.
+            var next = Preferred(entries);
+            _list.Set(next, out _);
+            if (_installed.ContainsKey(home))
+            {
+                Install(next);
+            }
+
+            ForwardingLog.BindingSet(logger, "binding update list", next.ToString());
+            return;
+        }
+
+        _entries.Remove(home);
+        if (_list.Remove(home, out _))
+        {
+            Uninstall(home);
+        }
+    }
+
+    /// <summary>The lowest binding id that is Bound (else the lowest), with the others as alternates.</summary>
+    private static TunnelBinding Preferred(SortedList<ushort, TunnelBinding> entries)
+    {
+        int chosen = 0;
+        for (int i = 0; i < entries.Count; i++)
+        {
+            if (entries.Values[i].Forwarding)
+            {
+                chosen = i;
+                break;
+            }
+        }
+
+        var others = new TunnelBinding[entries.Count - 1];
+        for (int i = 0, j = 0; i < entries.Count; i++)
+        {
+            if (i != chosen)
+            {
+                others[j++] = entries.Values[i];
+            }
+        }
+
+        return TunnelBinding.WithAlternates(entries.Values[chosen], others);
     }
 
     /// <summary>The home address on the TUN, and everything sent from it (and the mobile network) routed into the TUN.</summary>
@@ -201,8 +265,15 @@ internal sealed class MobileNodeBindings(
         switch (movement.Command)
         {
             case MovementCommand.NewCareOfAddress when movement.CareOfAddress is { } careOf:
+                if (movement.Formed is { } formed && egressInterfaces.Contains(movement.InterfaceName))
+                {
+                    // DNA confirmed a known link before its router advertised: the address goes on now, as SLAAC
+                    // would put it (the router's next advertisement refreshes it), and outer packets go via that router.
+                    FormCareOfAddress(movement.InterfaceName, careOf, formed);
+                }
+
                 tables.LocalAddresses.Add("movement", careOf);
-                uplinks.Use(movement.InterfaceName, careOf);
+                uplinks.Use(movement.InterfaceName, careOf, movement.Formed?.Router);
                 LeaveHomeLink();
                 break;
             case MovementCommand.CareOfAddressRemoved when movement.CareOfAddress is { } old:
@@ -219,6 +290,19 @@ internal sealed class MobileNodeBindings(
                 uplinks.Forget(movement.InterfaceName);
                 kernel.ForgetLink(movement.InterfaceName);
                 break;
+        }
+    }
+
+    private void FormCareOfAddress(string interfaceName, IPAddress careOf, FormedCareOfAddress formed)
+    {
+        try
+        {
+            kernel.ReplaceAddress(new KernelAddress(careOf, formed.PrefixLength, interfaceName), formed.ValidLifetime, formed.PreferredLifetime);
+            ForwardingLog.CareOfAddressFormed(logger, careOf, interfaceName, formed.Router);
+        }
+        catch (KernelException e)
+        {
+            ForwardingLog.CareOfAddressNotFormed(logger, careOf, interfaceName, e.Message);
         }
     }
 

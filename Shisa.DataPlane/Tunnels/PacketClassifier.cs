@@ -279,6 +279,7 @@ public sealed class PacketClassifier
             return false;
         }
 
+        binding.Traffic.CountOut(packet.Length);
         reason = default;
         return true;
     }
@@ -484,8 +485,13 @@ public sealed class PacketClassifier
             return InboundVerdict.Dropped(DropReason.NoBinding);
         }
 
-        return binding.RemoteEndpoint == outerSource
-            ? new InboundVerdict(InboundAction.Decapsulate, SignallingKinds.None, innerOffset, innerLength, default)
-            : InboundVerdict.Dropped(DropReason.WrongTunnelSource);
+        // RFC 5648: any of the home address's bindings is a tunnel it may come through.
+        if (binding.ForRemote(outerSource) is not { } path)
+        {
+            return InboundVerdict.Dropped(DropReason.WrongTunnelSource);
+        }
+
+        path.Traffic.CountIn(innerLength);
+        return new InboundVerdict(InboundAction.Decapsulate, SignallingKinds.None, innerOffset, innerLength, default);
     }
 }

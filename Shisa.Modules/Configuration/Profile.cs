@@ -90,6 +90,10 @@ public sealed record HomeAgentSection(
     TimeSpan MaxLifetime,
     EquatableArray<AuthorizedMobileNode> MobileNodes)
 {
+    /// <summary><c>multiple_care_of</c> (default true): RFC 5648 registrations accepted; false refuses a Binding Update
+    /// with a Binding Identifier option with 166 (MCOA PROHIBITED).</summary>
+    public bool MultipleCareOf { get; init; } = true;
+
     /// <summary>RFC 5555 6 NATKATIMEOUT: the NAT keepalive interval suggested when the profile names none.</summary>
     public static readonly TimeSpan DefaultNatKeepaliveInterval = TimeSpan.FromSeconds(110);
 
@@ -124,9 +128,45 @@ public sealed record MobileNodeSection(
     /// <summary><c>optimistic_handoff</c> (default true): outbound traffic uses a new care-of address once its BU is sent, not after the BA.</summary>
     public bool OptimisticHandoff { get; init; } = true;
 
+    /// <summary><c>multiple_care_of</c> (default false): register every usable uplink at once, one RFC 5648 binding each.</summary>
+    public bool MultipleCareOf { get; init; }
+
+    /// <summary>
+    /// <c>uplink_priority</c>: each uplink's priority with <see cref="MultipleCareOf"/>, 1 first; it is the uplink's
+    /// RFC 5648 binding id too, so it is stable across restarts and the home agent prefers the same uplink (it carries
+    /// a home address's traffic over the binding with the lowest id). An uplink not named gets its position in
+    /// <see cref="Interfaces"/> plus one.
+    /// </summary>
+    public EquatableArray<UplinkPriority> UplinkPriorities { get; init; }
+
+    /// <summary>The binding id (and priority) of <paramref name="interfaceName"/>; null when it is not an uplink.</summary>
+    public ushort? BindingIdOf(string interfaceName)
+    {
+        foreach (var priority in UplinkPriorities)
+        {
+            if (priority.Interface == interfaceName)
+            {
+                return priority.Priority;
+            }
+        }
+
+        for (int index = 0; index < Interfaces.Count; index++)
+        {
+            if (Interfaces[index] == interfaceName)
+            {
+                return (ushort)(index + 1);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The home agent's IPv4 address (RFC 5555 4.2.1): where Binding Updates from an IPv4 care-of address go; null: IPv6 uplinks only.</summary>
     public IPAddress? HomeAgentIpv4 { get; init; }
 }
+
+/// <summary>One entry of <c>[mobile_node] uplink_priority</c>: the uplink and its priority (= its RFC 5648 binding id).</summary>
+public sealed record UplinkPriority(string Interface, ushort Priority);
 
 public sealed record MobileRouterSection(
     EquatableArray<Prefix> Prefixes,

@@ -143,7 +143,7 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
     {
         foreach (var binding in _cache.Bindings.ToList())
         {
-            _cache.Remove(binding.HomeAddress, out _);
+            _cache.Remove(binding.HomeAddress, binding.BindingId, out _);
         }
 
         _pending.Clear();
@@ -161,7 +161,7 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
         var removed = new List<BindingCacheEntry>();
         foreach (var binding in _cache.Bindings.Where(b => homeAddress is null || b.HomeAddress.Equals(homeAddress)).ToList())
         {
-            _cache.Remove(binding.HomeAddress, out _);
+            _cache.Remove(binding.HomeAddress, binding.BindingId, out _);
             var entry = binding.ToEntry(Address);
             _publish(new BindingCacheRemove(entry));
             HomeAgentLog.Flushed(_logger, binding.HomeAddress, binding.CareOfAddress);
@@ -179,8 +179,8 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
         {
             switch (deadline.Kind)
             {
-                case DeadlineKind.BindingExpiry when _cache.IsCurrent(deadline.HomeAddress, deadline.Generation):
-                    live.Add(($"binding expiry {deadline.HomeAddress}", deadline.Due));
+                case DeadlineKind.BindingExpiry when _cache.IsCurrent(deadline.HomeAddress, deadline.BindingId, deadline.Generation):
+                    live.Add((deadline.BindingId == 0 ? $"binding expiry {deadline.HomeAddress}" : $"binding expiry {deadline.HomeAddress} bid {deadline.BindingId}", deadline.Due));
                     break;
                 case DeadlineKind.DadTimeout when _pending.TryGetValue(deadline.HomeAddress, out var pending) && pending.Id == deadline.Generation:
                     live.Add(($"duplicate address detection {deadline.HomeAddress}", deadline.Due));
@@ -352,10 +352,24 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
             return;
         }
 
-        if (_cache.TryGet(home, out var existing) && !MobilitySequence.IsNewer(update.Sequence, existing.Sequence))
+        var requests = BindingIdentifierRequests.Read(update, careOf, out var identifierStatus);
+        if (requests is not null && !_section.MultipleCareOf)
+        {
+            // RFC 5648 6.2: a home agent whose policy forbids multiple care-of addresses answers 166.
+            Refuse(route, update, careOf, BindingAcknowledgementStatus.McoaProhibited, update.Sequence, now);
+            return;
+        }
+
+        if (requests is not null && identifierStatus != BindingAcknowledgementStatus.Accepted)
+        {
+            Refuse(route, update, careOf, identifierStatus, update.Sequence, now);
+            return;
+        }
+
+        if (_cache.TryGetLastSequence(home, out ushort lastSequence) && !MobilitySequence.IsNewer(update.Sequence, lastSequence))
         {
             // RFC 6275 9.5.1: the BA carries the last accepted sequence number.
-            Refuse(route, update, careOf, BindingAcknowledgementStatus.SequenceNumberOutOfWindow, existing.Sequence, now);
+            Refuse(route, update, careOf, BindingAcknowledgementStatus.SequenceNumberOutOfWindow, lastSequence, now);
             return;
         }
 
@@ -373,10 +387,11 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
             _replies.Drop(HomeAgentDropReason.Superseded, pending.Route.Destination);
         }
 
+        var existing = _cache.Of(home);
         if (update.LifetimeUnits == 0 || careOf.Equals(home))
         {
             StopDetection(superseded);
-            Deregister(route, update, careOf, existing, now);
+            Deregister(route, update, careOf, existing, requests, now);
             return;
         }
 
@@ -388,65 +403,104 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
             return;
         }
 
-        var binding = new HomeBinding(home, careOf, ToBusFlags(update.Flags), update.Sequence, GrantLifetime(update), now, prefixes);
-        if (existing is not null)
-        {
-            // A refresh or a move: no duplicate address detection (RFC 6275 10.3.1 asks it for a new binding only).
-            Commit(binding, update, route, now);
-            return;
-        }
-
-        if (_cache.Count + _pending.Count >= _section.MaxBindings)
+        int room = _section.MaxBindings - _cache.Count - PendingBindings;
+        var plan = requests is null
+            ? MultipleCareOfPlan.Single(new HomeBinding(home, careOf, ToBusFlags(update.Flags), update.Sequence, GrantLifetime(update), now, prefixes), existing, room)
+            : MultipleCareOfPlan.Make(requests, existing, room,
+                r => new HomeBinding(home, r.CareOfAddress, ToBusFlags(update.Flags), update.Sequence, GrantLifetime(update), now, prefixes, r.BindingId));
+        if (plan.Refusal is { } refusal)
         {
             StopDetection(superseded);
-            Refuse(route, update, careOf, BindingAcknowledgementStatus.InsufficientResources, update.Sequence, now);
+            Refuse(route, update, careOf, refusal, update.Sequence, now, plan.Echo);
             return;
         }
 
-        StartDetection(binding, update, route, superseded, now);
+        if (existing.Count > 0)
+        {
+            // A refresh or a move: no duplicate address detection (RFC 6275 10.3.1 asks it for a new binding only).
+            Commit(plan.Bindings, update, route, now, plan.ReplacesOthers, plan.Echo, plan.AckStatus);
+            return;
+        }
+
+        StartDetection(plan, update, route, superseded, now);
     }
 
-    private void Deregister(AckRoute route, BindingUpdate update, IPAddress careOf, HomeBinding? existing, DateTimeOffset now)
+    /// <summary>Bindings waiting for duplicate address detection: they count against max_bindings like bound ones.</summary>
+    private int PendingBindings => _pending.Values.Sum(p => p.Bindings.Count);
+
+    private void Deregister(AckRoute route, BindingUpdate update, IPAddress careOf, IReadOnlyList<HomeBinding> existing,
+        IReadOnlyList<BindingIdentifierRequest>? requests, DateTimeOffset now)
     {
-        if (existing is null)
+        // RFC 6275 10.3.2: without Binding Identifier options every binding of the home address goes. RFC 5648 6.2: with
+        // them, the binding of each binding id goes, and a binding id without a binding refuses the whole update with 133.
+        var leaving = requests is null
+            ? [.. existing]
+            : requests.Select(r => existing.FirstOrDefault(b => b.BindingId == r.BindingId)).ToList();
+        var echo = requests is null ? [] : BindingIdentifierRequests.Echo(requests, r => existing.Any(b => b.BindingId == r.BindingId)
+            ? BindingAcknowledgementStatus.Accepted : BindingAcknowledgementStatus.NotHomeAgentForThisMobileNode);
+        if (leaving.Count == 0 || leaving.Contains(null))
         {
-            // RFC 6275 10.3.2: no home registration for this mobile node.
-            Refuse(route, update, careOf, BindingAcknowledgementStatus.NotHomeAgentForThisMobileNode, update.Sequence, now);
+            Refuse(route, update, careOf, BindingAcknowledgementStatus.NotHomeAgentForThisMobileNode, update.Sequence, now, echo);
             return;
         }
 
         // RFC 6275 10.3.2: the entry goes (and with it tunnel and proxy ND) before the BA, so a mobile node back
         // home receives the BA directly.
-        _cache.Remove(existing.HomeAddress, out _);
-        _publish(new BindingCacheRemove(existing.ToEntry(Address)));
+        foreach (var binding in leaving)
+        {
+            _cache.Remove(binding!.HomeAddress, binding.BindingId, out _);
+            _publish(new BindingCacheRemove(binding.ToEntry(Address)));
+            HomeAgentLog.Deregistered(_logger, binding.HomeAddress, update.Sequence);
+        }
+
         _counters.Outcome(BindingAcknowledgementStatus.Accepted);
-        HomeAgentLog.Deregistered(_logger, existing.HomeAddress, update.Sequence);
 
         // RFC 3963 4.2: R answers a mobile router's Binding Update (the policy accepted R) from a home agent that
         // supports mobile routers, a deregistration's too.
         var flags = (update.Flags & WireFlags.R) != 0 ? BindingAcknowledgementFlags.R : BindingAcknowledgementFlags.None;
-        _replies.SendAcknowledgement(route, BindingAcknowledgementStatus.Accepted, flags, update.Sequence, 0, now);
+        _replies.SendAcknowledgement(route, BindingAcknowledgementStatus.Accepted, flags, update.Sequence, 0, now, echo);
     }
 
-    private void Commit(HomeBinding binding, BindingUpdate update, AckRoute route, DateTimeOffset now)
+    /// <summary>
+    /// Installs <paramref name="bindings"/> (all of one home address): each is published before any binding it
+    /// replaces is removed, so the home address keeps a route throughout; with <paramref name="replaceOthers"/> the home
+    /// address's other bindings go (a Binding Update without Binding Identifier option, or RFC 5648 6.2's O flag).
+    /// </summary>
+    private void Commit(IReadOnlyList<HomeBinding> bindings, BindingUpdate update, AckRoute route, DateTimeOffset now,
+        bool replaceOthers, MobilityOption[] echo, BindingAcknowledgementStatus ackStatus)
     {
-        var accepted = binding with { AcceptedAt = now };
-        long generation = _cache.Set(accepted);
-        _deadlines.Add(new Deadline(DeadlineKind.BindingExpiry, accepted.HomeAddress, generation, accepted.ExpiresAt));
-        _publish(new BindingCacheAdd(accepted.ToEntry(Address)));
-        _counters.Outcome(BindingAcknowledgementStatus.Accepted);
-        HomeAgentLog.Accepted(_logger, accepted.HomeAddress, accepted.CareOfAddress, accepted.Sequence, accepted.Lifetime.TotalSeconds);
+        var accepted = bindings[0];
+        foreach (var binding in bindings)
+        {
+            accepted = binding with { AcceptedAt = now };
+            long generation = _cache.Set(accepted);
+            _deadlines.Add(new Deadline(DeadlineKind.BindingExpiry, accepted.HomeAddress, generation, accepted.ExpiresAt, accepted.BindingId));
+            _publish(new BindingCacheAdd(accepted.ToEntry(Address)));
+            HomeAgentLog.Accepted(_logger, accepted.HomeAddress, accepted.CareOfAddress, accepted.Sequence, accepted.Lifetime.TotalSeconds);
+        }
+
+        if (replaceOthers)
+        {
+            foreach (var other in _cache.Of(accepted.HomeAddress).Where(b => !bindings.Any(n => n.BindingId == b.BindingId)).ToList())
+            {
+                _cache.Remove(other.HomeAddress, other.BindingId, out _);
+                _publish(new BindingCacheRemove(other.ToEntry(Address)));
+            }
+        }
+
+        _counters.Outcome(ackStatus);
         CompactDeadlines();
 
         // RFC 6275 9.5.4: an accepted Binding Update is acknowledged when it asked (A).
         if ((update.Flags & WireFlags.A) != 0)
         {
             var flags = accepted.IsMobileRouter() ? BindingAcknowledgementFlags.R : BindingAcknowledgementFlags.None;
-            _replies.SendAcknowledgement(route, BindingAcknowledgementStatus.Accepted, flags, accepted.Sequence, MobilityLifetime.ToUnits(accepted.Lifetime), now);
+            _replies.SendAcknowledgement(route, ackStatus, flags, accepted.Sequence, MobilityLifetime.ToUnits(accepted.Lifetime), now, echo);
         }
     }
 
-    private void Refuse(AckRoute route, BindingUpdate update, IPAddress careOf, BindingAcknowledgementStatus status, ushort sequence, DateTimeOffset now)
+    private void Refuse(AckRoute route, BindingUpdate update, IPAddress careOf, BindingAcknowledgementStatus status, ushort sequence, DateTimeOffset now,
+        MobilityOption[]? echo = null)
     {
         // RFC 6275 9.5.4: a refused Binding Update is answered, A or not; existing bindings stay as they are. A
         // refusal of a home address not on the list (129, 132: what a flood of forged BUs draws) is answered at a
@@ -463,8 +517,12 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
             return;
         }
 
-        _replies.SendAcknowledgement(route, status, BindingAcknowledgementFlags.None, sequence, 0, now);
+        _replies.SendAcknowledgement(route, status, BindingAcknowledgementFlags.None, sequence, 0, now, echo ?? EchoWithStatus(update, status));
     }
+
+    /// <summary>RFC 5648 6.2: a refusal copies the Binding Update's Binding Identifier options too, each with the refusal's status.</summary>
+    private static MobilityOption[] EchoWithStatus(BindingUpdate update, BindingAcknowledgementStatus status) =>
+        [.. update.Options.OfType<BindingIdentifierOption>().Select(o => (MobilityOption)(o with { Status = (byte)status }))];
 
     /// <summary>One Warning line for every refusal since the last one, with counts by status.</summary>
     private void LogRefusalSummary()
@@ -508,8 +566,9 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
 
     // ---- Duplicate address detection ------------------------------------------------------------------------
 
-    private void StartDetection(HomeBinding binding, BindingUpdate update, AckRoute route, PendingRegistration? superseded, DateTimeOffset now)
+    private void StartDetection(MultipleCareOfPlan plan, BindingUpdate update, AckRoute route, PendingRegistration? superseded, DateTimeOffset now)
     {
+        var binding = plan.Bindings[0];
         var needed = new List<IPAddress> { binding.HomeAddress };
         if ((update.Flags & WireFlags.L) != 0)
         {
@@ -535,7 +594,9 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
             Id = ++_nextPendingId,
             Update = update,
             Route = route,
-            Binding = binding,
+            Bindings = plan.Bindings,
+            Echo = plan.Echo,
+            AckStatus = plan.AckStatus,
             Waiting = waiting,
             Requested = requested,
             Due = due,
@@ -551,7 +612,7 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
         {
             // Every address was confirmed for the registration this one replaces.
             ForgetPending(pending, stopDetection: false);
-            Commit(binding, update, route, now);
+            Commit(pending.Bindings, update, route, now, replaceOthers: false, pending.Echo, pending.AckStatus);
         }
     }
 
@@ -571,7 +632,7 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
             // unique address. 130 Insufficient resources (RFC 6275 6.1.8); the mobile node retries later.
             _counters.DadBusy++;
             ForgetPending(pending, stopDetection: true);
-            Refuse(pending.Route, pending.Update, pending.Binding.CareOfAddress, BindingAcknowledgementStatus.InsufficientResources, pending.Update.Sequence, now);
+            Refuse(pending.Route, pending.Update, pending.CareOfAddress, BindingAcknowledgementStatus.InsufficientResources, pending.Update.Sequence, now);
             return;
         }
 
@@ -580,7 +641,7 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
             _counters.DadFailed++;
             HomeAgentLog.DadFailed(_logger, message.Address);
             ForgetPending(pending, stopDetection: true);
-            Refuse(pending.Route, pending.Update, pending.Binding.CareOfAddress, BindingAcknowledgementStatus.DuplicateAddressDetectionFailed, pending.Update.Sequence, now);
+            Refuse(pending.Route, pending.Update, pending.CareOfAddress, BindingAcknowledgementStatus.DuplicateAddressDetectionFailed, pending.Update.Sequence, now);
             return;
         }
 
@@ -588,13 +649,13 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
         if (pending.Waiting.Count == 0)
         {
             ForgetPending(pending, stopDetection: false);
-            Commit(pending.Binding, pending.Update, pending.Route, now);
+            Commit(pending.Bindings, pending.Update, pending.Route, now, replaceOthers: false, pending.Echo, pending.AckStatus);
         }
     }
 
     private void ForgetPending(PendingRegistration pending, bool stopDetection)
     {
-        _pending.Remove(pending.Binding.HomeAddress);
+        _pending.Remove(pending.HomeAddress);
         foreach (var address in pending.Requested)
         {
             _dadAddressToHome.Remove(address);
@@ -622,8 +683,8 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
         {
             switch (deadline.Kind)
             {
-                case DeadlineKind.BindingExpiry when _cache.IsCurrent(deadline.HomeAddress, deadline.Generation) && _cache.TryGet(deadline.HomeAddress, out var binding):
-                    _cache.Remove(binding.HomeAddress, out _);
+                case DeadlineKind.BindingExpiry when _cache.IsCurrent(deadline.HomeAddress, deadline.BindingId, deadline.Generation)
+                    && _cache.Remove(deadline.HomeAddress, deadline.BindingId, out var binding):
                     _counters.BindingsExpired++;
                     HomeAgentLog.Expired(_logger, binding.HomeAddress);
                     _publish(new BindingCacheRemove(binding.ToEntry(Address)));
@@ -635,7 +696,7 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
                     _counters.DadTimedOut++;
                     HomeAgentLog.DadTimedOut(_logger, deadline.HomeAddress);
                     ForgetPending(pending, stopDetection: true);
-                    Refuse(pending.Route, pending.Update, pending.Binding.CareOfAddress, BindingAcknowledgementStatus.InsufficientResources, pending.Update.Sequence, now);
+                    Refuse(pending.Route, pending.Update, pending.CareOfAddress, BindingAcknowledgementStatus.InsufficientResources, pending.Update.Sequence, now);
                     break;
             }
         }
@@ -649,7 +710,7 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
         if (_deadlines.Count > (4 * live) + 64)
         {
             _deadlines.Compact(d => d.Kind == DeadlineKind.BindingExpiry
-                ? _cache.IsCurrent(d.HomeAddress, d.Generation)
+                ? _cache.IsCurrent(d.HomeAddress, d.BindingId, d.Generation)
                 : _pending.TryGetValue(d.HomeAddress, out var p) && p.Id == d.Generation);
         }
     }
@@ -675,7 +736,7 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
                 continue;
             }
 
-            if (_cache.TryGet(entry.HomeAddress, out _))
+            if (_cache.TryGet(entry.HomeAddress, entry.BindingId, out _))
             {
                 continue; // already bound (a BcRemove here would take the live binding's key away)
             }
@@ -689,9 +750,9 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
                 continue;
             }
 
-            var binding = new HomeBinding(entry.HomeAddress, entry.CareOfAddress, entry.Flags & KeptFlags, entry.Sequence, remaining, now, entry.MobileNetworkPrefixes);
+            var binding = new HomeBinding(entry.HomeAddress, entry.CareOfAddress, entry.Flags & KeptFlags, entry.Sequence, remaining, now, entry.MobileNetworkPrefixes, entry.BindingId);
             long generation = _cache.Set(binding);
-            _deadlines.Add(new Deadline(DeadlineKind.BindingExpiry, binding.HomeAddress, generation, binding.ExpiresAt));
+            _deadlines.Add(new Deadline(DeadlineKind.BindingExpiry, binding.HomeAddress, generation, binding.ExpiresAt, binding.BindingId));
             _publish(new BindingCacheAdd(binding.ToEntry(Address)));
             restored++;
         }
@@ -700,11 +761,11 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
     }
 
     private bool MayRestore(BindingCacheEntry entry) =>
-        entry.BindingId == 0
+        (entry.BindingId == 0 || _section.MultipleCareOf)
         && _section.Prefix.Contains(entry.HomeAddress)
         && _nodes.TryGetValue(entry.HomeAddress, out var node)
         && entry.MobileNetworkPrefixes.All(p => node.Prefixes.Any(allowed => allowed.Contains(p)))
-        && _cache.Count + _pending.Count < _section.MaxBindings;
+        && _cache.Count + PendingBindings < _section.MaxBindings;
 
     // ---- Reconfiguration ------------------------------------------------------------------------------------
 
@@ -718,12 +779,12 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
         // A mobile node the new list no longer names loses its binding (and a registration waiting for DAD).
         foreach (var binding in _cache.Bindings.Where(b => !_nodes.ContainsKey(b.HomeAddress)).ToList())
         {
-            _cache.Remove(binding.HomeAddress, out _);
+            _cache.Remove(binding.HomeAddress, binding.BindingId, out _);
             _publish(new BindingCacheRemove(binding.ToEntry(Address)));
             HomeAgentLog.RemovedByReload(_logger, binding.HomeAddress);
         }
 
-        foreach (var pending in _pending.Values.Where(p => !_nodes.ContainsKey(p.Binding.HomeAddress)).ToList())
+        foreach (var pending in _pending.Values.Where(p => !_nodes.ContainsKey(p.HomeAddress)).ToList())
         {
             ForgetPending(pending, stopDetection: true);
         }

@@ -74,8 +74,19 @@ internal sealed class PendingRegistration
 
     public required AckRoute Route { get; init; }
 
-    /// <summary>The binding to install once the addresses are known unique (AcceptedAt is set then).</summary>
-    public required HomeBinding Binding { get; init; }
+    /// <summary>The bindings to install once the addresses are known unique (AcceptedAt is set then): one, or one per
+    /// binding id of an RFC 5648 registration, all of one home address.</summary>
+    public required IReadOnlyList<HomeBinding> Bindings { get; init; }
+
+    /// <summary>The Binding Identifier options to echo in the Binding Acknowledgement (RFC 5648 6.2); empty without RFC 5648.</summary>
+    public required Shisa.DataPlane.Wire.Mobility.MobilityOption[] Echo { get; init; }
+
+    /// <summary>The status the acknowledgement will carry: 0, or 4 (MCOA NOTCOMPLETE) when some binding ids were refused.</summary>
+    public required Shisa.DataPlane.Wire.Mobility.BindingAcknowledgementStatus AckStatus { get; init; }
+
+    public IPAddress HomeAddress => Bindings[0].HomeAddress;
+
+    public IPAddress CareOfAddress => Bindings[0].CareOfAddress;
 
     /// <summary>Addresses asked about whose answer has not come.</summary>
     public required HashSet<IPAddress> Waiting { get; init; }

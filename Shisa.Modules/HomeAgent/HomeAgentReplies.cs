@@ -30,9 +30,12 @@ internal sealed class HomeAgentReplies(IPacketSender sender, HomeAgentTuning tun
     /// home address when the Binding Update had a Home Address option (not at home). RFC 4285: to a node with a key,
     /// the replay protection option and the MN-HA authenticator (last) go with it.
     /// </summary>
-    public void SendAcknowledgement(AckRoute route, BindingAcknowledgementStatus status, BindingAcknowledgementFlags flags, ushort sequence, ushort lifetimeUnits, DateTimeOffset now)
+    public void SendAcknowledgement(AckRoute route, BindingAcknowledgementStatus status, BindingAcknowledgementFlags flags, ushort sequence, ushort lifetimeUnits, DateTimeOffset now,
+        MobilityOption[]? bindingIdentifiers = null)
     {
-        var options = new List<MobilityOption>();
+        // RFC 5648 6.2: the Binding Identifier options of the Binding Update, each with its status; RFC 4285's
+        // options stay last, the authenticator covering these.
+        var options = new List<MobilityOption>(bindingIdentifiers ?? []);
         if (route.NatDetection is { } nat)
         {
             options.Add(nat);

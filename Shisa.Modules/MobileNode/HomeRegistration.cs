@@ -21,6 +21,9 @@ namespace Shisa.Modules.MobileNode;
 /// <param name="OptimisticHandoff">UMIP's OptimisticHandoff: on a move from a bound care-of address, the new one is
 /// published (state WaitingAck) as soon as its Binding Update is sent, so outbound traffic uses it at once instead
 /// of after the acknowledgement; the profile's <c>[mobile_node] optimistic_handoff</c>.</param>
+/// <param name="UplinkBindingIds">Multiple care-of addresses (RFC 5648, <c>[mobile_node] multiple_care_of</c>): the binding id
+/// of an uplink by interface name (null: not an uplink); the lowest id is the preferred uplink. Null registers one
+/// care-of address at a time (RFC 6275).</param>
 public sealed record HomeRegistrationOptions(
     IPAddress HomeAddress,
     int HomePrefixLength,
@@ -29,7 +32,8 @@ public sealed record HomeRegistrationOptions(
     ushort InitialSequence,
     bool IncludeAlternateCareOfAddress = false,
     MobileRouterRegistration? MobileRouter = null,
-    bool OptimisticHandoff = false);
+    bool OptimisticHandoff = false,
+    Func<string, ushort?>? UplinkBindingIds = null);
 
 /// <summary>
 /// The mobile node's home registration (SHISA mnd's registration FSM): IDLE, DHAAD, WAITA, WAITAR, BOUND, WAITD, and for a
@@ -65,6 +69,7 @@ public sealed class HomeRegistration
     private IPAddress? _previousCareOf;
     private IPAddress? _lostBoundCareOf;
     private DateTimeOffset? _homePrefixValidUntil;
+    private readonly MultipleCareOfUplinks? _uplinks;
 
     public HomeRegistration(HomeRegistrationOptions options)
     {
@@ -77,7 +82,11 @@ public sealed class HomeRegistration
         _sequence = options.InitialSequence;
         _haadIdentifier = options.InitialSequence;
         HomeAgent = options.HomeAgent;
+        _uplinks = options.UplinkBindingIds is { } ids ? new MultipleCareOfUplinks(ids) : null;
     }
+
+    /// <summary>The uplinks registered together (RFC 5648), by binding id; empty without multiple care-of addresses.</summary>
+    public IReadOnlyList<BindingUpdateListEntry> PublishedUplinks => _uplinks?.Published ?? [];
 
     public HomeRegistrationState State { get; private set; } = HomeRegistrationState.Idle;
 
@@ -119,7 +128,7 @@ public sealed class HomeRegistration
                 OnReturnedHome(home, now);
                 break;
             case CareOfAddressLost lost:
-                OnCareOfAddressLost(lost);
+                OnCareOfAddressLost(lost, now);
                 break;
             case BaReceived ba:
                 OnBindingAcknowledgement(ba, now);
@@ -201,7 +210,20 @@ public sealed class HomeRegistration
     // RFC 6275 11.5.1/11.7.1: a new care-of address means a new home registration from it.
     private void OnMovedTo(MovedTo moved, DateTimeOffset now)
     {
-        if (!AtHome && moved.CareOfAddress.Equals(CareOfAddress)
+        if (_uplinks is not null)
+        {
+            // RFC 5648: a care-of address on an uplink joins the set registered together; the Binding Updates leave
+            // from the preferred uplink's care-of address.
+            if (!_uplinks.Set(moved.InterfaceName, moved.CareOfAddress, out string? why))
+            {
+                Ignore(why);
+                return;
+            }
+
+            var preferred = _uplinks.Preferred!.Value;
+            moved = new MovedTo(preferred.CareOfAddress, preferred.InterfaceName);
+        }
+        else if (!AtHome && moved.CareOfAddress.Equals(CareOfAddress)
             && State is HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.Bound or HomeRegistrationState.Discovering)
         {
             Ignore("same care-of address");
@@ -275,7 +297,7 @@ public sealed class HomeRegistration
         _backoff = _registeredWithHomeAgent ? MobileIpv6Constants.InitialBindAckTimeout : MobileIpv6Constants.InitialBindAckTimeoutFirstRegistration;
         SendRegistration(now, retransmission: false);
         _actions.Add(new ArmTimer(_backoff));
-        if (_options.OptimisticHandoff && PublishedEntry is { State: BindingUpdateListState.Bound or BindingUpdateListState.WaitingAck } bound && !bound.CareOfAddress.Equals(CareOfAddress))
+        if (_options.OptimisticHandoff && _uplinks is null && PublishedEntry is { State: BindingUpdateListState.Bound or BindingUpdateListState.WaitingAck } bound && !bound.CareOfAddress.Equals(CareOfAddress))
         {
             // The BU for the new care-of address is out (it goes first on the same path): outbound traffic follows it
             // now; the home agent has the binding by the time the first tunnelled packet arrives, not one BA later.
@@ -318,7 +340,8 @@ public sealed class HomeRegistration
             HomeAgent!,
             HomeAddress,
             _options.IncludeAlternateCareOfAddress ? CareOfAddress : null,
-            _options.MobileRouter?.AdvertisedPrefixes ?? default), retransmission);
+            _options.MobileRouter?.AdvertisedPrefixes ?? default,
+            _uplinks?.RegistrationOptions() ?? default), retransmission);
     }
 
     // RFC 6275 11.5.5 (from the home address, no HAO) at home; from the care-of address with a HAO when leaving.
@@ -471,10 +494,24 @@ public sealed class HomeRegistration
         State = HomeRegistrationState.Bound;
         _registeredWithHomeAgent = true;
         BindingExpires = now + granted;
-        PublishedEntry = new BindingUpdateListEntry(
+        var entry = new BindingUpdateListEntry(
             HomeAgent!, HomeAddress, CareOfAddress!, _registrationFlags, granted, ba.Sequence, BindingUpdateListState.Bound,
             _options.MobileRouter?.MobileNetworkPrefixes ?? default);
-        _actions.Add(new PublishMessage(new BindingUpdateListAdd(PublishedEntry)));
+        if (_uplinks is not null && _lastSent.BindingIdentifiers.Count > 0)
+        {
+            // RFC 5648 6.2: one entry per binding id the acknowledgement accepted; the preferred one is PublishedEntry.
+            PublishedEntry = _uplinks.Bind(entry, _lastSent.BindingIdentifiers, ba, _actions);
+        }
+        else
+        {
+            if (PublishedEntry is { BindingId: not 0 })
+            {
+                _uplinks?.Unpublish(_actions);
+            }
+
+            PublishedEntry = entry;
+            _actions.Add(new PublishMessage(new BindingUpdateListAdd(PublishedEntry)));
+        }
 
         // RFC 6275 11.7.3: refresh before the lifetime ends, or at the Binding Refresh Advice's interval.
         var refreshAt = TimeSpan.FromTicks((long)(granted.Ticks * MobileIpv6Constants.RefreshFraction));
@@ -523,6 +560,13 @@ public sealed class HomeRegistration
 
     private void OnRefused(BindingAcknowledgementStatus status)
     {
+        if (status == BindingAcknowledgementStatus.McoaProhibited && _uplinks is { Registering: true })
+        {
+            // RFC 5648 6.2: the home agent does not allow multiple care-of addresses: register the preferred one alone.
+            // The timer's next attempt goes without Binding Identifier options.
+            _uplinks.Refused();
+        }
+
         if (State is HomeRegistrationState.WaitDereg or HomeRegistrationState.LeavingHomeAgent)
         {
             // E.g. 133: the home agent has no binding (any more) to remove.
@@ -590,6 +634,7 @@ public sealed class HomeRegistration
         CareOfAddress = null;
         _lostBoundCareOf = null;
         RemovePublished();
+        _uplinks?.Clear();
         if (!registered || HomeAgent is null)
         {
             if (State != HomeRegistrationState.WaitDereg)
@@ -607,8 +652,33 @@ public sealed class HomeRegistration
         _actions.Add(new ArmTimer(_backoff));
     }
 
-    private void OnCareOfAddressLost(CareOfAddressLost lost)
+    private void OnCareOfAddressLost(CareOfAddressLost lost, DateTimeOffset now)
     {
+        if (!AtHome && _uplinks is not null && _uplinks.Remove(lost.CareOfAddress, out var gone) && _uplinks.Preferred is { } next)
+        {
+            // RFC 5648: another uplink is left. Its entry is withdrawn at once (outbound traffic leaves through the next
+            // uplink), and the binding id deregistered alone (6.2: lifetime 0 with its Binding Identifier option) from the
+            // preferred uplink left, so the home agent moves the home address's traffic now. Its acknowledgement is not
+            // waited for: the next registration (a bulk one with O, 6.2) removes the binding if this one was lost.
+            _uplinks.Unpublish(gone.BindingId, _actions);
+            CareOfAddress = next.CareOfAddress;
+            InterfaceName = next.InterfaceName;
+            PublishedEntry = _uplinks.Published.FirstOrDefault() ?? (PublishedEntry is { BindingId: 0 } plain ? plain with { CareOfAddress = next.CareOfAddress } : null);
+            if (HomeAgent is not null && _uplinks.Registering
+                && State is HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.Bound)
+            {
+                _actions.Add(new SendBindingUpdate(new BindingUpdateRequest(NextSequence(), (WireFlags)_registrationFlags, TimeSpan.Zero,
+                    next.CareOfAddress, HomeAgent, HomeAddress, BindingIdentifiers: new([new BindingIdentifierOption(gone.BindingId, 0, BindingIdentifierFlags.None)])), false));
+            }
+            else if (State == HomeRegistrationState.Bound && _uplinks.Published.Count == 0)
+            {
+                // Registered without binding ids (the home agent refused them): the next uplink registers afresh.
+                StartRegistration(now);
+            }
+
+            return;
+        }
+
         if (AtHome || !lost.CareOfAddress.Equals(CareOfAddress))
         {
             Ignore($"{lost.CareOfAddress} is not the care-of address");
@@ -695,6 +765,13 @@ public sealed class HomeRegistration
 
     private void RemovePublished()
     {
+        if (_uplinks?.Published.Count > 0)
+        {
+            _uplinks.Unpublish(_actions);
+            PublishedEntry = null;
+            BindingExpires = null;
+        }
+
         if (PublishedEntry is { } entry)
         {
             _actions.Add(new PublishMessage(new BindingUpdateListRemove(entry)));

@@ -21,6 +21,8 @@ public abstract record HomeRegistrationAction;
 /// <param name="AlternateCareOfAddress">The Alternate Care-of Address option's address; null for none.</param>
 /// <param name="MobileNetworkPrefixes">A mobile router's prefixes in explicit mode: one Mobile Network Prefix option
 /// each (RFC 3963 4.3, 5.2); empty otherwise.</param>
+/// <param name="BindingIdentifiers">RFC 5648's Binding Identifier options: one per uplink registered (a bulk registration) or
+/// deregistered; empty without multiple care-of addresses.</param>
 public sealed record BindingUpdateRequest(
     ushort Sequence,
     WireFlags Flags,
@@ -29,7 +31,8 @@ public sealed record BindingUpdateRequest(
     IPAddress Destination,
     IPAddress? HomeAddressOption,
     IPAddress? AlternateCareOfAddress = null,
-    EquatableArray<Prefix> MobileNetworkPrefixes = default)
+    EquatableArray<Prefix> MobileNetworkPrefixes = default,
+    EquatableArray<Shisa.DataPlane.Wire.Mobility.BindingIdentifierOption> BindingIdentifiers = default)
 {
     public bool IsDeregistration => Lifetime == TimeSpan.Zero;
 }

@@ -132,7 +132,8 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IModuleTime
         ushort initial = _initialSequence ?? (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
         var mobileRouter = _extension?.Attach(context);
         _machine = new HomeRegistration(new HomeRegistrationOptions(section.HomeAddress, section.HomePrefixLength, section.HomeAgent, section.Lifetime, initial,
-            MobileRouter: mobileRouter, OptimisticHandoff: section.OptimisticHandoff));
+            MobileRouter: mobileRouter, OptimisticHandoff: section.OptimisticHandoff,
+            UplinkBindingIds: section.MultipleCareOf ? section.BindingIdOf : null));
         _prefixSolicitation = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
         MobileNodeLog.Started(context.Logger, section.HomeAddress, section.HomeAgent?.ToString() ?? "discover", section.Lifetime.TotalSeconds,
             _credentials is null ? "none" : $"RFC 4285 SPI {_credentials.Spi}");

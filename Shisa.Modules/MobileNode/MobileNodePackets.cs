@@ -42,6 +42,9 @@ public static class MobileNodePackets
             options.Add(new MobileNetworkPrefixOption((byte)prefix.Length, prefix.Network));
         }
 
+        // RFC 5648 6.1: one Binding Identifier option per binding registered (bulk registration) or deregistered.
+        options.AddRange(request.BindingIdentifiers);
+
         if (credentials is not null)
         {
             // RFC 4285 6: a timestamp against replays; RFC 4285 5: the authentication option is the last one.

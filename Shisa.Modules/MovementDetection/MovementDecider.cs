@@ -29,6 +29,8 @@ public sealed class MovementDecider
     private readonly HashSet<(int InterfaceIndex, IPAddress Address)> _stale = [];
     private readonly bool _carrierLossIsMovement;
     private readonly LinkedList<(int InterfaceIndex, IPAddress Address)> _duplicates = new();
+    private readonly bool _eachUplink;
+    private Dictionary<int, Attachment> _uplinks = [];
 
     /// <summary>Duplicate care-of addresses remembered (<see cref="Refuse"/>); the oldest go first.</summary>
     public const int MaxDuplicates = 16;
@@ -39,8 +41,12 @@ public sealed class MovementDecider
     /// <param name="carrierLossIsMovement">Method <c>link</c>: a lost carrier means the node left the link at once.
     /// Without it the attachment is held across a carrier loss, and Neighbor Discovery (<see cref="RouterDetection"/>)
     /// says whether the link changed (<see cref="Forget"/>, <see cref="Confirm"/>).</param>
-    public MovementDecider(IPAddress homeAddress, int homePrefixLength, IReadOnlyList<string> interfaces, bool carrierLossIsMovement = true)
+    /// <param name="eachUplink">Multiple care-of addresses (RFC 5648): every egress interface that is up with a usable
+    /// care-of address is reported (a new or changed one as NewCareOfAddress, a lost one as CareOfAddressRemoved, each
+    /// with its interface), not only the preferred one; the home link still wins over all of them.</param>
+    public MovementDecider(IPAddress homeAddress, int homePrefixLength, IReadOnlyList<string> interfaces, bool carrierLossIsMovement = true, bool eachUplink = false)
     {
+        _eachUplink = eachUplink;
         _carrierLossIsMovement = carrierLossIsMovement;
         ArgumentNullException.ThrowIfNull(homeAddress);
         ArgumentNullException.ThrowIfNull(interfaces);
@@ -71,36 +77,93 @@ public sealed class MovementDecider
                 continue;
             }
 
-            // The home address itself says nothing about the link: the data plane puts it on the interface at home.
-            var usable = snapshot.Addresses
-                .Where(a => a.InterfaceIndex == link.Index && a.IsUsable && !a.Address.Equals(_homeAddress) && !_stale.Contains((a.InterfaceIndex, a.Address))
-                    && !_duplicates.Contains((a.InterfaceIndex, a.Address)))
-                .ToList();
-            if (usable.Count == 0)
+            if (AttachmentOn(snapshot, link, Current) is { } attachment)
             {
-                continue;
+                return attachment;
             }
-
-            var home = usable.FirstOrDefault(a => _homePrefix.Contains(a.Address));
-            if (home is not null)
-            {
-                return new Attachment(AttachmentKind.Home, link.Name, link.Index, home.Address);
-            }
-
-            if (Current.Kind == AttachmentKind.Away && Current.InterfaceIndex == link.Index && usable.Any(a => a.Address.Equals(Current.Address)))
-            {
-                return Current;
-            }
-
-            var best = usable
-                .OrderBy(a => a.IsConfirmed ? 0 : 1)
-                .ThenBy(a => (a.Flags & AddressFlags.Deprecated) != 0 ? 1 : 0)
-                .ThenBy(a => a.Address.ToString(), StringComparer.Ordinal)
-                .First();
-            return new Attachment(AttachmentKind.Away, link.Name, link.Index, best.Address);
         }
 
         return Attachment.None;
+    }
+
+    /// <summary>Where <paramref name="link"/> attaches the node: home, away with its best care-of address (<paramref name="keep"/>'s
+    /// while still usable), or null without a usable global address.</summary>
+    private Attachment? AttachmentOn(NetworkSnapshot snapshot, LinkState link, Attachment keep)
+    {
+        // The home address itself says nothing about the link: the data plane puts it on the interface at home.
+        var usable = snapshot.Addresses
+            .Where(a => a.InterfaceIndex == link.Index && a.IsUsable && !a.Address.Equals(_homeAddress) && !_stale.Contains((a.InterfaceIndex, a.Address))
+                && !_duplicates.Contains((a.InterfaceIndex, a.Address)))
+            .ToList();
+        if (usable.Count == 0)
+        {
+            return null;
+        }
+
+        var home = usable.FirstOrDefault(a => _homePrefix.Contains(a.Address));
+        if (home is not null)
+        {
+            return new Attachment(AttachmentKind.Home, link.Name, link.Index, home.Address);
+        }
+
+        if (keep.Kind == AttachmentKind.Away && keep.InterfaceIndex == link.Index && usable.Any(a => a.Address.Equals(keep.Address)))
+        {
+            return keep;
+        }
+
+        var best = usable
+            .OrderBy(a => a.IsConfirmed ? 0 : 1)
+            .ThenBy(a => (a.Flags & AddressFlags.Deprecated) != 0 ? 1 : 0)
+            .ThenBy(a => a.Address.ToString(), StringComparer.Ordinal)
+            .First();
+        return new Attachment(AttachmentKind.Away, link.Name, link.Index, best.Address);
+    }
+
+    /// <summary>
+    /// RFC 5648 mode: what changed on each uplink since the last update. At home every uplink's binding goes with the
+    /// return home (the node does not keep foreign bindings while at home: RFC 5648 5.6's simultaneous home and
+    /// foreign binding is not offered), so only ReturnedHome is published.
+    /// </summary>
+    private List<MovementInfo> UpdateEachUplink(NetworkSnapshot snapshot, Attachment next, Attachment previous)
+    {
+        var published = new List<MovementInfo>();
+        var now = new Dictionary<int, Attachment>();
+        if (next.Kind == AttachmentKind.Home)
+        {
+            if (previous.Kind != AttachmentKind.Home)
+            {
+                published.Add(new MovementInfo(MovementCommand.ReturnedHome, _homeAddress, next.InterfaceName!, next.InterfaceIndex, true));
+            }
+        }
+        else
+        {
+            foreach (var link in OrderedLinks(snapshot).Where(l => l.Up))
+            {
+                if (AttachmentOn(snapshot, link, _uplinks.GetValueOrDefault(link.Index, Attachment.None)) is { Kind: AttachmentKind.Away } away)
+                {
+                    now[link.Index] = away;
+                }
+            }
+        }
+
+        foreach (var (index, old) in _uplinks)
+        {
+            if (!now.TryGetValue(index, out var kept) || !kept.Address!.Equals(old.Address))
+            {
+                published.Add(new MovementInfo(MovementCommand.CareOfAddressRemoved, old.Address, old.InterfaceName!, index, false));
+            }
+        }
+
+        foreach (var (index, away) in now)
+        {
+            if (!_uplinks.TryGetValue(index, out var old) || !old.Address!.Equals(away.Address))
+            {
+                published.Add(new MovementInfo(MovementCommand.NewCareOfAddress, away.Address, away.InterfaceName!, index, false));
+            }
+        }
+
+        _uplinks = now;
+        return published;
     }
 
     /// <summary>Moves to the attachment <paramref name="snapshot"/> gives and returns what to publish about it.</summary>
@@ -110,6 +173,19 @@ public sealed class MovementDecider
         MarkStale(snapshot);
         var next = Choose(snapshot);
         var previous = Current;
+        if (_eachUplink)
+        {
+            Current = next;
+            var each = UpdateEachUplink(snapshot, next, previous);
+            foreach (var lost in each.Where(m => m.Command == MovementCommand.CareOfAddressRemoved && !snapshot.Links.Any(l => l.Index == m.InterfaceIndex && l.Up)).ToList())
+            {
+                // As below: a link that went forgets what its advertisements taught the kernel.
+                each.Add(new MovementInfo(MovementCommand.Scan, null, lost.InterfaceName, lost.InterfaceIndex, false));
+            }
+
+            return each;
+        }
+
         if (next == previous)
         {
             return [];

@@ -83,7 +83,8 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
         _methods = context.Profile.MovementDetector ?? MovementDetectorSection.Default;
         _context = context;
         _started = context.TimeProvider.GetTimestamp();
-        _decider = new MovementDecider(section.HomeAddress, section.HomePrefixLength, section.Interfaces, _methods.Uses(MovementDetectionMethod.Link));
+        _decider = new MovementDecider(section.HomeAddress, section.HomePrefixLength, section.Interfaces, _methods.Uses(MovementDetectionMethod.Link),
+            eachUplink: section.MultipleCareOf);
         _timer = context.TimeProvider.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _watcher = _watcherFactory?.Invoke(context) ?? CreateWatcher(context);
         MovementDetectorLog.Started(context.Logger, string.Join(", ", section.Interfaces), _watcher.Kind,
@@ -191,6 +192,15 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
             }
 
             _last = snapshot;
+            foreach (var watched in _interfaces.Values)
+            {
+                // The kernel has a formed address now (ours, or SLAAC's from the router's advertisement): it reports it.
+                foreach (var address in watched.Formed.Keys.Where(a => snapshot.Addresses.Any(x => x.InterfaceIndex == watched.Index && x.Address.Equals(a))).ToList())
+                {
+                    watched.Formed.Remove(address);
+                }
+            }
+
             foreach (var link in snapshot.Links.Where(l => _context!.MobileNode.Interfaces.Contains(l.Name)))
             {
                 var watched = Watch(link);
@@ -204,6 +214,7 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
                     }
                     else
                     {
+                        watched.Formed.Clear();
                         watched.Detection.OnLinkDown();
                         watched.ForgottenAtLinkDown = _methods.Uses(MovementDetectionMethod.Link); // the decider's carrier-loss Scan
                     }
@@ -321,6 +332,7 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
                     break;
                 case RouterLost lost:
                     MovementDetectorLog.RouterLost(context.Logger, lost.Router.ToString(), watched.Name, lost.By);
+                    watched.Formed.Clear();
                     _decider!.Forget(watched.Index, lost.Prefixes, _last);
                     if (!watched.ForgottenAtLinkDown)
                     {
@@ -342,6 +354,20 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
                     watched.ForgottenAtLinkDown = false;
                     MovementDetectorLog.LinkConfirmed(context.Logger, confirmed.Router.ToString(), watched.Name, confirmed.By);
                     _decider!.Confirm(watched.Index, confirmed.Prefixes);
+                    if (_decider.Current is { Kind: AttachmentKind.Away, Address: { } inUse } current && current.InterfaceIndex == watched.Index)
+                    {
+                        watched.Detection.Held(inUse); // the address may have come before the router's first RA was heard
+                    }
+
+                    foreach (var remembered in confirmed.Remembered ?? [])
+                    {
+                        // RFC 6059 5.5: back on a known link, what the node had there is used at once, not after an RA.
+                        if (!_last.Addresses.Any(a => a.InterfaceIndex == watched.Index && a.Address.Equals(remembered.Address)))
+                        {
+                            watched.Formed[remembered.Address] = new FormedCareOfAddress(confirmed.Router, remembered.PrefixLength, remembered.ValidLifetime, remembered.PreferredLifetime);
+                        }
+                    }
+
                     break;
             }
         }
@@ -351,8 +377,19 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
     {
         var context = _context!;
         var before = _decider!.Current;
-        foreach (var info in _decider.Update(_last))
+        foreach (var reported in _decider.Update(WithFormedAddresses(_last)))
         {
+            var info = reported;
+            _interfaces.TryGetValue(info.InterfaceName, out var watched);
+            if (info is { Command: MovementCommand.NewCareOfAddress, CareOfAddress: { } careOf } && watched is not null)
+            {
+                watched.Detection.Held(careOf);
+                if (watched.Formed.TryGetValue(careOf, out var formed))
+                {
+                    info = info with { Formed = formed }; // the data plane puts it on the interface
+                }
+            }
+
             MovementDetectorLog.Moved(context.Logger, before.Kind.ToString(), _decider.Current.Kind.ToString(), info.Command.ToString(),
                 info.CareOfAddress?.ToString() ?? "-", info.InterfaceName);
             var reportedAt = context.TimeProvider.GetUtcNow(); // before the publish: the mobile node acts on it at once
@@ -362,6 +399,23 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
                 Remember(info.InterfaceName, address, reportedAt);
             }
         }
+    }
+
+    // The kernel's addresses plus those DNA formed and the kernel has not reported yet: the decider chooses among both.
+    private NetworkSnapshot WithFormedAddresses(NetworkSnapshot snapshot)
+    {
+        if (_interfaces.Values.All(w => w.Formed.Count == 0))
+        {
+            return snapshot;
+        }
+
+        List<InterfaceAddress> addresses = [.. snapshot.Addresses];
+        foreach (var watched in _interfaces.Values)
+        {
+            addresses.AddRange(watched.Formed.Select(f => new InterfaceAddress(watched.Index, f.Key, f.Value.PrefixLength, AddressFlags.None, AddressScope.Universe)));
+        }
+
+        return snapshot with { Addresses = addresses };
     }
 
     private void Solicited(Interface watched, bool sent)
@@ -426,6 +480,9 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
 
         /// <summary>Method link published a Scan for this interface at its last carrier loss; no router loss since.</summary>
         public bool ForgottenAtLinkDown { get; set; }
+
+        /// <summary>Addresses DNA gave back (RFC 6059) that the kernel does not have yet; at most one per remembered prefix.</summary>
+        public Dictionary<System.Net.IPAddress, FormedCareOfAddress> Formed { get; } = [];
 
         /// <summary>The latest move on this interface, from its link-up or router loss; null before the first.</summary>
         public PendingDetection? Breakdown { get; set; }

@@ -18,11 +18,21 @@ public enum BindingAcknowledgementFlags : byte
     P = 0x20,
 }
 
-/// <summary>Binding Acknowledgement status (RFC 6275 6.1.8, RFC 3963 4.2, RFC 4285 8); below 128 means accepted.</summary>
+/// <summary>
+/// Binding Acknowledgement status (RFC 6275 6.1.8, RFC 3963 4.2, RFC 4285 8, RFC 5648 6.2); below 128 means accepted.
+/// RFC 5648's values are the ones IANA assigned in the Mobility IPv6 "Status Codes" registry (the RFC's own text
+/// proposed 139-144 and 33-34, which collided with RFC 3963 and RFC 4285).
+/// </summary>
 public enum BindingAcknowledgementStatus : byte
 {
     Accepted = 0,
     AcceptedPrefixDiscoveryNecessary = 1,
+
+    /// <summary>MCOA NOTCOMPLETE (RFC 5648 6.2): a bulk registration was accepted for some binding ids only; each Binding Identifier option in the BA has its own status.</summary>
+    McoaNotComplete = 4,
+
+    /// <summary>MCOA RETURNHOME WO/NDP (RFC 5648 6.2, 5.6).</summary>
+    McoaReturnHomeWithoutNdp = 5,
     ReasonUnspecified = 128,
     AdministrativelyProhibited = 129,
     InsufficientResources = 130,
@@ -42,6 +52,24 @@ public enum BindingAcknowledgementStatus : byte
     MobileNodeIdentifierMismatch = 144,
     MessageIdRequired = 145,
     AuthenticationFailed = 146,
+
+    /// <summary>MCOA MALFORMED (RFC 5648 6.2): a Binding Identifier option is not as the RFC writes it (binding id 0, the same id twice).</summary>
+    McoaMalformed = 164,
+
+    /// <summary>MCOA NON-MCOA BINDING EXISTS (RFC 5648 6.2): a binding without binding id exists and the Binding Update did not set O.</summary>
+    McoaNonMcoaBindingExists = 165,
+
+    /// <summary>MCOA PROHIBITED (RFC 5648 6.2): multiple care-of address registration is administratively off.</summary>
+    McoaProhibited = 166,
+
+    /// <summary>MCOA UNKNOWN COA (RFC 5648 6.2).</summary>
+    McoaUnknownCareOfAddress = 167,
+
+    /// <summary>MCOA BULK REGISTRATION PROHIBITED (RFC 5648 6.2).</summary>
+    McoaBulkRegistrationProhibited = 168,
+
+    /// <summary>MCOA SIMULTANEOUS HOME AND FOREIGN PROHIBITED (RFC 5648 6.2, 5.6): the H flag of the Binding Identifier option.</summary>
+    McoaSimultaneousHomeAndForeignProhibited = 169,
 
     /// <summary>RFC 5555 (IANA): the IPv4 care-of address does not match where the Binding Update came from.</summary>
     InvalidCareOfAddress = 174,

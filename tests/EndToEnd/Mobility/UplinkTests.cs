@@ -111,12 +111,12 @@ public partial class UplinkTests
         }
     }
 
-    private static string MobileNodeWithTwoUplinks() => Profiles.MobileNode()
+    internal static string MobileNodeWithTwoUplinks() => Profiles.MobileNode()
         .Replace("interfaces = [\"mn0\"]", "interfaces = [\"mn0\", \"mn1\"]", StringComparison.Ordinal)
         .Replace("[mobile_node]", "[[interface]]\nname = \"mn1\"\nlink = \"foreign\"\n\n[mobile_node]", StringComparison.Ordinal);
 
     /// <summary>mn1 in the mn's namespace, its peer plugged into ar2's access link.</summary>
-    private static void AddSecondUplink(MobilityTopology topology)
+    internal static void AddSecondUplink(MobilityTopology topology)
     {
         Host.Exec(topology.Ar2, "ip", "link", "add", SecondPeer, "type", "veth", "peer", "name", SecondUplink, "netns", topology.Mn);
         Host.Sysctl(topology.Mn, $"net.ipv6.conf.{SecondUplink}.accept_ra=2");

@@ -13,10 +13,15 @@ public class DsmipStatusRenderTests
         5,
         [],
         [
-            new BindingCacheStatus("2001:db8:1::100", "::ffff:198.51.100.10", "2001:db8:1::1", "AH", [], 0, 7, 20, "198.51.100.10", "203.0.113.4:25158", true),
+            new BindingCacheStatus("2001:db8:1::100", "::ffff:198.51.100.10", "2001:db8:1::1", "AH", [], 0, 7, 20)
+            {
+                Ipv4CareOfAddress = "198.51.100.10",
+                UdpEndpoint = "203.0.113.4:25158",
+                NatDetected = true,
+            },
             new BindingCacheStatus("2001:db8:1::101", "2001:db8:a1::10", "2001:db8:1::1", "AH", [], 0, 8, 20),
         ],
-        [new BindingUpdateListStatus("2001:db8:1::1", "2001:db8:1::100", "::ffff:198.51.100.10", "Bound", 7, 60, [], "198.51.100.10")],
+        [new BindingUpdateListStatus("2001:db8:1::1", "2001:db8:1::100", "::ffff:198.51.100.10", "Bound", 7, 60, []) { Ipv4CareOfAddress = "198.51.100.10" }],
         new Dictionary<string, long>(),
         []);
 

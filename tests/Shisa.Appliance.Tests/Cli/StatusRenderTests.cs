@@ -20,6 +20,20 @@ public class StatusRenderTests
         new(DateTimeOffset.UnixEpoch.AddSeconds(second), from, to, "mn0", ms);
 
     [Test]
+    public void Binding_cache_rows_show_binding_id_priority_and_tunnel_packets()
+    {
+        var snapshot = Snapshot([]) with
+        {
+            BindingCache = [new BindingCacheStatus("2001:db8:1::100", "2001:db8:a2::10", "2001:db8:1::1", "AH", [], 2, 7, 60) { Priority = 2, Traffic = new TunnelTrafficStatus(12, 1200, 34, 3400) }],
+        };
+
+        string row = StatusCommand.Render(snapshot).Split('\n').Single(l => l.StartsWith("2001:db8:1::100 ", StringComparison.Ordinal));
+
+        Assert.That(System.Text.RegularExpressions.Regex.Split(row.Trim(), @"\s{2,}|\s(?=\S)").Where(c => c.Length > 0), Does.Contain("12/34"));
+        Assert.That(StatusCommand.Render(snapshot), Does.Contain("BID").And.Contain("PRIO").And.Contain("PKTS OUT/IN"));
+    }
+
+    [Test]
     public void Binding_update_list_rows_show_the_registered_prefixes()
     {
         string text = StatusCommand.Render(Snapshot([]));

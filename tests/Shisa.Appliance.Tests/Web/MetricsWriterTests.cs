@@ -183,6 +183,26 @@ public partial class MetricsWriterTests
     }
 
     [Test]
+    public void Each_binding_of_a_home_address_has_its_priority_and_tunnel_counters_by_binding_id()
+    {
+        BindingCacheStatus Binding(int id, int priority, long out_) =>
+            new("2001:db8:1::100", $"2001:db8:a{id}::10", "2001:db8:1::1", "AH", [], id, 7, 60)
+            {
+                Priority = priority,
+                Traffic = new TunnelTrafficStatus(out_, out_ * 100, 3, 300),
+            };
+        var snapshot = new StatusSnapshot("ha", ["home_agent"], 5, [], [Binding(1, 1, 40), Binding(2, 2, 0)], [], new Dictionary<string, long>(), []);
+
+        var (samples, types) = Parse(MetricsWriter.Write(snapshot));
+
+        Assert.That(types["shisa_binding_tunnel_packets_total"], Is.EqualTo("counter"));
+        Assert.That(samples.Where(x => x.Name == "shisa_binding_tunnel_packets_total" && x.Labels["direction"] == "out").Select(x => (x.Labels["binding_id"], x.Value)),
+            Is.EquivalentTo(new[] { ("1", 40.0), ("2", 0.0) }));
+        Assert.That(samples.Single(x => x.Name == "shisa_binding_priority" && x.Labels["binding_id"] == "2").Value, Is.EqualTo(2));
+        Assert.That(samples.Where(x => x.Name == "shisa_binding_tunnel_octets_total").Select(x => x.Labels["home_address"]).Distinct(), Is.EqualTo(new[] { "2001:db8:1::100" }));
+    }
+
+    [Test]
     public void Handover_histogram_buckets_are_cumulative_and_inf_equals_count()
     {
         var log = new HandoverLog();

@@ -98,6 +98,50 @@ public class ForwardingStateWriterTests
     }
 
     [Test]
+    public void Home_agent_bindings_of_one_home_address_prefer_the_lowest_binding_id_and_fail_over_when_it_goes()
+    {
+        var writer = Started(HomeAgentWriter());
+        writer.Apply(new BindingCacheAdd(CacheEntry(Home, CareOf2, [], bindingId: 2)));
+        writer.Apply(new BindingCacheAdd(CacheEntry(Home, CareOf, [], bindingId: 1)));
+        var routes = _kernel.Routes.ToList();
+
+        Assert.That(writer.Tables.BindingCache!.TryGetByHomeAddress(AddressKey.From(Home), out var both), Is.True);
+        Assert.That((both!.BindingId, AddressKey.ToAddress(both.RemoteEndpoint)), Is.EqualTo(((ushort)1, CareOf)));
+        Assert.That(both.Alternates.Select(a => a.BindingId), Is.EqualTo(new ushort[] { 2 }));
+        Assert.That(_announced, Is.EqualTo(new[] { Home }), "one announcement for the home address");
+        both.Traffic.CountOut(100);
+
+        writer.Apply(new BindingCacheRemove(CacheEntry(Home, CareOf, [], bindingId: 1)));
+
+        Assert.That(writer.Tables.BindingCache.TryGetByHomeAddress(AddressKey.From(Home), out var left), Is.True);
+        Assert.That((left!.BindingId, AddressKey.ToAddress(left.RemoteEndpoint), left.Alternates.Count), Is.EqualTo(((ushort)2, CareOf2, 0)));
+        Assert.That(_kernel.Routes, Is.EquivalentTo(routes), "the home address keeps its route while a binding is left");
+
+        writer.Apply(new BindingCacheAdd(CacheEntry(Home, CareOf, [], sequence: 2, bindingId: 1)));
+        writer.Tables.BindingCache.TryGetByHomeAddress(AddressKey.From(Home), out var back);
+        Assert.That(back!.BindingId, Is.EqualTo(1), "the preferred binding takes the traffic back");
+
+        writer.Apply(new BindingCacheRemove(CacheEntry(Home, CareOf2, [], bindingId: 2)));
+        writer.Apply(new BindingCacheRemove(CacheEntry(Home, CareOf, [], bindingId: 1)));
+        Assert.That(_kernel.Routes, Is.Empty);
+        Assert.That(writer.Tables.BindingCache.Count, Is.Zero);
+    }
+
+    [Test]
+    public void A_bindings_traffic_counters_survive_its_refresh()
+    {
+        var writer = Started(HomeAgentWriter());
+        writer.Apply(new BindingCacheAdd(CacheEntry(Home, CareOf, [], bindingId: 1)));
+        writer.Tables.BindingCache!.TryGetByHomeAddress(AddressKey.From(Home), out var first);
+        first!.Traffic.CountIn(80);
+
+        writer.Apply(new BindingCacheAdd(CacheEntry(Home, CareOf2, [], sequence: 2, bindingId: 1)));
+
+        writer.Tables.BindingCache.TryGetByHomeAddress(AddressKey.From(Home), out var moved);
+        Assert.That((moved!.Traffic.PacketsIn, moved.Traffic.OctetsIn), Is.EqualTo((1L, 80L)));
+    }
+
+    [Test]
     public void Home_agent_flush_removes_every_binding()
     {
         var writer = Started(HomeAgentWriter());
@@ -186,6 +230,28 @@ public class ForwardingStateWriterTests
         }));
         Assert.That(writer.Tables.LocalAddresses.Contains(Home), Is.True);
         Assert.That(writer.Tables.LocalAddresses.Contains(CareOf), Is.True);
+    }
+
+    [Test]
+    public void Mobile_node_with_one_entry_per_uplink_sends_through_the_lowest_bound_binding_id_and_the_next_when_it_goes()
+    {
+        var writer = Started(MobileNodeWriter());
+        writer.Apply(new BindingUpdateListAdd(ListEntry(BindingUpdateListState.Bound) with { CareOfAddress = CareOf2, BindingId = 2 }));
+        writer.Apply(new BindingUpdateListAdd(ListEntry(BindingUpdateListState.Bound) with { BindingId = 1 }));
+        var addresses = _kernel.Addresses.ToList();
+
+        writer.Tables.BindingUpdateList!.TryGetByHomeAddress(AddressKey.From(Home), out var preferred);
+        Assert.That((preferred!.BindingId, AddressKey.ToAddress(preferred.LocalEndpoint)), Is.EqualTo(((ushort)1, CareOf)));
+
+        writer.Apply(new BindingUpdateListRemove(ListEntry(BindingUpdateListState.Bound) with { BindingId = 1 }));
+
+        writer.Tables.BindingUpdateList.TryGetByHomeAddress(AddressKey.From(Home), out var next);
+        Assert.That((next!.BindingId, AddressKey.ToAddress(next.LocalEndpoint), next.Forwarding), Is.EqualTo(((ushort)2, CareOf2, true)));
+        Assert.That(_kernel.Addresses, Is.EquivalentTo(addresses), "the home address stays on the TUN");
+        Assert.That(writer.Tables.LocalAddresses.Contains(CareOf), Is.False);
+
+        writer.Apply(new BindingUpdateListRemove(ListEntry(BindingUpdateListState.Bound) with { CareOfAddress = CareOf2, BindingId = 2 }));
+        Assert.That(_kernel.Addresses, Is.Empty);
     }
 
     [Test]
@@ -488,8 +554,8 @@ public class ForwardingStateWriterTests
         return writer;
     }
 
-    private static BindingCacheEntry CacheEntry(IPAddress home, IPAddress careOf, Prefix[] prefixes, ushort sequence = 1) =>
-        new(home, careOf, HomeAgent, BindingUpdateFlags.HomeRegistration | BindingUpdateFlags.Acknowledge, TimeSpan.FromSeconds(60), sequence, new(prefixes));
+    private static BindingCacheEntry CacheEntry(IPAddress home, IPAddress careOf, Prefix[] prefixes, ushort sequence = 1, ushort bindingId = 0) =>
+        new(home, careOf, HomeAgent, BindingUpdateFlags.HomeRegistration | BindingUpdateFlags.Acknowledge, TimeSpan.FromSeconds(60), sequence, new(prefixes), bindingId);
 
     private static BindingCacheEntry CorrespondentEntry(IPAddress correspondent) =>
         new(Home, CareOf, correspondent, BindingUpdateFlags.Acknowledge, TimeSpan.FromSeconds(60), 1, default);

@@ -110,6 +110,23 @@ public class PacketClassifierTests
     }
 
     [Test]
+    public void Home_agent_with_several_bindings_decapsulates_from_each_care_of_address_and_counts_it_on_that_binding()
+    {
+        var local = new LocalAddressSet();
+        local.Set("options", [HomeAgent]);
+        var table = new BindingTable(16);
+        var preferred = new TunnelBinding(HomeAddress, HomeAgent, OtherCareOf, bindingId: 1);
+        var other = new TunnelBinding(HomeAddress, HomeAgent, CareOf, bindingId: 2);
+        table.Set(TunnelBinding.WithAlternates(preferred, [other]), out _);
+        var classifier = new PacketClassifier(local, table, null);
+
+        var verdict = classifier.ClassifyInbound(Packet("ipv6_in_ipv6.json", "reverse_tunnel_mn_to_ha"));
+
+        Assert.That(verdict.Action, Is.EqualTo(InboundAction.Decapsulate), "the vector comes from the second binding's care-of address");
+        Assert.That((other.Traffic.PacketsIn, preferred.Traffic.PacketsIn), Is.EqualTo((1L, 0L)));
+    }
+
+    [Test]
     public void Mobile_node_decapsulates_from_its_home_agent_to_its_home_address()
     {
         var verdict = MobileNodeSide().Classifier.ClassifyInbound(Packet("ipv6_in_ipv6.json", "tunnel_ha_to_mn"));

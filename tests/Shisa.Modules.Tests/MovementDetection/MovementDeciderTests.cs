@@ -34,6 +34,33 @@ public class MovementDeciderTests
     }
 
     [Test]
+    public void With_multiple_care_of_addresses_every_uplink_is_reported_and_a_lost_one_alone_is_removed()
+    {
+        var decider = new MovementDecider(Home, 64, ["eth0", "eth1"], eachUplink: true);
+        var both = State([Eth0, Eth1], Address(CareOf), Address(CareOf2, index: 3));
+
+        Assert.That(decider.Update(both), Is.EqualTo(new[]
+        {
+            new MovementInfo(MovementCommand.NewCareOfAddress, CareOf, "eth0", 2, false),
+            new MovementInfo(MovementCommand.NewCareOfAddress, CareOf2, "eth1", 3, false),
+        }));
+        Assert.That(decider.Update(both), Is.Empty);
+
+        var eth0Down = State([Eth0 with { Up = false }, Eth1], Address(CareOf), Address(CareOf2, index: 3));
+        Assert.That(decider.Update(eth0Down), Is.EqualTo(new[]
+        {
+            new MovementInfo(MovementCommand.CareOfAddressRemoved, CareOf, "eth0", 2, false),
+            new MovementInfo(MovementCommand.Scan, null, "eth0", 2, false),
+        }), "eth1's care-of address is not reported again");
+
+        var eth0Back = State([Eth0, Eth1], Address(IPAddress.Parse("2001:db8:a1::77")), Address(CareOf2, index: 3));
+        Assert.That(decider.Update(eth0Back), Is.EqualTo(new[] { new MovementInfo(MovementCommand.NewCareOfAddress, IPAddress.Parse("2001:db8:a1::77"), "eth0", 2, false) }));
+
+        var home = State([Eth0, Eth1], Address(OnHomeLink), Address(CareOf2, index: 3));
+        Assert.That(decider.Update(home).Select(m => m.Command), Is.EqualTo(new[] { MovementCommand.ReturnedHome, MovementCommand.CareOfAddressRemoved, MovementCommand.CareOfAddressRemoved }));
+    }
+
+    [Test]
     public void An_optimistic_address_is_used_at_once()
     {
         var decider = Decider();
