@@ -62,6 +62,11 @@ public class NatTraversalTests
             $"cn -> home address through the tunnel\n{ha.Output}\n{mn.Output}");
         Assert.That(Host.Ping(topology.Mn, MobilityTopology.CorrespondentAddress, count: 3, source: MobilityTopology.HomeAddress), Is.True, "home address -> cn");
 
+        using var counted = await ha.WaitForStatusAsync(_ => true, TimeSpan.FromSeconds(5), "the home agent's status", cancellationToken);
+        var traffic = counted.RootElement.GetProperty("binding_cache")[0].GetProperty("traffic");
+        Assert.That(traffic.GetProperty("packets_out").GetInt64(), Is.GreaterThanOrEqualTo(1), "the binding's tunnel counters count the UDP tunnel");
+        Assert.That(traffic.GetProperty("packets_in").GetInt64(), Is.GreaterThanOrEqualTo(1));
+
         // Keepalives: with nothing else to send, Binding Updates every KeepaliveSeconds keep the mapping.
         await Task.Delay(TimeSpan.FromSeconds(3 * KeepaliveSeconds + 1), cancellationToken);
 
