@@ -39,6 +39,10 @@ internal static class StatusCommand
         }
     }
 
+    /// <summary>RFC 5555: an IPv4 care-of address in dotted form, with the UDP endpoint it is reached at and whether a NAT is between.</summary>
+    private static string CareOf(string careOf, string? ipv4, string? udp, bool? nat) =>
+        ipv4 is null ? careOf : $"{ipv4}{(udp is null ? "" : $" via udp {udp}")}{(nat == true ? " (NAT)" : "")}";
+
     internal static string Render(StatusSnapshot s)
     {
         var b = new StringBuilder();
@@ -56,7 +60,7 @@ internal static class StatusCommand
         var cache = new TextTable("HOME ADDRESS", "CARE-OF ADDRESS", "PEER", "FLAGS", "PREFIXES", "BID", "PRIO", "PKTS OUT/IN", "SEQ", "LIFETIME");
         foreach (var e in s.BindingCache)
         {
-            cache.Add(e.HomeAddress, e.CareOfAddress, e.Peer, e.Flags, Prefixes(e.Prefixes), e.BindingId.ToString(), e.Priority.ToString(),
+            cache.Add(e.HomeAddress, CareOf(e.CareOfAddress, e.Ipv4CareOfAddress, e.UdpEndpoint, e.NatDetected), e.Peer, e.Flags, Prefixes(e.Prefixes), e.BindingId.ToString(), e.Priority.ToString(),
                 e.Traffic is { } t ? $"{t.PacketsOut}/{t.PacketsIn}" : "-", e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
         }
 
@@ -65,7 +69,7 @@ internal static class StatusCommand
         var list = new TextTable("PEER", "HOME ADDRESS", "CARE-OF ADDRESS", "STATE", "PREFIXES", "BID", "SEQ", "LIFETIME");
         foreach (var e in s.BindingUpdateList)
         {
-            list.Add(e.Peer, e.HomeAddress, e.CareOfAddress, e.State, Prefixes(e.Prefixes), e.BindingId.ToString(), e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
+            list.Add(e.Peer, e.HomeAddress, CareOf(e.CareOfAddress, e.Ipv4CareOfAddress, null, null), e.State, Prefixes(e.Prefixes), e.BindingId.ToString(), e.Sequence.ToString(), $"{e.LifetimeRemainingS} s");
         }
 
         b.Append("binding update list (").Append(list.Count).Append(")\n").Append(list.Render()).Append('\n');

@@ -153,6 +153,7 @@ internal static class ApplianceRunner
             status.AddCounters(engine.Counters);
             status.AddFirstPacket(engine.ForwardingCounters);
             status.SetTraffic(entry => engine.BindingCache?.TrafficOf(entry.HomeAddress, entry.BindingId));
+            status.SetUdpEndpoints(engine.UdpEndpoints);
         }
 
         foreach (var counted in host.StartOrder.OfType<IModuleCounters>())

@@ -1,9 +1,11 @@
+using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Shisa.Appliance.Profiles;
 using Shisa.Appliance.Web;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Dsmip;
 using Shisa.DataPlane.Tunnels;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.HomeAgent;
@@ -29,6 +31,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     private readonly HandoverLog _handovers = new();
     private DataPlaneCounters? _firstPacketCounters;
     private Func<BindingCacheEntry, Shisa.DataPlane.Bindings.TunnelTraffic?>? _traffic;
+    private Func<IReadOnlyDictionary<IPAddress, Ipv4Endpoint>>? _udpEndpoints;
 
     public ApplianceStatus(Profile profile, MobilityBus bus, TimeProvider time, int capacity = 100_000)
     {
@@ -47,6 +50,9 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
 
     /// <summary>Where a binding cache entry's tunnel counters come from (the data plane's binding table); null shows none.</summary>
     public void SetTraffic(Func<BindingCacheEntry, Shisa.DataPlane.Bindings.TunnelTraffic?> traffic) => _traffic = traffic;
+
+    /// <summary>RFC 5555: the UDP endpoint (behind a NAT, its mapping) of each binding with an IPv4 care-of address, by home address.</summary>
+    public void SetUdpEndpoints(Func<IReadOnlyDictionary<IPAddress, Ipv4Endpoint>> endpoints) => _udpEndpoints = endpoints;
 
     public void AddCounters(Func<IEnumerable<KeyValuePair<string, long>>> counters)
     {
@@ -114,6 +120,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     {
         var now = _time.GetUtcNow();
         var (cache, list) = _bindings.Copy();
+        var endpoints = _udpEndpoints?.Invoke() ?? new Dictionary<IPAddress, Ipv4Endpoint>();
         _handovers.Collect();
         return new StatusSnapshot(
             _profile.Node.Name,
@@ -133,6 +140,11 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
                 // The data plane prefers the lowest binding id of a home address (HomeAgentBindings).
                 Priority = 1 + cache.Count(o => o.Entry.HomeAddress.Equals(c.Entry.HomeAddress) && o.Entry.Peer.Equals(c.Entry.Peer) && o.Entry.BindingId < c.Entry.BindingId),
                 Traffic = _traffic?.Invoke(c.Entry) is { } t ? new TunnelTrafficStatus(t.PacketsOut, t.OctetsOut, t.PacketsIn, t.OctetsIn) : null,
+                Ipv4CareOfAddress = Ipv4Text(c.Entry.CareOfAddress),
+                UdpEndpoint = c.Entry.CareOfAddress.IsIPv4MappedToIPv6 && endpoints.TryGetValue(c.Entry.HomeAddress, out var udp) ? udp.ToString() : null,
+                NatDetected = c.Entry.CareOfAddress.IsIPv4MappedToIPv6 && endpoints.TryGetValue(c.Entry.HomeAddress, out var seen)
+                    ? !seen.ToAddress().Equals(c.Entry.CareOfAddress.MapToIPv4())
+                    : null,
             })],
             [.. list.Select(l => new BindingUpdateListStatus(
                 l.Entry.Peer.ToString(),
@@ -144,11 +156,15 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
                 [.. l.Entry.MobileNetworkPrefixes.Select(p => p.ToString())])
             {
                 BindingId = l.Entry.BindingId,
+                Ipv4CareOfAddress = Ipv4Text(l.Entry.CareOfAddress),
             })],
             Counters(),
             _handovers.Recent(),
             _handovers.Histogram());
     }
+
+    /// <summary>An IPv4 care-of address (held IPv4-mapped) in its dotted form; null for an IPv6 one.</summary>
+    private static string? Ipv4Text(IPAddress careOf) => careOf.IsIPv4MappedToIPv6 ? careOf.MapToIPv4().ToString() : null;
 
     private static long Remaining(DateTimeOffset since, TimeSpan lifetime, DateTimeOffset now) =>
         Math.Max(0, (long)(since + lifetime - now).TotalSeconds);

@@ -27,6 +27,15 @@ public sealed record BindingCacheStatus(
     int Sequence,
     long LifetimeRemainingS)
 {
+    /// <summary>RFC 5555: an IPv4 care-of address (held IPv4-mapped in CareOfAddress) in dotted form; null for an IPv6 one.</summary>
+    public string? Ipv4CareOfAddress { get; init; }
+
+    /// <summary>RFC 5555 (home agent): the UDP endpoint the binding's traffic goes to, behind a NAT the NAT's mapping.</summary>
+    public string? UdpEndpoint { get; init; }
+
+    /// <summary>RFC 5555 4.2.2: whether a NAT is between the home agent and the IPv4 care-of address; null for an IPv6 one.</summary>
+    public bool? NatDetected { get; init; }
+
     /// <summary>RFC 5648: the binding's rank among its home address's bindings, 1 for the one that carries the traffic (the lowest binding id).</summary>
     public int Priority { get; init; } = 1;
 
@@ -48,6 +57,9 @@ public sealed record BindingUpdateListStatus(
 {
     /// <summary>RFC 5648: the entry's binding id (its uplink's priority); 0 without multiple care-of addresses.</summary>
     public int BindingId { get; init; }
+
+    /// <summary>RFC 5555: an IPv4 care-of address (held IPv4-mapped in CareOfAddress) in dotted form; null for an IPv6 one.</summary>
+    public string? Ipv4CareOfAddress { get; init; }
 }
 
 /// <summary>

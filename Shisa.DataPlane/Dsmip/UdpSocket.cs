@@ -34,10 +34,10 @@ public sealed class UdpSocket : IDatagramSender, IDisposable
             socket.Bind(new IPEndPoint(localAddress, localPort));
             return new UdpSocket(socket);
         }
-        catch
+        catch (SocketException e)
         {
             socket.Dispose();
-            throw;
+            throw new IOException($"RFC 5555 UDP tunnel: cannot listen on {localAddress} port {localPort} ({e.SocketErrorCode}: {e.Message})", e);
         }
     }
 

@@ -128,6 +128,7 @@ public sealed class UdpTunnel
         if (toTun.TryAdd(inner))
         {
             Counters.Decapsulation();
+            binding.Traffic.CountIn(inner.Length);
         }
         else
         {
@@ -190,18 +191,24 @@ public sealed class UdpTunnel
     public bool TrySendData(ReadOnlySpan<byte> inner, TunnelBinding binding)
     {
         ArgumentNullException.ThrowIfNull(binding);
+        Ipv4Endpoint endpoint;
         if (_homeAgent is { } homeAgent)
         {
-            return Send(inner, homeAgent, signalling: false);
+            endpoint = homeAgent;
         }
-
-        if (!_endpoints.TryGet(binding.HomeAddress, out var endpoint))
+        else if (!_endpoints.TryGet(binding.HomeAddress, out endpoint))
         {
             Counters.Drop(UdpTunnelDrop.NoReplyPath);
             return false;
         }
 
-        return Send(inner, endpoint, signalling: false);
+        if (!Send(inner, endpoint, signalling: false))
+        {
+            return false;
+        }
+
+        binding.Traffic.CountOut(inner.Length);
+        return true;
     }
 
     private void ReceiveSignalling(Ipv6Packet packet, Ipv4Endpoint from)

@@ -200,6 +200,10 @@ public sealed partial class DataPlaneEngine : IDisposable
         _kernel.Dispose();
     }
 
+    /// <summary>RFC 5555 (home agent): the UDP endpoint of each binding with an IPv4 care-of address, by home address; empty without.</summary>
+    public IReadOnlyDictionary<IPAddress, Ipv4Endpoint> UdpEndpoints() =>
+        _udp?.Endpoints().ToDictionary(e => AddressKey.ToAddress(e.Key), e => e.Value) ?? new Dictionary<IPAddress, Ipv4Endpoint>();
+
     /// <summary>A snapshot of every counter, for the status page.</summary>
     public IReadOnlyDictionary<string, long> Counters()
     {

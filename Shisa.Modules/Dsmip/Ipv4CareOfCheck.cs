@@ -8,7 +8,7 @@ namespace Shisa.Modules.Dsmip;
 /// <summary>What the home agent makes of a Binding Update that carries an IPv4 Care-of Address option.</summary>
 /// <param name="Status">Accepted to go on; <see cref="BindingAcknowledgementStatus.InvalidCareOfAddress"/> to refuse.</param>
 /// <param name="CareOfAddress">The IPv4 care-of address as the binding cache holds it: IPv4-mapped (::ffff:a.b.c.d).</param>
-/// <param name="NatDetection">The option the Binding Acknowledgement carries; null when neither a NAT nor forced UDP.</param>
+/// <param name="NatDetection">The option the Binding Acknowledgement carries; null when the update is refused.</param>
 public sealed record Ipv4CareOfVerdict(BindingAcknowledgementStatus Status, IPAddress CareOfAddress, NatDetectionOption? NatDetection)
 {
     public bool NatDetected => NatDetection is { RefreshTimeSeconds: not NatDetectionOption.NoKeepalives };
@@ -19,8 +19,10 @@ public sealed record Ipv4CareOfVerdict(BindingAcknowledgementStatus Status, IPAd
 /// Binding Update travels UDP-encapsulated in IPv4 (RFC 5555 4.1, 4.2.1), its IPv6 source being the IPv4-mapped
 /// care-of address and its IPv4 Care-of Address option (3.1.2) naming the same address; a NAT is there when the
 /// outer IPv4 source differs from the option's address. Then the acknowledgement carries the NAT Detection option
-/// (3.2.2) with the keepalive interval, and traffic both ways is UDP-encapsulated; with F set in the Binding Update
-/// (3.1.3) UDP is used without a NAT too (the option says F, keepalives not needed).
+/// (3.2.2) with the keepalive interval, and traffic both ways is UDP-encapsulated. Without a NAT RFC 5555 allows
+/// IPv6-in-IPv4 (protocol 41), which this data plane does not carry: the option then still goes, with F set ("UDP
+/// encapsulation is required even without a NAT", 3.2.2) and Refresh Time all ones (no keepalives needed); a mobile
+/// node that asked for F (3.1.3) gets the same answer.
 /// </summary>
 public static class Ipv4CareOfCheck
 {
@@ -45,11 +47,9 @@ public static class Ipv4CareOfCheck
             return new Ipv4CareOfVerdict(BindingAcknowledgementStatus.InvalidCareOfAddress, mapped, null);
         }
 
-        bool forced = (update.Flags & BindingUpdateFlags.F) != 0;
+        // F: UDP whatever the mobile node asked (3.1.3) and whether or not there is a NAT: see the summary.
         bool nat = !outer.Equals(careOf);
-        NatDetectionOption? detection = nat
-            ? new NatDetectionOption(forced, (uint)Math.Clamp(keepalive.TotalSeconds, 1, NatDetectionOption.NoKeepalives - 1))
-            : forced ? new NatDetectionOption(true, NatDetectionOption.NoKeepalives) : null;
+        var detection = new NatDetectionOption(true, nat ? (uint)Math.Clamp(keepalive.TotalSeconds, 1, NatDetectionOption.NoKeepalives - 1) : NatDetectionOption.NoKeepalives);
         return new Ipv4CareOfVerdict(BindingAcknowledgementStatus.Accepted, mapped, detection);
     }
 

@@ -22,6 +22,7 @@ internal static class FuzzTargets
         ["profile"] = () => ProfileTarget.Run,
         ["journal"] = () => new JournalTarget().Run,
         ["control"] = () => ControlTarget.Run,
+        ["udptunnel"] = () => new UdpTunnelTarget().Run,
     };
 
     public static IEnumerable<string> Names => s_targets.Keys;

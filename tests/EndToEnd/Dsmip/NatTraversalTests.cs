@@ -50,11 +50,22 @@ public class NatTraversalTests
         var haStatus = await ha.WaitForStatusAsync(s => CacheEntry.From(s).Any(e => e.CareOfAddress.Equals(MappedCareOf)),
             Registration, "the binding at the home agent", cancellationToken);
         Assert.That(Counter(haStatus.RootElement, "ha_nat_detected"), Is.GreaterThanOrEqualTo(1), "the home agent saw the NAT");
+        using var nat = await ha.WaitForStatusAsync(s => s.GetProperty("binding_cache").EnumerateArray().Any(e => e.TryGetProperty("nat_detected", out var n) && n.ValueKind == JsonValueKind.True),
+            Registration, "the binding's NAT state on /api/status", cancellationToken);
+        var shown = nat.RootElement.GetProperty("binding_cache")[0];
+        TestContext.Out.WriteLine($"/api/status binding: {shown}");
+        Assert.That(shown.GetProperty("ipv4_care_of_address").GetString(), Is.EqualTo(Ipv4AccessNetwork.MobileNodeIpv4.ToString()));
+        Assert.That(shown.GetProperty("udp_endpoint").GetString(), Does.StartWith(Ipv4AccessNetwork.NatPublic + ":"));
 
         // cn -> home address (and back) through the UDP tunnel.
         Assert.That(await Host.PingUntilAsync(topology.Cn, MobilityTopology.HomeAddress, TimeSpan.FromSeconds(10)), Is.True,
             $"cn -> home address through the tunnel\n{ha.Output}\n{mn.Output}");
         Assert.That(Host.Ping(topology.Mn, MobilityTopology.CorrespondentAddress, count: 3, source: MobilityTopology.HomeAddress), Is.True, "home address -> cn");
+
+        using var counted = await ha.WaitForStatusAsync(_ => true, TimeSpan.FromSeconds(5), "the home agent's status", cancellationToken);
+        var traffic = counted.RootElement.GetProperty("binding_cache")[0].GetProperty("traffic");
+        Assert.That(traffic.GetProperty("packets_out").GetInt64(), Is.GreaterThanOrEqualTo(1), "the binding's tunnel counters count the UDP tunnel");
+        Assert.That(traffic.GetProperty("packets_in").GetInt64(), Is.GreaterThanOrEqualTo(1));
 
         // Keepalives: with nothing else to send, Binding Updates every KeepaliveSeconds keep the mapping.
         await Task.Delay(TimeSpan.FromSeconds(3 * KeepaliveSeconds + 1), cancellationToken);

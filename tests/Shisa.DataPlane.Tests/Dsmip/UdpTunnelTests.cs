@@ -103,6 +103,8 @@ public sealed class UdpTunnelTests
         tunnel.HandleDatagram(Echo(IPAddress.Parse("2001:db8:1::200"), Correspondent), Nat, toTun);
         Assert.That(toTun.Count, Is.EqualTo(1));
         Assert.That(toTun[0].ToArray(), Is.EqualTo(Echo(Home, Correspondent)));
+        var traffic = _cache.Snapshot()[0].Traffic;
+        Assert.That((traffic.PacketsOut, traffic.PacketsIn, traffic.OctetsIn), Is.EqualTo((1L, 1L, 48L)), "the binding's tunnel counters");
         Assert.That(tunnel.Counters.Drops(UdpTunnelDrop.WrongEndpoint), Is.EqualTo(1));
         Assert.That(tunnel.Counters.Drops(UdpTunnelDrop.NoBinding), Is.EqualTo(1));
     }

@@ -54,12 +54,12 @@ public sealed class HomeAgentIpv4CareOfTests
     }
 
     [Test]
-    public void Without_a_nat_and_without_F_no_nat_detection_option_is_sent()
+    public void Without_a_nat_and_without_F_the_home_agent_still_requires_udp_since_it_does_not_carry_ipv6_in_ipv4()
     {
         var ha = new CoreHarness();
         DeliverOverIpv4(ha, Ipv4Update(1, PrivateCareOf, flags: Packets.AH), PrivateCareOf);
         Assert.That(ha.LastAck().Status, Is.EqualTo(BindingAcknowledgementStatus.Accepted));
-        Assert.That(ha.LastAck().Options.Find<NatDetectionOption>(), Is.Null);
+        Assert.That(ha.LastAck().Options.Find<NatDetectionOption>(), Is.EqualTo(new NatDetectionOption(true, NatDetectionOption.NoKeepalives)));
     }
 
     [Test]
