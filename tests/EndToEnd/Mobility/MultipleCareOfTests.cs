@@ -76,6 +76,11 @@ public class MultipleCareOfTests
         Assert.That(unplug.Restored && replug.Restored, Is.True, $"unplug {unplug}, replug {replug}");
         Assert.That(unplug.LongestGap, Is.LessThanOrEqualTo(TimeSpan.FromMilliseconds(500)), "losing one of two registered uplinks costs little more than the packets in flight (target 30 ms, 3 echoes)");
 
+        using (var mn = await session.Mn.WaitForStatusAsync(_ => true, TimeSpan.FromSeconds(5), "the mobile node's status", cancellationToken))
+        {
+            Assert.That(mn.RootElement.GetProperty("counters").GetProperty("mn_acks_ignored").GetInt64(), Is.Zero, "every BA was taken, the single deregistration's too");
+        }
+
         Assert.That(dump.Interrupt(TimeSpan.FromSeconds(3)), Is.True, "tcpdump stops on SIGINT");
         AssertTsharkDecodesWithoutWarnings(pcap);
         File.Delete(pcap);
