@@ -17,12 +17,14 @@ public class MultipleCareOfTests
 {
     private static readonly TimeSpan Resumption = TimeSpan.FromSeconds(10);
 
-    [Test]
+    [TestCase(false, TestName = "Both uplinks are registered in one bulk BU and the traffic follows the preferred live binding")]
+    [TestCase(true, TestName = "Both uplinks are registered in one bulk BU and the traffic follows the preferred live binding, with RFC 4285 authentication")]
     [CancelAfter(150_000)]
-    public async Task Both_uplinks_are_registered_in_one_bulk_binding_update_and_the_traffic_follows_the_preferred_live_binding(CancellationToken cancellationToken)
+    public async Task Both_uplinks_are_registered_in_one_bulk_binding_update_and_the_traffic_follows_the_preferred_live_binding(bool authenticated, CancellationToken cancellationToken)
     {
-        var mobileNode = UplinkTests.MobileNodeWithTwoUplinks().Replace("[mobile_node]", "[mobile_node]\nmultiple_care_of = true", StringComparison.Ordinal);
-        using var session = MobilitySession.Create(Profiles.HomeAgent(), mobileNode);
+        string authentication = authenticated ? "spi = 256\nkey = \"000102030405060708090a0b0c0d0e0f10111213\"" : "";
+        var mobileNode = UplinkTests.MobileNodeWithTwoUplinks(authentication).Replace("[mobile_node]", "[mobile_node]\nmultiple_care_of = true", StringComparison.Ordinal);
+        using var session = MobilitySession.Create(authenticated ? Profiles.HomeAgent(nodeKeys: authentication) : Profiles.HomeAgent(), mobileNode);
         var topology = session.Topology;
         UplinkTests.AddSecondUplink(topology);
         string pcap = Path.Combine(Path.GetTempPath(), $"shisa-mcoa-{Environment.ProcessId}.pcap");
