@@ -9,6 +9,8 @@
 #   nftables        `nft list` to check the appliance's table (the appliance itself needs no `nft`)
 #   tshark tcpdump  captures decoded and checked
 #   procps          sysctl for the topology builder
+#   conntrack       flushing a NAT's mappings (the DSMIPv6 NAT traversal test)
+#   ethtool         complete checksums on veths whose captures tshark checks (no offload)
 #   systemd         systemd-analyze verify of packaging/shisa.service
 #   chromium        the status page's browser test
 set -euo pipefail
@@ -20,7 +22,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-packages=(libpcap0.8 iproute2 iputils-ping radvd nftables tshark tcpdump procps systemd chromium)
+packages=(libpcap0.8 iproute2 iputils-ping radvd nftables tshark tcpdump procps conntrack ethtool systemd chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

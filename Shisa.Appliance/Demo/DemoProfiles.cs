@@ -66,7 +66,7 @@ public static class DemoProfiles
         key = "{{Key}}"
 
         [movement_detector]
-        method = ["link"]
+        method = ["link", "ra", "nud", "dna"]
         """);
 
     public static string Correspondent() => string.Create(CultureInfo.InvariantCulture, $$"""

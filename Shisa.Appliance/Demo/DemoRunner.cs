@@ -175,6 +175,13 @@ public sealed partial class DemoRunner
                 Step($"re-registered: care-of address {careOf}, binding acknowledged and cached at the home agent {Milliseconds(_time.GetElapsedTime(at))} after the move");
             }
 
+            // Once the first tunnelled packet came through (the ping stream's next echo), or what there is after 2 s.
+            using (var status = await mn.WaitForStatusAsync(s => BreakdownSince(s, atUtc) is { } b && b.TryGetProperty("first_packet_ms", out var f) && f.ValueKind == JsonValueKind.Number,
+                TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false) ?? await mn.WaitForStatusAsync(s => BreakdownSince(s, atUtc) is not null, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false))
+            {
+                Step(status is not null ? $"breakdown: {FormatBreakdown(BreakdownSince(status.RootElement, atUtc)!.Value)}" : "breakdown: none (the detector saw no step of this move)");
+            }
+
             if (!await AnsweredAfterAsync(stream, _time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false))
             {
                 Step("the ping stream got no answer within 5 s");
@@ -213,6 +220,32 @@ public sealed partial class DemoRunner
         }
 
         return text.ToString();
+    }
+
+    /// <summary>The breakdown (/api/status) of the latest handover reported at or after <paramref name="sinceUtc"/>.</summary>
+    public static JsonElement? BreakdownSince(JsonElement mobileNodeStatus, DateTime sinceUtc)
+    {
+        foreach (var h in Entries(mobileNodeStatus, "handovers")) // newest first
+        {
+            if (h.TryGetProperty("when", out var when) && when.TryGetDateTimeOffset(out var at) && at.UtcDateTime >= sinceUtc
+                && h.TryGetProperty("breakdown", out var b) && b.ValueKind == JsonValueKind.Object)
+            {
+                return b.Clone();
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>One move step by step: link-up -> RS/NS -> RA/NA -> care-of address -> BU -> BA, our own share apart.</summary>
+    public static string FormatBreakdown(JsonElement breakdown)
+    {
+        string At(string name) => breakdown.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
+            ? string.Create(CultureInfo.InvariantCulture, $"+{v.GetInt64()} ms") : "-";
+        string answeredBy = breakdown.TryGetProperty("answered_by", out var by) && by.ValueKind == JsonValueKind.String ? by.GetString()! : "RA/NA";
+        string startedBy = breakdown.TryGetProperty("started_by", out var started) && started.ValueKind == JsonValueKind.String ? started.GetString()! : "?";
+        return $"{startedBy} -> RS/NS sent {At("solicited_ms")} -> {answeredBy} {At("answered_ms")} -> care-of address {At("care_of_ms")} "
+            + $"-> BU {At("binding_update_ms")} -> BA {At("binding_ack_ms")} -> first packet through {At("first_packet_ms")}; inside the appliance {At("our_share_ms")[1..]}";
     }
 
     private static string LinkName(AccessLink link) => link switch

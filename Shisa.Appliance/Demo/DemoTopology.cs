@@ -350,6 +350,8 @@ public sealed class DemoTopology : IDisposable
         text.Append("  AdvSendAdvert on;\n");
         text.Append(CultureInfo.InvariantCulture, $"  MinRtrAdvInterval {o.MinRtrAdvInterval};\n");
         text.Append(CultureInfo.InvariantCulture, $"  MaxRtrAdvInterval {o.MaxRtrAdvInterval};\n");
+        text.Append(CultureInfo.InvariantCulture, $"  MinDelayBetweenRAs {o.MinDelayBetweenRAs};\n");
+        text.Append("  AdvRASolicitedUnicast on;\n");
         text.Append(CultureInfo.InvariantCulture, $"  AdvDefaultLifetime {o.AdvDefaultLifetime};\n");
         text.Append("  AdvIntervalOpt on;\n"); // RFC 6275 7.3: lets a mobile node time its movement detection
         if (link == AccessLink.Home)

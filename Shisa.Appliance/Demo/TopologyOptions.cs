@@ -9,13 +9,23 @@ public sealed record TopologyOptions
     /// <summary>Start radvd on the three access links.</summary>
     public bool StartRouterAdvertisements { get; init; } = true;
 
-    /// <summary>RA interval bounds in seconds (RFC 6275 7.5 allows down to 0.03 / 0.07 with mobility support).</summary>
-    public double MinRtrAdvInterval { get; init; } = 0.1;
+    /// <summary>
+    /// RA interval bounds in seconds: every 1-3 s, a network that is not tuned for mobility (radvd's defaults are
+    /// 200-600 s; RFC 6275 7.5 would allow down to 0.03 / 0.07), so handover figures do not lean on frequent RAs.
+    /// </summary>
+    public double MinRtrAdvInterval { get; init; } = 1;
 
-    public double MaxRtrAdvInterval { get; init; } = 0.5;
+    public double MaxRtrAdvInterval { get; init; } = 3;
 
-    /// <summary>Router lifetime: short, so a default router left behind after a move expires quickly.</summary>
-    public int AdvDefaultLifetime { get; init; } = 3;
+    /// <summary>
+    /// RFC 4861 MIN_DELAY_BETWEEN_RAS, radvd's default, as a real network leaves it. It only rate-limits multicast
+    /// RAs: radvd answers an RS with a unicast RA (AdvRASolicitedUnicast, on by default, RFC 7772) after its random
+    /// 0-0.5 s delay (RFC 4861 6.2.6 MAX_RA_DELAY_TIME), which is the solicited-RA delay a first visit waits for.
+    /// </summary>
+    public double MinDelayBetweenRAs { get; init; } = 3;
+
+    /// <summary>Router lifetime: 3 x MaxRtrAdvInterval (RFC 4861 6.2.1's default), so a router left behind expires in seconds.</summary>
+    public int AdvDefaultLifetime { get; init; } = 9;
 
     public int AdvValidLifetime { get; init; } = 120;
 

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Shisa.Appliance.Profiles;
 using Shisa.Appliance.Web;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Tunnels;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.HomeAgent;
 using Shisa.Modules.Hosting;
@@ -26,6 +27,7 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     private readonly Task _pump;
     private readonly List<Func<IEnumerable<KeyValuePair<string, long>>>> _extraCounters = [];
     private readonly HandoverLog _handovers = new();
+    private DataPlaneCounters? _firstPacketCounters;
     private Func<BindingCacheEntry, Shisa.DataPlane.Bindings.TunnelTraffic?>? _traffic;
 
     public ApplianceStatus(Profile profile, MobilityBus bus, TimeProvider time, int capacity = 100_000)
@@ -57,6 +59,17 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
     /// <summary>A moving module whose handovers the timeline and the duration histogram show.</summary>
     public void AddHandovers(IHandoverSource source) => _handovers.Add(source);
 
+    /// <summary>
+    /// The data plane's forwarding counters: each Bound home registration arms their first-decapsulation probe, whose
+    /// time ends the latest handover's breakdown (the first tunnelled packet through).
+    /// </summary>
+    public void AddFirstPacket(DataPlaneCounters counters)
+    {
+        ArgumentNullException.ThrowIfNull(counters);
+        _firstPacketCounters = counters;
+        _handovers.AddFirstPacket(() => counters.FirstDecapsulatedAt);
+    }
+
     /// <summary>A movement detector whose detections break each handover down step by step.</summary>
     public void AddDetections(IDetectionSource detector) => _handovers.Add(detector);
 
@@ -85,10 +98,14 @@ internal sealed class ApplianceStatus : IStatusSource, IAsyncDisposable
         await foreach (var envelope in _subscription.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             _bindings.Apply(envelope);
-            if (envelope.Message is BindingUpdateListAdd)
+            if (envelope.Message is BindingUpdateListAdd add)
             {
                 // A registration just completed: take its handover before the source's window rolls on.
                 _handovers.Collect();
+                if (add.Entry is { IsHomeRegistration: true, State: BindingUpdateListState.Bound })
+                {
+                    _firstPacketCounters?.ArmFirstDecapsulation();
+                }
             }
         }
     }

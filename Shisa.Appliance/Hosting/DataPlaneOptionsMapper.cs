@@ -19,6 +19,8 @@ internal static class DataPlaneOptionsMapper
             HomeInterface = profile.Interfaces.FirstOrDefault(i => i.Link == LinkKind.Home)?.Name,
             HomeAddress = profile.MobileNode?.HomeAddress,
             EgressInterfaces = profile.MobileNode?.Interfaces ?? default,
+            Ipv4Address = profile.HomeAgent?.Ipv4Address,
+            HomeAgentIpv4 = profile.MobileNode?.HomeAgentIpv4,
             MaxBindings = profile.HomeAgent?.MaxBindings ?? new DataPlaneEngineOptions().MaxBindings,
         };
     }

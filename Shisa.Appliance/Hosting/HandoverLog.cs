@@ -17,7 +17,8 @@ internal sealed class HandoverLog(int capacity = HandoverLog.DefaultCapacity)
 
     private readonly Lock _gate = new();
     private readonly List<(IHandoverSource Source, Handover? Last)> _sources = [];
-    private readonly LinkedList<(Handover Handover, Detection? Detection)> _recent = new();
+    private readonly LinkedList<Entry> _recent = new();
+    private Func<DateTimeOffset?>? _firstPacket;
     private readonly List<IDetectionSource> _detectors = [];
     private readonly long[] _bucketCounts = new long[Buckets.Count];
     private double _sum;
@@ -40,11 +41,24 @@ internal sealed class HandoverLog(int capacity = HandoverLog.DefaultCapacity)
         }
     }
 
+    /// <summary>
+    /// Where the first tunnelled packet after the latest registration is read (the data plane's
+    /// <c>FirstDecapsulatedAt</c>, armed at each Bound home registration).
+    /// </summary>
+    public void AddFirstPacket(Func<DateTimeOffset?> firstPacket)
+    {
+        lock (_gate)
+        {
+            _firstPacket = firstPacket;
+        }
+    }
+
     /// <summary>Copies out the handovers each source reported since the last call.</summary>
     public void Collect()
     {
         lock (_gate)
         {
+            TakeFirstPacket();
             for (int s = 0; s < _sources.Count; s++)
             {
                 var (source, last) = _sources[s];
@@ -76,9 +90,18 @@ internal sealed class HandoverLog(int capacity = HandoverLog.DefaultCapacity)
         }
     }
 
+    // The probe holds one time, for the latest registration: the newest handover takes it once it came after its BA.
+    private void TakeFirstPacket()
+    {
+        if (_firstPacket?.Invoke() is { } first && _recent.First?.Value is { FirstPacketAt: null } newest && first >= newest.Handover.BoundAt)
+        {
+            newest.FirstPacketAt = first;
+        }
+    }
+
     private void Observe(Handover handover)
     {
-        _recent.AddFirst((handover, DetectionOf(handover)));
+        _recent.AddFirst(new Entry(handover, DetectionOf(handover)));
         while (_recent.Count > capacity)
         {
             _recent.RemoveLast();
@@ -102,6 +125,7 @@ internal sealed class HandoverLog(int capacity = HandoverLog.DefaultCapacity)
     {
         lock (_gate)
         {
+            TakeFirstPacket();
             return [.. _recent.OrderByDescending(r => r.Handover.BoundAt).Select(r => new HandoverStatus(
                 r.Handover.MovedAt,
                 r.Handover.From?.ToString(),
@@ -109,7 +133,7 @@ internal sealed class HandoverLog(int capacity = HandoverLog.DefaultCapacity)
                 r.Handover.InterfaceName,
                 Ms(r.Handover.Duration))
             {
-                Breakdown = r.Detection is { } d ? Breakdown(r.Handover, d) : null,
+                Breakdown = r.Detection is { } d ? Breakdown(r.Handover, d, r.FirstPacketAt) : null,
             })];
         }
     }
@@ -135,16 +159,26 @@ internal sealed class HandoverLog(int capacity = HandoverLog.DefaultCapacity)
     // The mobile node takes the report from the bus a moment after the detector published it; never seconds after.
     private static readonly TimeSpan ReportSlack = TimeSpan.FromSeconds(1);
 
-    private static HandoverBreakdown Breakdown(Handover h, Detection d)
+    private static HandoverBreakdown Breakdown(Handover h, Detection d, DateTimeOffset? firstPacket)
     {
         long? Since(DateTimeOffset? at) => at is { } t ? Ms(t - d.StartedAt) : null;
         var inside = (d.StartedBy == "link-up" && d.SolicitedAt is { } solicited ? solicited - d.StartedAt : TimeSpan.Zero)
             + (h.MovedAt > d.ReportedAt ? h.MovedAt - d.ReportedAt : TimeSpan.Zero);
         return new HandoverBreakdown(d.StartedBy, Since(d.SolicitedAt), Since(d.AnsweredAt), d.AnsweredBy,
-            Ms(d.ReportedAt - d.StartedAt), Ms(h.MovedAt - d.StartedAt), Ms(h.BoundAt - d.StartedAt), Ms(inside));
+            Ms(d.ReportedAt - d.StartedAt), Ms(h.MovedAt - d.StartedAt), Ms(h.BoundAt - d.StartedAt), Ms(inside),
+            firstPacket is { } first ? Ms(first - d.StartedAt) : null);
     }
 
     private static long Ms(TimeSpan span) => (long)Math.Round(Math.Max(0, span.TotalMilliseconds));
+
+    private sealed class Entry(Handover handover, Detection? detection)
+    {
+        public Handover Handover { get; } = handover;
+
+        public Detection? Detection { get; } = detection;
+
+        public DateTimeOffset? FirstPacketAt { get; set; }
+    }
 
     public DurationHistogram Histogram()
     {

@@ -11,7 +11,7 @@ internal static class MobileNodeSectionValidator
 
     private static readonly string[] Keys =
         ["home_address", "home_prefix_length", "home_agent", "interfaces", "lifetime", "route_optimization", "no_route_optimization", "optimistic_handoff",
-            "multiple_care_of", "uplink_priority", "spi", "key"];
+            "multiple_care_of", "uplink_priority", "spi", "key", "home_agent_ipv4"];
 
     public static MobileNodeSection? Validate(TomlTable table, IReadOnlyList<Located<InterfaceSection>> interfaces, ProfileDiagnostics diagnostics)
     {
@@ -29,6 +29,7 @@ internal static class MobileNodeSectionValidator
         var multipleCareOf = reader.Boolean("multiple_care_of");
         var priorities = ReadUplinkPriorities(reader, egress, multipleCareOf?.Value ?? false);
         var (spi, key) = reader.Authentication();
+        var homeAgentIpv4 = reader.Ipv4Unicast("home_agent_ipv4");
 
         int length = prefixLength is { } pl ? (int)pl.Value : ProfileLimits.DefaultHomePrefixLength;
         if (homeAddress is { } h && homeAgent is { Value: { } ha } located)
@@ -63,6 +64,7 @@ internal static class MobileNodeSectionValidator
             OptimisticHandoff = optimisticHandoff?.Value ?? true,
             MultipleCareOf = multipleCareOf?.Value ?? false,
             UplinkPriorities = new EquatableArray<UplinkPriority>(priorities),
+            HomeAgentIpv4 = homeAgentIpv4?.Value,
         };
     }
 

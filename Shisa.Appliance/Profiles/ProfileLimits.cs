@@ -15,4 +15,9 @@ internal static class ProfileLimits
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromSeconds(60);
 
     public const int DefaultHomePrefixLength = 64;
+
+    /// <summary>RFC 5555 3.2.2: Refresh Time is 32 bits of seconds, all ones meaning "none needed"; a day is plenty for any NAT.</summary>
+    public const long MaxNatKeepaliveSeconds = 86400;
+
+    public const string NatKeepaliveRule = "1..86400 seconds (RFC 5555 3.2.2 Refresh Time; the default is NATKATIMEOUT, 110)";
 }

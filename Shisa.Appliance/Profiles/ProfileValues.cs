@@ -49,6 +49,28 @@ internal static class ProfileValues
         return true;
     }
 
+    /// <summary>A dotted-quad IPv4 unicast address (RFC 5555's IPv4 addresses): not 0.0.0.0, loopback, multicast or broadcast.</summary>
+    public static bool TryParseIpv4Unicast(string text, out IPAddress address, out string error)
+    {
+        error = "";
+        if (!IPAddress.TryParse(text, out address!) || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+            || text.Count(c => c == '.') != 3)
+        {
+            address = IPAddress.None;
+            error = $"'{text}' is not an IPv4 address";
+            return false;
+        }
+
+        byte first = address.GetAddressBytes()[0];
+        if (first is 0 or 127 or >= 224)
+        {
+            error = $"'{text}' is not a unicast IPv4 address";
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary>"network/length" with the host bits clear.</summary>
     public static bool TryParsePrefix(string text, out Prefix prefix, out string error)
     {

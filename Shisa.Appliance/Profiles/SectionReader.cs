@@ -175,6 +175,22 @@ internal sealed class SectionReader
         return null;
     }
 
+    public Located<IPAddress>? Ipv4Unicast(string key, bool required = false)
+    {
+        if (String(key, required) is not { } text)
+        {
+            return null;
+        }
+
+        if (ProfileValues.TryParseIpv4Unicast(text.Value, out var address, out var error))
+        {
+            return new Located<IPAddress>(address, text.Position);
+        }
+
+        Error(text.Position, error);
+        return null;
+    }
+
     public Located<Prefix>? Prefix(string key, bool required = false) =>
         String(key, required) is { } text ? ParsePrefix(text) : null;
 

@@ -68,7 +68,8 @@ public sealed record HandoverStatus(DateTimeOffset When, string? From, string To
 /// unless it must find its home agent first), its acknowledgement (<see cref="BindingAckMs"/>, the total).
 /// <see cref="OurShareMs"/> is the time spent inside the appliance: link-up to the first solicitation, plus the
 /// address report to the Binding Update; the rest is the router, the kernel's address configuration and the path
-/// to the home agent.
+/// to the home agent. <see cref="FirstPacketMs"/>: the first tunnelled packet decapsulated after the Binding
+/// Acknowledgement (null until one came, or for an older move).
 /// </summary>
 public sealed record HandoverBreakdown(
     string StartedBy,
@@ -78,7 +79,8 @@ public sealed record HandoverBreakdown(
     long CareOfMs,
     long BindingUpdateMs,
     long BindingAckMs,
-    long OurShareMs);
+    long OurShareMs,
+    long? FirstPacketMs = null);
 
 /// <summary>
 /// A Prometheus histogram at one instant: <see cref="CumulativeCounts"/>[i] observations were at most

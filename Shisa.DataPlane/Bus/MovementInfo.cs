@@ -32,13 +32,28 @@ public enum MovementCommand : byte
 /// <param name="InterfaceIndex">That interface's index, 0 when unknown.</param>
 /// <param name="OnHomeLink">True when the interface is attached to the home link.</param>
 /// <param name="HomeAddress">When set, the move applies to this home address only (SHISA's MIPM_MD_ADDR hint).</param>
+/// <param name="Formed">On <see cref="MovementCommand.NewCareOfAddress"/>: the movement detector formed the care-of
+/// address itself, from what it remembers of the link's router (RFC 6059 DNA), before any router advertisement
+/// taught the kernel; the data plane puts it on the interface with a route through that router.</param>
 public sealed record MovementInfo(
     MovementCommand Command,
     IPAddress? CareOfAddress,
     string InterfaceName,
     int InterfaceIndex,
     bool OnHomeLink,
-    IPAddress? HomeAddress = null) : MobilityMessage
+    IPAddress? HomeAddress = null,
+    FormedCareOfAddress? Formed = null) : MobilityMessage
 {
     public override MessageType Type => MessageType.MovementInfo;
 }
+
+/// <summary>
+/// A care-of address formed from a remembered router's prefix (RFC 6059 5.1's SDAT: the addresses a host configured
+/// on a router's link) when DNA confirms that link: what the kernel's SLAAC would have made from the router's next
+/// advertisement (RFC 4862 5.5.3), which refreshes it.
+/// </summary>
+/// <param name="Router">The router's link-local address: the default router on that link.</param>
+/// <param name="PrefixLength">The advertised prefix's length.</param>
+/// <param name="ValidLifetime">What is left of the prefix's valid lifetime.</param>
+/// <param name="PreferredLifetime">What is left of its preferred lifetime.</param>
+public sealed record FormedCareOfAddress(IPAddress Router, int PrefixLength, TimeSpan ValidLifetime, TimeSpan PreferredLifetime);

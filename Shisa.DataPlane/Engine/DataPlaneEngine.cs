@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Shisa.DataPlane.Bindings;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Dsmip;
 using Shisa.DataPlane.Forwarding;
 using Shisa.DataPlane.Kernel;
 using Shisa.DataPlane.Neighbors;
@@ -72,6 +73,8 @@ public sealed partial class DataPlaneEngine : IDisposable
     private TunDevice? _tun;
     private RawIpv6Sender? _tunnelSender;
     private RawIpv6Sender? _signallingSender;
+    private UdpSocket? _udpSocket;
+    private UdpTunnel? _udp;
     private DuplicateAddressDetector? _dad;
     private CareOfAddressDad? _careOfDad;
     private ProxyNeighborResponder? _proxy;
@@ -218,6 +221,7 @@ public sealed partial class DataPlaneEngine : IDisposable
             counters["dataplane_dad_rejected"] = dad.Rejected;
         }
 
+        _udp?.Counters.AddTo(counters);
         if (_proxy is { } proxy)
         {
             counters["dataplane_proxy_advertisements"] = proxy.Answered;
@@ -284,6 +288,12 @@ public sealed partial class DataPlaneEngine : IDisposable
                 _tun.SetUp();
             }
 
+            if (o.NeedsTunnel && (o.IsHomeAgent ? o.Ipv4Address : o.HomeAgentIpv4) is not null)
+            {
+                // RFC 5555 4.1: the home agent listens on its IPv4 address, port 4191; a mobile node on any port.
+                _udpSocket = o.IsHomeAgent ? UdpSocket.Open(o.Ipv4Address!, UdpTunnel.Port) : UdpSocket.Open(IPAddress.Any, 0);
+            }
+
             if (o.IsCorrespondent)
             {
                 _signallingSender.SetMark(o.OwnPacketMark);
@@ -314,7 +324,14 @@ public sealed partial class DataPlaneEngine : IDisposable
                 _careOfDad?.OnMovement(movement);
             });
         var subscription = _subscription;
-        _orderedSender = _writer.CreateSender(_signallingSender!, () => subscription.LastOffered);
+        if (_udpSocket is { } udpSocket)
+        {
+            _udp = new UdpTunnel(udpSocket, _hub, _time, o.IsHomeAgent ? _writer.Tables.BindingCache : null, o.IsHomeAgent ? null : _writer.Tables.BindingUpdateList,
+                o.IsHomeAgent ? null : Ipv4Endpoint.From(o.HomeAgentIpv4!, UdpTunnel.Port), o.MaxBindings);
+        }
+
+        _orderedSender = _writer.CreateSender(
+            _udp is null ? _signallingSender! : new UdpTunnelSignallingSender(_signallingSender!, _udp), () => subscription.LastOffered);
         _writer.Start();
 
         var tables = _writer.Tables;
@@ -325,7 +342,7 @@ public sealed partial class DataPlaneEngine : IDisposable
             ? new ProxyNeighborResponder(cache, homeLink, homeAgent)
             : null;
         _proxy = proxy;
-        _forwarder = new TunnelForwarder(classifier, _counters, _hub, _time, _dad, m => _bus.Publish(m, Origin), proxy);
+        _forwarder = new TunnelForwarder(classifier, _counters, _hub, _time, _dad, m => _bus.Publish(m, Origin), proxy, _udp);
 
         foreach (var port in _ports.Values)
         {
@@ -335,6 +352,10 @@ public sealed partial class DataPlaneEngine : IDisposable
         if (_tun is { } tun)
         {
             StartThread($"shisa tun {tun.Name}", () => TunLoop(tun));
+            if (_udp is { } udp && _udpSocket is { } socket)
+            {
+                StartThread("shisa dsmip rx", () => UdpLoop(socket, udp, tun));
+            }
         }
 
         _refreshTimer = _time.CreateTimer(
@@ -386,6 +407,7 @@ public sealed partial class DataPlaneEngine : IDisposable
         }
 
         _tun?.Dispose();
+        _udpSocket?.Dispose();
         List<Thread> threads;
         lock (_ports)
         {
@@ -418,6 +440,8 @@ public sealed partial class DataPlaneEngine : IDisposable
         _tun = null;
         _tunnelSender = null;
         _signallingSender = null;
+        _udpSocket = null;
+        _udp = null;
     }
 
     private void StartThread(string name, Action loop)
@@ -610,6 +634,44 @@ public sealed partial class DataPlaneEngine : IDisposable
                 int sent = sender.Send(toTunnel);
                 _counters.TunnelSend(sent, toTunnel.Count - sent);
                 toTunnel.Clear();
+            }
+        }
+    }
+
+    /// <summary>RFC 5555's UDP tunnel: one datagram at a time into <see cref="UdpTunnel.HandleDatagram"/>, the decapsulated into the TUN.</summary>
+    private void UdpLoop(UdpSocket socket, UdpTunnel udp, TunDevice tun)
+    {
+        var buffer = new byte[ushort.MaxValue];
+        var toTun = new PacketBatch(1, ushort.MaxValue);
+        while (!_stopping)
+        {
+            int n = socket.Receive(buffer, out var from);
+            if (n < 0)
+            {
+                return;
+            }
+
+            if (n == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                udp.HandleDatagram(buffer.AsSpan(0, n), from, toTun);
+            }
+#pragma warning disable CA1031 // as in ReceiveLoop
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.LoopFailed(_logger, UdpTunnel.InterfaceName, exception);
+            }
+
+            if (toTun.Count > 0)
+            {
+                int written = tun.Send(toTun);
+                _counters.TunWrite(written, toTun.Count - written);
+                toTun.Clear();
             }
         }
     }

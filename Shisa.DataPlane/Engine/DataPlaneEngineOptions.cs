@@ -42,6 +42,12 @@ public sealed record DataPlaneEngineOptions
     /// <summary>Mobile node: egress interfaces, in order of preference (ports are opened on them too).</summary>
     public EquatableArray<string> EgressInterfaces { get; init; }
 
+    /// <summary>Home agent: its IPv4 address, where RFC 5555's UDP tunnel listens (port 4191); null: none.</summary>
+    public IPAddress? Ipv4Address { get; init; }
+
+    /// <summary>Mobile node: the home agent's IPv4 address, where an IPv4 care-of address's UDP tunnel goes; null: none.</summary>
+    public IPAddress? HomeAgentIpv4 { get; init; }
+
     /// <summary>The TUN device's name (a pattern such as "shisa%d" works too).</summary>
     public string TunnelName { get; init; } = "shisa0";
 

@@ -44,4 +44,10 @@ internal static partial class ForwardingLog
 
     [LoggerMessage(EventId = 5062, Level = LogLevel.Warning, Message = "no default route through {Interface} in the main table ({Reason}): packets from care-of address {CareOf} follow the main table")]
     public static partial void UplinkUnrouted(ILogger logger, string @interface, IPAddress careOf, string reason);
+
+    [LoggerMessage(EventId = 5063, Level = LogLevel.Information, Message = "care-of address {CareOf} formed on {Interface} from router {Router}'s remembered prefix (DNA), before its advertisement")]
+    public static partial void CareOfAddressFormed(ILogger logger, IPAddress careOf, string @interface, IPAddress router);
+
+    [LoggerMessage(EventId = 5064, Level = LogLevel.Warning, Message = "care-of address {CareOf} could not be formed on {Interface}: {Error} (the router's advertisement will)")]
+    public static partial void CareOfAddressNotFormed(ILogger logger, IPAddress careOf, string @interface, string error);
 }

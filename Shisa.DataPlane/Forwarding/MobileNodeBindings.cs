@@ -265,8 +265,15 @@ internal sealed class MobileNodeBindings(
         switch (movement.Command)
         {
             case MovementCommand.NewCareOfAddress when movement.CareOfAddress is { } careOf:
+                if (movement.Formed is { } formed && egressInterfaces.Contains(movement.InterfaceName))
+                {
+                    // DNA confirmed a known link before its router advertised: the address goes on now, as SLAAC
+                    // would put it (the router's next advertisement refreshes it), and outer packets go via that router.
+                    FormCareOfAddress(movement.InterfaceName, careOf, formed);
+                }
+
                 tables.LocalAddresses.Add("movement", careOf);
-                uplinks.Use(movement.InterfaceName, careOf);
+                uplinks.Use(movement.InterfaceName, careOf, movement.Formed?.Router);
                 LeaveHomeLink();
                 break;
             case MovementCommand.CareOfAddressRemoved when movement.CareOfAddress is { } old:
@@ -283,6 +290,19 @@ internal sealed class MobileNodeBindings(
                 uplinks.Forget(movement.InterfaceName);
                 kernel.ForgetLink(movement.InterfaceName);
                 break;
+        }
+    }
+
+    private void FormCareOfAddress(string interfaceName, IPAddress careOf, FormedCareOfAddress formed)
+    {
+        try
+        {
+            kernel.ReplaceAddress(new KernelAddress(careOf, formed.PrefixLength, interfaceName), formed.ValidLifetime, formed.PreferredLifetime);
+            ForwardingLog.CareOfAddressFormed(logger, careOf, interfaceName, formed.Router);
+        }
+        catch (KernelException e)
+        {
+            ForwardingLog.CareOfAddressNotFormed(logger, careOf, interfaceName, e.Message);
         }
     }
 

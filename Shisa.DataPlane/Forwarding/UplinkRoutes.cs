@@ -40,8 +40,12 @@ internal sealed class UplinkRoutes(DesiredKernelState desired, IKernel kernel, I
         return null;
     }
 
-    /// <summary>Routes packets from <paramref name="careOf"/> through <paramref name="device"/>, replacing what the uplink had.</summary>
-    public void Use(string device, IPAddress careOf)
+    /// <summary>
+    /// Routes packets from <paramref name="careOf"/> through <paramref name="device"/>, replacing what the uplink had;
+    /// via <paramref name="router"/> when the main table has no default route there yet (a link confirmed by DNA
+    /// before its router advertised).
+    /// </summary>
+    public void Use(string device, IPAddress careOf, IPAddress? router = null)
     {
         if (TableOf(device) is not { } table)
         {
@@ -58,6 +62,11 @@ internal sealed class UplinkRoutes(DesiredKernelState desired, IKernel kernel, I
             Forget(device);
             ForwardingLog.UplinkUnrouted(logger, device, careOf, e.Message);
             return;
+        }
+
+        if (defaults.Count == 0 && router is not null)
+        {
+            defaults = [new KernelRoute(new IPNetwork(IPAddress.IPv6Any, 0), device, Via: router)];
         }
 
         if (defaults.Count == 0)

@@ -59,6 +59,12 @@ public interface IKernel : IDisposable
     /// <summary>Adds or replaces an address without DAD (IFA_F_NODAD).</summary>
     void ReplaceAddress(KernelAddress address);
 
+    /// <summary>
+    /// Adds (or refreshes) <paramref name="address"/> with finite lifetimes, as SLAAC would from a router
+    /// advertisement: dynamic, so <see cref="ForgetLink"/> removes it and the router's next advertisement refreshes it.
+    /// </summary>
+    void ReplaceAddress(KernelAddress address, TimeSpan validLifetime, TimeSpan preferredLifetime);
+
     void DeleteAddress(KernelAddress address);
 
     /// <summary>The global IPv6 addresses on <paramref name="device"/>.</summary>

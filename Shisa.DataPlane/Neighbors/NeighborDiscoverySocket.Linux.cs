@@ -23,6 +23,7 @@ public sealed unsafe class NeighborDiscoverySocket : IDisposable
     private const int IPV6_MULTICAST_HOPS = 18;
     private const int IPV6_RECVHOPLIMIT = 51;
     private const int IPV6_HOPLIMIT = 52;
+    private const int SO_TIMESTAMPNS = 35; // SCM_TIMESTAMPNS: struct timespec, CLOCK_REALTIME, when the kernel took the packet in
     private const int ICMP6_FILTER = 1;
     private const int SourceLinkLayerAddressOption = 1;
     private const int NeighborSolicitationLength = 24;
@@ -71,6 +72,7 @@ public sealed unsafe class NeighborDiscoverySocket : IDisposable
             Check(Libc.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(int)), "IPV6_MULTICAST_HOPS");
             Check(Libc.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof(int)), "IPV6_MULTICAST_IF");
             Check(Libc.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(int)), "IPV6_RECVHOPLIMIT");
+            Check(Libc.setsockopt(fd, Libc.SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(int)), "SO_TIMESTAMPNS");
 
             // struct icmp6_filter: a set bit blocks that type (RFC 3542 3.2; ICMP6_FILTER_SETBLOCKALL / SETPASS).
             uint* filter = stackalloc uint[8];
@@ -121,12 +123,14 @@ public sealed unsafe class NeighborDiscoverySocket : IDisposable
 
     /// <summary>
     /// Waits up to <paramref name="timeoutMilliseconds"/> for a Router or Neighbor Advertisement; returns its ICMPv6
-    /// octets' length in <paramref name="buffer"/> (0 on timeout), its source and the hop limit it arrived with.
+    /// octets' length in <paramref name="buffer"/> (0 on timeout), its source, the hop limit it arrived with and when
+    /// the kernel received it (null when it did not say): the kernel may act on an RA (SLAAC) before this thread reads it.
     /// </summary>
-    public int Receive(Span<byte> buffer, int timeoutMilliseconds, out IPAddress? source, out int hopLimit)
+    public int Receive(Span<byte> buffer, int timeoutMilliseconds, out IPAddress? source, out int hopLimit, out DateTimeOffset? receivedAt)
     {
         source = null;
         hopLimit = -1;
+        receivedAt = null;
         var poll = new Libc.PollFd { Fd = _fd, Events = Libc.POLLIN };
         int ready = Libc.poll(&poll, 1, timeoutMilliseconds);
         if (ready <= 0)
@@ -155,6 +159,7 @@ public sealed unsafe class NeighborDiscoverySocket : IDisposable
             }
 
             hopLimit = ReadHopLimit(control, header.ControlLength);
+            receivedAt = ReadTimestamp(control, header.ControlLength);
             source = new IPAddress(new ReadOnlySpan<byte>(from.Address, 16), from.ScopeId);
             return (int)n;
         }
@@ -188,6 +193,31 @@ public sealed unsafe class NeighborDiscoverySocket : IDisposable
         }
 
         return -1;
+    }
+
+    private static DateTimeOffset? ReadTimestamp(byte* control, nuint length)
+    {
+        nuint offset = 0;
+        while (offset + (nuint)sizeof(Libc.CMsgHdr) <= length)
+        {
+            var cmsg = (Libc.CMsgHdr*)(control + offset);
+            if (cmsg->Length < (nuint)sizeof(Libc.CMsgHdr) || offset + cmsg->Length > length)
+            {
+                break;
+            }
+
+            if (cmsg->Level == Libc.SOL_SOCKET && cmsg->Type == SO_TIMESTAMPNS && cmsg->Length >= (nuint)(sizeof(Libc.CMsgHdr) + (2 * sizeof(long))))
+            {
+                long* timespec = (long*)(control + offset + (nuint)sizeof(Libc.CMsgHdr));
+                return timespec[0] is >= 0 and < 253_402_300_800 && timespec[1] is >= 0 and < 1_000_000_000
+                    ? DateTimeOffset.FromUnixTimeSeconds(timespec[0]).AddTicks(timespec[1] / 100)
+                    : null;
+            }
+
+            offset += (cmsg->Length + 7) & ~(nuint)7;
+        }
+
+        return null;
     }
 
     private static void Check(int result, string what)

@@ -28,7 +28,24 @@ public sealed class DataPlaneCounters
     private long _rrHints;
     private long _beHints;
 
+    /// <summary>-1: not armed; 0: armed, waiting for a decapsulated packet; else the UTC ticks it came at.</summary>
+    private long _firstDecapsulatedTicks = -1;
+
     public long Encapsulated => Interlocked.Read(ref _encapsulated);
+
+    /// <summary>
+    /// When the first packet was decapsulated since <see cref="ArmFirstDecapsulation"/>: the first tunnelled packet
+    /// through after a registration (the handover breakdown's last step); null while none came or when not armed.
+    /// </summary>
+    public DateTimeOffset? FirstDecapsulatedAt => Volatile.Read(ref _firstDecapsulatedTicks) is > 0 and var ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>Waits for the next decapsulated packet (a registration just completed).</summary>
+    public void ArmFirstDecapsulation() => Volatile.Write(ref _firstDecapsulatedTicks, 0);
+
+    /// <summary>One volatile read on the forwarding path: is a first packet awaited?</summary>
+    internal bool AwaitingFirstDecapsulation => Volatile.Read(ref _firstDecapsulatedTicks) == 0;
+
+    internal void FirstDecapsulation(DateTimeOffset at) => Interlocked.CompareExchange(ref _firstDecapsulatedTicks, at.UtcTicks, 0);
 
     public long Decapsulated => Interlocked.Read(ref _decapsulated);
 

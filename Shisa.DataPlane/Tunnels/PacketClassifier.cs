@@ -285,6 +285,27 @@ public sealed class PacketClassifier
     }
 
     /// <summary>
+    /// RFC 5555: the binding a packet read from the TUN goes through when its care-of address is IPv4 (IPv4-mapped in
+    /// the tables), for the UDP tunnel instead of <see cref="TryEncapsulate"/>; false for every other packet.
+    /// </summary>
+    public bool TryFindIpv4Tunnel(ReadOnlySpan<byte> packet, [NotNullWhen(true)] out TunnelBinding? binding)
+    {
+        binding = null;
+        if (packet.Length < Ipv6Header.Length || (packet[0] >> 4) != Ipv6Header.Version6 || !TryFindOutbound(packet, out var found, out bool mobile))
+        {
+            return false;
+        }
+
+        if (!Dsmip.Ipv4Endpoint.IsMapped(mobile ? found.LocalEndpoint : found.RemoteEndpoint) || (mobile && !found.Forwarding))
+        {
+            return false;
+        }
+
+        binding = found;
+        return true;
+    }
+
+    /// <summary>
     /// The tunnel a packet read from the TUN goes through: the mobile node's or router's for its source
     /// (<paramref name="mobile"/>), else the home agent's for its destination. <paramref name="packet"/> has at least
     /// an IPv6 header.

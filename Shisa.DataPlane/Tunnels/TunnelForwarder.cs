@@ -31,6 +31,7 @@ public sealed class TunnelForwarder
     private readonly DuplicateAddressDetector? _dad;
     private readonly ProxyNeighborResponder? _proxy;
     private readonly Action<MobilityMessage>? _publish;
+    private readonly Dsmip.UdpTunnel? _udp;
 
     /// <summary>Seconds between two RrHints about one correspondent.</summary>
     public static readonly TimeSpan RrHintInterval = TimeSpan.FromSeconds(2);
@@ -51,6 +52,7 @@ public sealed class TunnelForwarder
     /// <param name="dad">The engine's Duplicate Address Detection, fed the Neighbor Advertisements it waits for; null: none.</param>
     /// <param name="publish">Where the hints go (the mobility bus); null: none are published.</param>
     /// <param name="proxy">The home agent's answers to Neighbor Solicitations for bound home addresses; null: none.</param>
+    /// <param name="udp">RFC 5555's UDP tunnel, for bindings with an IPv4 care-of address; null: none.</param>
     public TunnelForwarder(
         PacketClassifier classifier,
         DataPlaneCounters counters,
@@ -58,7 +60,8 @@ public sealed class TunnelForwarder
         TimeProvider time,
         DuplicateAddressDetector? dad = null,
         Action<MobilityMessage>? publish = null,
-        ProxyNeighborResponder? proxy = null)
+        ProxyNeighborResponder? proxy = null,
+        Dsmip.UdpTunnel? udp = null)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentNullException.ThrowIfNull(counters);
@@ -71,6 +74,7 @@ public sealed class TunnelForwarder
         _dad = dad;
         _proxy = proxy;
         _publish = publish;
+        _udp = udp;
         RrHints = new HintRateLimiter(time, RrHintInterval, HintPeers);
         BeHints = new HintRateLimiter(time, BeHintInterval, HintPeers);
         PacketTooBigs = new HintRateLimiter(time, PacketTooBigInterval, HintPeers);
@@ -127,6 +131,13 @@ public sealed class TunnelForwarder
         int added = 0;
         for (int i = 0; i < fromTun.Count; i++)
         {
+            if (_udp is not null && _classifier.TryFindIpv4Tunnel(fromTun[i], out var ipv4Binding))
+            {
+                // RFC 5555 4.1: an IPv4 care-of address; the UDP tunnel sends it itself (counted there).
+                _udp.TrySendData(fromTun[i], ipv4Binding);
+                continue;
+            }
+
             var slot = toTunnel.GetNextSlot();
             if (slot.IsEmpty)
             {
@@ -212,6 +223,10 @@ public sealed class TunnelForwarder
                 if (toTun.TryAdd(inner))
                 {
                     _counters.Decapsulation(verdict.InnerLength);
+                    if (_counters.AwaitingFirstDecapsulation)
+                    {
+                        _counters.FirstDecapsulation(_time.GetUtcNow());
+                    }
                     if (_publish is not null && _classifier.ShouldHintReturnRoutability(inner, out var peer) && RrHints.TryAcquire(peer))
                     {
                         _publish(new RrHint(

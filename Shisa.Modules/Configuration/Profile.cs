@@ -93,6 +93,15 @@ public sealed record HomeAgentSection(
     /// <summary><c>multiple_care_of</c> (default true): RFC 5648 registrations accepted; false refuses a Binding Update
     /// with a Binding Identifier option with 166 (MCOA PROHIBITED).</summary>
     public bool MultipleCareOf { get; init; } = true;
+
+    /// <summary>RFC 5555 6 NATKATIMEOUT: the NAT keepalive interval suggested when the profile names none.</summary>
+    public static readonly TimeSpan DefaultNatKeepaliveInterval = TimeSpan.FromSeconds(110);
+
+    /// <summary>The home agent's IPv4 address (RFC 5555): where mobile nodes with an IPv4 care-of address register; null: IPv6 only.</summary>
+    public IPAddress? Ipv4Address { get; init; }
+
+    /// <summary>The Refresh Time of the NAT Detection option (RFC 5555 3.2.2, 4.3): how often a mobile node behind a NAT refreshes it.</summary>
+    public TimeSpan NatKeepaliveInterval { get; init; } = DefaultNatKeepaliveInterval;
 }
 
 /// <summary>One entry of the home agent's deny-by-default list: who may register, and which prefixes.</summary>
@@ -151,6 +160,9 @@ public sealed record MobileNodeSection(
 
         return null;
     }
+
+    /// <summary>The home agent's IPv4 address (RFC 5555 4.2.1): where Binding Updates from an IPv4 care-of address go; null: IPv6 uplinks only.</summary>
+    public IPAddress? HomeAgentIpv4 { get; init; }
 }
 
 /// <summary>One entry of <c>[mobile_node] uplink_priority</c>: the uplink and its priority (= its RFC 5648 binding id).</summary>

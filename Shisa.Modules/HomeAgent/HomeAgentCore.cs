@@ -9,6 +9,7 @@ using Shisa.DataPlane.Wire;
 using Shisa.DataPlane.Wire.Icmp;
 using Shisa.DataPlane.Wire.Mobility;
 using Shisa.Modules.Common;
+using Shisa.Modules.Dsmip;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.Hosting;
 using BusFlags = Shisa.DataPlane.Bus.BindingUpdateFlags;
@@ -285,15 +286,42 @@ public sealed class HomeAgentCore : IRoleMachine<HomeAgentInput>
             return;
         }
 
-        var careOf = update.Options.Find<AlternateCareOfAddressOption>()?.CareOfAddress ?? received.Source;
-        if (!IsRoutableUnicast(careOf) || !IsRoutableUnicast(received.Source))
+        Ipv4CareOfVerdict? ipv4 = null;
+        IPAddress careOf;
+        if (update.Options.Find<IPv4CareOfAddressOption>() is { } ipv4Option)
         {
-            _replies.Drop(HomeAgentDropReason.CareOfAddressNotRoutable, received.Source);
-            return;
+            // RFC 5555 4.2.2: an IPv4 care-of address, UDP-encapsulated in IPv4; see Dsmip/Ipv4CareOfCheck.
+            ipv4 = Ipv4CareOfCheck.Evaluate(received, update, ipv4Option, _section.NatKeepaliveInterval);
+            if (ipv4 is null)
+            {
+                _replies.Drop(HomeAgentDropReason.CareOfAddressNotRoutable, received.Source);
+                return;
+            }
+
+            careOf = ipv4.CareOfAddress;
+        }
+        else
+        {
+            careOf = update.Options.Find<AlternateCareOfAddressOption>()?.CareOfAddress ?? received.Source;
+            if (!IsRoutableUnicast(careOf) || !IsRoutableUnicast(received.Source))
+            {
+                _replies.Drop(HomeAgentDropReason.CareOfAddressNotRoutable, received.Source);
+                return;
+            }
         }
 
         _counters.BindingUpdatesReceived++;
-        var route = new AckRoute(received.Source, received.HomeAddress, home);
+        var route = new AckRoute(received.Source, received.HomeAddress, home) { NatDetection = ipv4?.NatDetection };
+        if (ipv4 is { Status: var ipv4Status } && !ipv4Status.IsAccepted())
+        {
+            Refuse(route, update, careOf, ipv4Status, update.Sequence, now);
+            return;
+        }
+
+        if (ipv4 is { NatDetected: true })
+        {
+            _counters.NatDetected++;
+        }
         if (!_section.Prefix.Contains(home))
         {
             Refuse(route, update, careOf, BindingAcknowledgementStatus.NotHomeSubnet, update.Sequence, now);

@@ -74,6 +74,7 @@ public enum HomeAgentDropReason
 /// <param name="DadFailed">Detections that found the address in use.</param>
 /// <param name="DadTimedOut">Detections whose result never came (the registration refused with 130).</param>
 /// <param name="DadBusy">Detections the detector could not run (the registration refused with 130).</param>
+/// <param name="NatDetected">Binding Updates from an IPv4 care-of address behind a NAT (RFC 5555 4.2.2).</param>
 public sealed record HomeAgentCounters(
     long BindingUpdatesReceived,
     IReadOnlyDictionary<BindingAcknowledgementStatus, long> BindingUpdatesByStatus,
@@ -87,7 +88,8 @@ public sealed record HomeAgentCounters(
     long DadRequested,
     long DadFailed,
     long DadTimedOut,
-    long DadBusy = 0)
+    long DadBusy = 0,
+    long NatDetected = 0)
 {
     /// <summary>Flat snake_case names for the status API's <c>counters{}</c> and Prometheus.</summary>
     public IReadOnlyDictionary<string, long> ToDictionary()
@@ -104,6 +106,7 @@ public sealed record HomeAgentCounters(
             ["ha_dad_failed"] = DadFailed,
             ["ha_dad_timed_out"] = DadTimedOut,
             ["ha_dad_busy"] = DadBusy,
+            ["ha_nat_detected"] = NatDetected,
         };
         foreach (var (status, count) in BindingUpdatesByStatus)
         {
@@ -141,6 +144,7 @@ internal sealed class HomeAgentCounterSet
     public long DadFailed;
     public long DadTimedOut;
     public long DadBusy;
+    public long NatDetected;
 
     public void Outcome(BindingAcknowledgementStatus status) => _byStatus[(byte)status]++;
 
@@ -163,7 +167,8 @@ internal sealed class HomeAgentCounterSet
         DadRequested,
         DadFailed,
         DadTimedOut,
-        DadBusy);
+        DadBusy,
+        NatDetected);
 
     private static Dictionary<BindingAcknowledgementStatus, long> NonZero(long[] counts)
     {

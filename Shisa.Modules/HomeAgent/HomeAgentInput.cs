@@ -60,6 +60,9 @@ internal sealed class AckRoute(IPAddress destination, IPAddress? routingHomeAddr
 
     /// <summary>RFC 4285 6: the timestamp to echo; null puts the home agent's own time in (status 144, 145).</summary>
     public ulong? ReplayTimestamp { get; set; }
+
+    /// <summary>RFC 5555 4.2.2: the NAT Detection option the acknowledgement carries to an IPv4 care-of address; null: none.</summary>
+    public NatDetectionOption? NatDetection { get; init; }
 }
 
 /// <summary>A new home registration waiting for duplicate address detection (RFC 6275 10.3.1).</summary>

@@ -36,6 +36,11 @@ internal sealed class HomeAgentReplies(IPacketSender sender, HomeAgentTuning tun
         // RFC 5648 6.2: the Binding Identifier options of the Binding Update, each with its status; RFC 4285's
         // options stay last, the authenticator covering these.
         var options = new List<MobilityOption>(bindingIdentifiers ?? []);
+        if (route.NatDetection is { } nat)
+        {
+            options.Add(nat);
+        }
+
         if (status.IsAccepted() && lifetimeUnits >= 2 && tuning.RefreshAdviceFraction is double fraction)
         {
             // RFC 6275 6.2.4: the refresh interval is smaller than the lifetime.

@@ -528,6 +528,12 @@ public sealed class HomeRegistration
             refreshAt = advice.RefreshInterval;
         }
 
+        if (ba.Options.Find<NatDetectionOption>()?.KeepaliveInterval is { } keepalive && keepalive < refreshAt)
+        {
+            // RFC 5555 4.3: behind a NAT the Binding Update is the keepalive, at the home agent's Refresh Time.
+            refreshAt = keepalive;
+        }
+
         _actions.Add(new ArmTimer(refreshAt));
         _actions.Add(new Registered(refresh ? CareOfAddress : _previousCareOf, CareOfAddress!, refresh ? now : _movedAt, now, granted, refresh));
         if (!_solicitedPrefixes || ba.Status == BindingAcknowledgementStatus.AcceptedPrefixDiscoveryNecessary)

@@ -8,6 +8,7 @@ using Shisa.DataPlane.Wire;
 using Shisa.DataPlane.Wire.Icmp;
 using Shisa.DataPlane.Wire.Mobility;
 using Shisa.Modules.Common;
+using Shisa.Modules.Dsmip;
 using Shisa.Modules.Configuration;
 using Shisa.Modules.Hosting;
 using Shisa.Modules.MobileNode.ReturnRoutability;
@@ -53,6 +54,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IModuleTime
     private SignallingSubscription? _signalling;
     private CancellationTokenSource? _stop;
     private Task _loops = Task.CompletedTask;
+    private Ipv4UplinkWatcher? _ipv4Uplinks;
     private RouteOptimizationDriver? _routeOptimization;
 
     private long _buSent;
@@ -176,6 +178,11 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IModuleTime
         _loops = Task.WhenAll(
             Task.Run(() => ReadBusAsync(_bus, _stop.Token), CancellationToken.None),
             Task.Run(() => ReadSignallingAsync(_signalling, _stop.Token), CancellationToken.None));
+        if (section.HomeAgentIpv4 is not null)
+        {
+            // RFC 5555: an IPv4 care-of address where no IPv6 one is (Dsmip/Ipv4Uplinks), registered like any other.
+            _ipv4Uplinks = new Ipv4UplinkWatcher(context.TimeProvider, [.. section.Interfaces], OnIpv4CareOf);
+        }
         return Task.CompletedTask;
     }
 
@@ -206,6 +213,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IModuleTime
             }
         }
 
+        _ipv4Uplinks?.Dispose();
         await _stop!.CancelAsync().ConfigureAwait(false);
         _bus?.Dispose();
         _signalling?.Dispose();
@@ -486,6 +494,25 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IModuleTime
         {
             // The movement's own time, so that a handover's duration starts when it was reported.
             Dispatch(@event, envelope.Timestamp);
+        }
+    }
+
+    private void OnIpv4CareOf(Ipv4CareOf? previous, Ipv4CareOf? current)
+    {
+        var context = _context!;
+        MobileNodeLog.Movement(context.Logger, current is null ? "Ipv4CareOfAddressRemoved" : "NewIpv4CareOfAddress",
+            (current ?? previous)?.Ipv4Address.ToString() ?? "-", (current ?? previous)?.InterfaceName ?? "-");
+        lock (_gate)
+        {
+            var now = context.TimeProvider.GetUtcNow();
+            if (current is not null)
+            {
+                Guarded(new MovedTo(current.MappedAddress, current.InterfaceName), e => Dispatch(e, now));
+            }
+            else if (previous is not null)
+            {
+                Guarded(new CareOfAddressLost(previous.MappedAddress), e => Dispatch(e, now));
+            }
         }
     }
 

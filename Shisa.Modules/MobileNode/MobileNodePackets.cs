@@ -27,6 +27,15 @@ public static class MobileNodePackets
             options.Add(new AlternateCareOfAddressOption(alternate));
         }
 
+        var flags = request.Flags;
+        if (request.Source.IsIPv4MappedToIPv6)
+        {
+            // RFC 5555 4.2.1: from an IPv4 care-of address, named in the IPv4 Care-of Address option (3.1.2); F asks
+            // for UDP encapsulation with or without a NAT (3.1.3): this node does not do IPv6-in-IPv4 (protocol 41).
+            options.Add(new IPv4CareOfAddressOption(request.Source.MapToIPv4()));
+            flags |= BindingUpdateFlags.F;
+        }
+
         foreach (var prefix in request.MobileNetworkPrefixes)
         {
             // RFC 3963 4.3, 5.2: explicit mode, one option per mobile network prefix.
@@ -43,7 +52,7 @@ public static class MobileNodePackets
             options.Add(MobilityMessageAuthenticationOption.MnHaPlaceholder(credentials.Spi));
         }
 
-        return new BindingUpdate(request.Sequence, request.Flags, MobilityLifetime.ToUnits(request.Lifetime))
+        return new BindingUpdate(request.Sequence, flags, MobilityLifetime.ToUnits(request.Lifetime))
         {
             Options = MobilityOptionList.Create([.. options]),
         };

@@ -9,8 +9,11 @@ namespace Shisa.Modules.MovementDetection;
 /// </summary>
 public interface INeighborDiscoveryLink : IDisposable
 {
-    /// <summary>Starts receiving; the callbacks run on the link's receive thread.</summary>
-    void Start(Action<IPAddress, RouterAdvertisement> routerAdvertisement, Action<IPAddress, bool> neighborAdvertisement);
+    /// <summary>
+    /// Starts receiving; the callbacks run on the link's receive thread, with the time the kernel received the
+    /// message when it tells (null: take the time of the call).
+    /// </summary>
+    void Start(Action<IPAddress, RouterAdvertisement, DateTimeOffset?> routerAdvertisement, Action<IPAddress, bool, DateTimeOffset?> neighborAdvertisement);
 
     bool TrySendRouterSolicitation();
 

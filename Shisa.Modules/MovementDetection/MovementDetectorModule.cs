@@ -192,6 +192,15 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
             }
 
             _last = snapshot;
+            foreach (var watched in _interfaces.Values)
+            {
+                // The kernel has a formed address now (ours, or SLAAC's from the router's advertisement): it reports it.
+                foreach (var address in watched.Formed.Keys.Where(a => snapshot.Addresses.Any(x => x.InterfaceIndex == watched.Index && x.Address.Equals(a))).ToList())
+                {
+                    watched.Formed.Remove(address);
+                }
+            }
+
             foreach (var link in snapshot.Links.Where(l => _context!.MobileNode.Interfaces.Contains(l.Name)))
             {
                 var watched = Watch(link);
@@ -205,6 +214,7 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
                     }
                     else
                     {
+                        watched.Formed.Clear();
                         watched.Detection.OnLinkDown();
                         watched.ForgottenAtLinkDown = _methods.Uses(MovementDetectionMethod.Link); // the decider's carrier-loss Scan
                     }
@@ -229,8 +239,8 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
         {
             watched.Link = OpenLink(link.Name);
             watched.Link?.Start(
-                (router, advertisement) => OnNeighborDiscovery(watched, "RA", d => d.OnRouterAdvertisement(router, advertisement, Now)),
-                (target, solicited) => OnNeighborDiscovery(watched, "NA", d => d.OnNeighborAdvertisement(target, solicited, Now)));
+                (router, advertisement, receivedAt) => OnNeighborDiscovery(watched, "RA", receivedAt, d => d.OnRouterAdvertisement(router, advertisement, Now)),
+                (target, solicited, receivedAt) => OnNeighborDiscovery(watched, "NA", receivedAt, d => d.OnNeighborAdvertisement(target, solicited, Now)));
         }
 
         return watched;
@@ -259,7 +269,7 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
         }
     }
 
-    private void OnNeighborDiscovery(Interface watched, string message, Func<RouterDetection, IReadOnlyList<DetectionAction>> input)
+    private void OnNeighborDiscovery(Interface watched, string message, DateTimeOffset? receivedAt, Func<RouterDetection, IReadOnlyList<DetectionAction>> input)
     {
         lock (_gate)
         {
@@ -268,10 +278,17 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
                 return;
             }
 
-            if (watched.Breakdown is { SolicitedAt: not null, AnsweredAt: null } pending)
+            if (watched.Breakdown is { SolicitedAt: { } solicited, AnsweredAt: null } pending)
             {
-                pending.AnsweredAt = _context!.TimeProvider.GetUtcNow();
+                // When the kernel took it in: it may have made the address from this RA (and we reported it) before
+                // this thread read it. Never before the solicitation (clocks of different sources).
+                var now = _context!.TimeProvider.GetUtcNow();
+                pending.AnsweredAt = receivedAt is { } at && at >= solicited && at <= now ? at : now;
                 pending.AnsweredBy = message;
+                if (pending.Reported)
+                {
+                    Answered(watched.Name, pending);
+                }
             }
 
             Act(watched, input(watched.Detection));
@@ -322,6 +339,7 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
                     break;
                 case RouterLost lost:
                     MovementDetectorLog.RouterLost(context.Logger, lost.Router.ToString(), watched.Name, lost.By);
+                    watched.Formed.Clear();
                     _decider!.Forget(watched.Index, lost.Prefixes, _last);
                     if (!watched.ForgottenAtLinkDown)
                     {
@@ -343,6 +361,20 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
                     watched.ForgottenAtLinkDown = false;
                     MovementDetectorLog.LinkConfirmed(context.Logger, confirmed.Router.ToString(), watched.Name, confirmed.By);
                     _decider!.Confirm(watched.Index, confirmed.Prefixes);
+                    if (_decider.Current is { Kind: AttachmentKind.Away, Address: { } inUse } current && current.InterfaceIndex == watched.Index)
+                    {
+                        watched.Detection.Held(inUse); // the address may have come before the router's first RA was heard
+                    }
+
+                    foreach (var remembered in confirmed.Remembered ?? [])
+                    {
+                        // RFC 6059 5.5: back on a known link, what the node had there is used at once, not after an RA.
+                        if (!_last.Addresses.Any(a => a.InterfaceIndex == watched.Index && a.Address.Equals(remembered.Address)))
+                        {
+                            watched.Formed[remembered.Address] = new FormedCareOfAddress(confirmed.Router, remembered.PrefixLength, remembered.ValidLifetime, remembered.PreferredLifetime);
+                        }
+                    }
+
                     break;
             }
         }
@@ -352,8 +384,19 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
     {
         var context = _context!;
         var before = _decider!.Current;
-        foreach (var info in _decider.Update(_last))
+        foreach (var reported in _decider.Update(WithFormedAddresses(_last)))
         {
+            var info = reported;
+            _interfaces.TryGetValue(info.InterfaceName, out var watched);
+            if (info is { Command: MovementCommand.NewCareOfAddress, CareOfAddress: { } careOf } && watched is not null)
+            {
+                watched.Detection.Held(careOf);
+                if (watched.Formed.TryGetValue(careOf, out var formed))
+                {
+                    info = info with { Formed = formed }; // the data plane puts it on the interface
+                }
+            }
+
             MovementDetectorLog.Moved(context.Logger, before.Kind.ToString(), _decider.Current.Kind.ToString(), info.Command.ToString(),
                 info.CareOfAddress?.ToString() ?? "-", info.InterfaceName);
             var reportedAt = context.TimeProvider.GetUtcNow(); // before the publish: the mobile node acts on it at once
@@ -363,6 +406,23 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
                 Remember(info.InterfaceName, address, reportedAt);
             }
         }
+    }
+
+    // The kernel's addresses plus those DNA formed and the kernel has not reported yet: the decider chooses among both.
+    private NetworkSnapshot WithFormedAddresses(NetworkSnapshot snapshot)
+    {
+        if (_interfaces.Values.All(w => w.Formed.Count == 0))
+        {
+            return snapshot;
+        }
+
+        List<InterfaceAddress> addresses = [.. snapshot.Addresses];
+        foreach (var watched in _interfaces.Values)
+        {
+            addresses.AddRange(watched.Formed.Select(f => new InterfaceAddress(watched.Index, f.Key, f.Value.PrefixLength, AddressFlags.None, AddressScope.Universe)));
+        }
+
+        return snapshot with { Addresses = addresses };
     }
 
     private void Solicited(Interface watched, bool sent)
@@ -388,6 +448,19 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
         if (pending is not null)
         {
             pending.Reported = true;
+        }
+    }
+
+    // The move was reported before its answer was read: the detection it made gets the answer.
+    private void Answered(string interfaceName, PendingDetection pending)
+    {
+        var detections = _detections.ToArray();
+        _detections.Clear();
+        foreach (var d in detections)
+        {
+            _detections.Enqueue(d.InterfaceName == interfaceName && d.StartedAt == pending.StartedAt && d.AnsweredAt is null && pending.AnsweredAt <= d.ReportedAt
+                ? d with { AnsweredAt = pending.AnsweredAt, AnsweredBy = pending.AnsweredBy }
+                : d);
         }
     }
 
@@ -427,6 +500,9 @@ public sealed class MovementDetectorModule : IRoleModule, IDetectionSource
 
         /// <summary>Method link published a Scan for this interface at its last carrier loss; no router loss since.</summary>
         public bool ForgottenAtLinkDown { get; set; }
+
+        /// <summary>Addresses DNA gave back (RFC 6059) that the kernel does not have yet; at most one per remembered prefix.</summary>
+        public Dictionary<System.Net.IPAddress, FormedCareOfAddress> Formed { get; } = [];
 
         /// <summary>The latest move on this interface, from its link-up or router loss; null before the first.</summary>
         public PendingDetection? Breakdown { get; set; }

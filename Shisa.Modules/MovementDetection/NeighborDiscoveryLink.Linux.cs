@@ -36,7 +36,7 @@ public sealed class NeighborDiscoveryLink : INeighborDiscoveryLink
     /// <summary>Received messages that failed validation.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    public void Start(Action<IPAddress, RouterAdvertisement> routerAdvertisement, Action<IPAddress, bool> neighborAdvertisement)
+    public void Start(Action<IPAddress, RouterAdvertisement, DateTimeOffset?> routerAdvertisement, Action<IPAddress, bool, DateTimeOffset?> neighborAdvertisement)
     {
         ArgumentNullException.ThrowIfNull(routerAdvertisement);
         ArgumentNullException.ThrowIfNull(neighborAdvertisement);
@@ -55,14 +55,14 @@ public sealed class NeighborDiscoveryLink : INeighborDiscoveryLink
         _socket.Dispose();
     }
 
-    private void Run(Action<IPAddress, RouterAdvertisement> routerAdvertisement, Action<IPAddress, bool> neighborAdvertisement)
+    private void Run(Action<IPAddress, RouterAdvertisement, DateTimeOffset?> routerAdvertisement, Action<IPAddress, bool, DateTimeOffset?> neighborAdvertisement)
     {
         var buffer = new byte[ReceiveBuffer];
         try
         {
             while (!_stopping)
             {
-                int length = _socket.Receive(buffer, PollMilliseconds, out var source, out int hopLimit);
+                int length = _socket.Receive(buffer, PollMilliseconds, out var source, out int hopLimit, out var receivedAt);
                 if (length == 0 || source is null)
                 {
                     continue;
@@ -81,7 +81,7 @@ public sealed class NeighborDiscoveryLink : INeighborDiscoveryLink
                 {
                     if (source.IsIPv6LinkLocal && RouterAdvertisement.TryParse(message, out var advertisement))
                     {
-                        routerAdvertisement(Unscoped(source), advertisement);
+                        routerAdvertisement(Unscoped(source), advertisement, receivedAt);
                     }
                     else
                     {
@@ -97,7 +97,7 @@ public sealed class NeighborDiscoveryLink : INeighborDiscoveryLink
                         continue;
                     }
 
-                    neighborAdvertisement(target, (message[4] & SolicitedFlag) != 0);
+                    neighborAdvertisement(target, (message[4] & SolicitedFlag) != 0, receivedAt);
                 }
             }
         }

@@ -14,8 +14,14 @@ public sealed record SendRouterSolicitation : DetectionAction;
 /// <summary>Send a unicast Neighbor Solicitation for <paramref name="Router"/> (a link-local address) on the interface.</summary>
 public sealed record SendNeighborSolicitation(IPAddress Router) : DetectionAction;
 
-/// <summary>The node is still on (or back on) the link of <paramref name="Router"/>, whose prefixes are known.</summary>
-public sealed record LinkConfirmed(IPAddress Router, IReadOnlyList<Prefix> Prefixes, string By) : DetectionAction;
+/// <summary>
+/// The node is still on (or back on) the link of <paramref name="Router"/>, whose prefixes are known. When DNA
+/// confirmed it, <paramref name="Remembered"/> holds the addresses the node had there that may still be used.
+/// </summary>
+public sealed record LinkConfirmed(IPAddress Router, IReadOnlyList<Prefix> Prefixes, string By, IReadOnlyList<RememberedAddress>? Remembered = null) : DetectionAction;
+
+/// <summary>An address the node held on a remembered router's link, and what is left of its prefix's lifetimes.</summary>
+public sealed record RememberedAddress(IPAddress Address, int PrefixLength, TimeSpan ValidLifetime, TimeSpan PreferredLifetime);
 
 /// <summary>The node has left the link of <paramref name="Router"/>: what its prefixes gave is stale.</summary>
 public sealed record RouterLost(IPAddress Router, IReadOnlyList<Prefix> Prefixes, string By) : DetectionAction;
@@ -28,13 +34,17 @@ public sealed record RouterLost(IPAddress Router, IReadOnlyList<Prefix> Prefixes
 /// <remarks>
 /// What each method adds (a method left out of the profile changes nothing here):
 /// <list type="bullet">
-/// <item><b>ra</b>: a Router Solicitation at once on link-up, retransmitted with the bounded exponential backoff of
+/// <item>any method: a Router Solicitation at once on link-up while no router is known, and after a router is lost;
+/// retransmitted as for ra.</item>
+/// <item><b>ra</b>: a Router Solicitation at once on every link-up, retransmitted with the bounded exponential backoff of
 /// RFC 7559 2 until an RA arrives; each router's RAs tracked; the current router is lost when its advertised
 /// interval (RFC 6275 7.3) passes without an RA (RFC 6275 11.5.1).</item>
 /// <item><b>nud</b>: when the current router's RAs stop (ra) or the link flaps, unicast NS probes to it (RFC 4861 7.3.3
 /// PROBE); <see cref="MaxRouterProbes"/> unanswered probes mean it is lost (UMIP's MnRouterProbes).</item>
-/// <item><b>dna</b>: a bounded cache of routers seen before and their prefixes; on link-up a unicast NS to each,
-/// sent with the RS (RFC 6059 5.2); a solicited NA from one confirms its link at once (RFC 6059 5.5).</item>
+/// <item><b>dna</b>: a bounded cache of routers seen before, their prefixes and the addresses the node held on
+/// their links (RFC 6059 5.1's SDAT); on link-up a unicast NS to each, sent with the RS (RFC 6059 5.2); a solicited
+/// NA from one confirms its link at once (RFC 6059 5.5), and the addresses held there are used again without
+/// waiting for an RA (<see cref="LinkConfirmed.Remembered"/>).</item>
 /// </list>
 /// Not thread-safe: the module calls it under its lock.
 /// </remarks>
@@ -78,6 +88,23 @@ public sealed class RouterDetection
     /// <summary>The router the node is attached through, as far as Neighbor Discovery tells; null when unknown.</summary>
     public IPAddress? CurrentRouter => _current?.Address;
 
+    /// <summary>
+    /// The node uses <paramref name="address"/> on this interface: remembered with the current router whose prefix
+    /// holds it (one per prefix), for DNA to use again on a return to its link.
+    /// </summary>
+    public void Held(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        foreach (var prefix in _current?.Prefixes ?? [])
+        {
+            if (prefix.Contains(address))
+            {
+                _current!.Held[prefix] = address;
+                return;
+            }
+        }
+    }
+
     /// <summary>The routers remembered for DNA, most recently heard first.</summary>
     public IReadOnlyList<IPAddress> RememberedRouters => [.. _seen.Select(r => r.Address)];
 
@@ -94,7 +121,11 @@ public sealed class RouterDetection
     {
         _linkUp = true;
         var actions = new List<DetectionAction>();
-        if (_ra)
+
+        // ra asks at once; DNA sends its RS with the probes (RFC 6059 5.2); and a node that knows no router here has
+        // nothing to probe (NUD) and would otherwise wait out a whole unsolicited interval (RFC 4861 6.3.7: a host
+        // solicits when an interface becomes enabled).
+        if (_ra || _dna || _current is null)
         {
             actions.Add(new SendRouterSolicitation());
             _solicitationInterval = SolicitationInterval;
@@ -195,7 +226,7 @@ public sealed class RouterDetection
             _probesSent = 0;
             _dnaUntil = null;
             _current.LastHeard = now;
-            actions.Add(new LinkConfirmed(target, _current.Prefixes, _dna ? "dna" : "nud"));
+            actions.Add(new LinkConfirmed(target, _current.Prefixes, _dna ? "dna" : "nud", _dna ? Remembered(_current, now) : null));
             return actions;
         }
 
@@ -207,10 +238,11 @@ public sealed class RouterDetection
                 actions.AddRange(Lose("dna", now));
             }
 
+            var remembered = Remembered(known, now);
             known.LastHeard = now;
             _current = known;
             _dnaUntil = null;
-            actions.Add(new LinkConfirmed(target, known.Prefixes, "dna"));
+            actions.Add(new LinkConfirmed(target, known.Prefixes, "dna", remembered));
         }
 
         return actions;
@@ -278,9 +310,10 @@ public sealed class RouterDetection
         _probesSent = 0;
         _dnaUntil = null;
         List<DetectionAction> actions = [new RouterLost(lost.Address, lost.Prefixes, by)];
-        if (_ra && _linkUp)
+        if (_linkUp)
         {
-            // Ask the new link's router at once rather than wait for its next unsolicited RA.
+            // Ask the new link's router at once rather than wait for its next unsolicited RA (whatever the method: the
+            // node knows no router now).
             actions.Add(new SendRouterSolicitation());
             _solicitationInterval = SolicitationInterval;
             _nextSolicitation = now + _solicitationInterval;
@@ -306,7 +339,18 @@ public sealed class RouterDetection
         entry.LastHeard = now;
         entry.Interval = advertisement.AdvertisementInterval;
         entry.RetransTimer = advertisement.RetransTimer > TimeSpan.Zero ? advertisement.RetransTimer : DefaultRetransTimer;
+        entry.AdvertisedAt = now;
         entry.Prefixes = [.. advertisement.Prefixes.Where(p => p.ValidLifetime > 0).Select(p => new Prefix(p.Prefix, p.PrefixLength))];
+        entry.Lifetimes.Clear();
+        foreach (var p in advertisement.Prefixes.Where(p => p.ValidLifetime > 0 && p.Autonomous))
+        {
+            entry.Lifetimes[new Prefix(p.Prefix, p.PrefixLength)] = (TimeSpan.FromSeconds(p.ValidLifetime), TimeSpan.FromSeconds(p.PreferredLifetime));
+        }
+
+        foreach (var stale in entry.Held.Keys.Where(k => !entry.Lifetimes.ContainsKey(k)).ToList())
+        {
+            entry.Held.Remove(stale); // the router stopped advertising it (or autoconfiguration from it)
+        }
         _seen.AddFirst(entry);
         while (_seen.Count > MaxRememberedRouters)
         {
@@ -321,6 +365,23 @@ public sealed class RouterDetection
         }
 
         return entry;
+    }
+
+    // RFC 6059 5.1/5.5: what the node configured on that router's link stays usable while the prefix's lifetimes,
+    // counted from the router's last advertisement, last.
+    private static List<RememberedAddress> Remembered(RouterEntry router, TimeSpan now)
+    {
+        List<RememberedAddress> remembered = [];
+        foreach (var (prefix, address) in router.Held)
+        {
+            if (router.Lifetimes.TryGetValue(prefix, out var lifetimes) && lifetimes.Valid - (now - router.AdvertisedAt) is { } valid && valid > TimeSpan.Zero)
+            {
+                var preferred = lifetimes.Preferred - (now - router.AdvertisedAt);
+                remembered.Add(new RememberedAddress(address, prefix.Length, valid, preferred > TimeSpan.Zero ? preferred : TimeSpan.Zero));
+            }
+        }
+
+        return remembered;
     }
 
     private static bool SharesPrefix(RouterEntry a, RouterEntry b) => a.Prefixes.Any(p => b.Prefixes.Contains(p));
@@ -338,5 +399,14 @@ public sealed class RouterDetection
         public TimeSpan RetransTimer { get; set; } = DefaultRetransTimer;
 
         public IReadOnlyList<Prefix> Prefixes { get; set; } = [];
+
+        /// <summary>When its last RA came: the prefix lifetimes count from there.</summary>
+        public TimeSpan AdvertisedAt { get; set; }
+
+        /// <summary>Valid and preferred lifetimes of its autonomous prefixes, as last advertised.</summary>
+        public Dictionary<Prefix, (TimeSpan Valid, TimeSpan Preferred)> Lifetimes { get; } = [];
+
+        /// <summary>The address the node held under each of its prefixes (bounded by the advertised prefixes).</summary>
+        public Dictionary<Prefix, IPAddress> Held { get; } = [];
     }
 }

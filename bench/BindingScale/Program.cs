@@ -235,6 +235,8 @@ internal sealed class DiscardingKernel : IKernel
     public void DeleteRule(KernelRule rule) { }
     public IReadOnlyList<KernelRule> ListRules() => [];
     public void ReplaceAddress(KernelAddress address) { }
+
+    public void ReplaceAddress(KernelAddress address, TimeSpan validLifetime, TimeSpan preferredLifetime) { }
     public void DeleteAddress(KernelAddress address) { }
     public IReadOnlyList<KernelAddress> ListAddresses(string device) => [];
     public string ReadSysctl(string key) => "0";

@@ -270,6 +270,18 @@ public sealed class NetlinkKernel : IKernel
         }
     }
 
+    public void ReplaceAddress(KernelAddress address, TimeSpan validLifetime, TimeSpan preferredLifetime)
+    {
+        string what = $"{address} valid {validLifetime.TotalSeconds:F0}s preferred {preferredLifetime.TotalSeconds:F0}s";
+        CheckAddress(address, what);
+        lock (_lock)
+        {
+            ChangeOnDevice(address.Device, what, index =>
+                (buffer, sequence, out written) => Rtnetlink.TryWriteAddress(buffer, Rtnetlink.NewAddress, Flags(NetlinkMessage.FlagCreate | NetlinkMessage.FlagReplace), sequence,
+                    address.Address, address.PrefixLength, index, out written, (validLifetime, preferredLifetime)));
+        }
+    }
+
     public void DeleteAddress(KernelAddress address)
     {
         string what = $"delete {address}";

@@ -68,6 +68,8 @@ public static class Rtnetlink
     public const ushort AddressAddress = 1; // IFA_ADDRESS
     public const ushort AddressLocal = 2;   // IFA_LOCAL
     public const ushort AddressFlags = 8;   // IFA_FLAGS: all 32 flag bits; ifa_flags holds the low 8
+    public const ushort AddressCacheInfo = 6; // IFA_CACHEINFO: struct ifa_cacheinfo
+    public const int AddressCacheInfoLength = 16;
     public const uint AddressFlagNoDad = 0x02;      // IFA_F_NODAD
     public const uint AddressFlagPermanent = 0x80;  // IFA_F_PERMANENT: configured, not autoconfigured
 
@@ -142,8 +144,13 @@ public static class Rtnetlink
         return writer.TryGetWritten(out bytesWritten);
     }
 
-    /// <summary>An RTM_NEWADDR / RTM_DELADDR of a global IPv6 address; NEW carries IFA_F_NODAD.</summary>
-    public static bool TryWriteAddress(Span<byte> buffer, ushort type, ushort flags, uint sequence, IPAddress address, int prefixLength, int interfaceIndex, out int bytesWritten)
+    /// <summary>
+    /// An RTM_NEWADDR / RTM_DELADDR of a global IPv6 address; NEW carries IFA_F_NODAD, and with
+    /// <paramref name="lifetimes"/> an IFA_CACHEINFO: finite lifetimes make the address dynamic, as SLAAC's are
+    /// (the kernel sets IFA_F_PERMANENT only on an address without them, and expires it when they run out).
+    /// </summary>
+    public static bool TryWriteAddress(Span<byte> buffer, ushort type, ushort flags, uint sequence, IPAddress address, int prefixLength, int interfaceIndex, out int bytesWritten,
+        (TimeSpan Valid, TimeSpan Preferred)? lifetimes = null)
     {
         var writer = new NetlinkWriter(buffer);
         int start = writer.BeginMessage(type, flags, sequence);
@@ -165,9 +172,22 @@ public static class Rtnetlink
             writer.WriteAttributeUInt32(AddressFlags, addressFlags);
         }
 
+        if (lifetimes is { } l)
+        {
+            // struct ifa_cacheinfo { __u32 ifa_prefered; __u32 ifa_valid; __u32 cstamp; __u32 tstamp; } (host order)
+            Span<byte> cacheInfo = stackalloc byte[AddressCacheInfoLength];
+            cacheInfo.Clear();
+            NetlinkWriter.WriteHost32(cacheInfo, Seconds(l.Preferred));
+            NetlinkWriter.WriteHost32(cacheInfo[4..], Seconds(l.Valid));
+            writer.WriteAttribute(AddressCacheInfo, cacheInfo);
+        }
+
         writer.EndMessage(start);
         return writer.TryGetWritten(out bytesWritten);
     }
+
+    // Whole seconds, below the kernel's "forever" (INFINITY_LIFE_TIME, 0xFFFFFFFF).
+    private static uint Seconds(TimeSpan t) => t <= TimeSpan.Zero ? 0 : t.TotalSeconds >= uint.MaxValue - 1 ? uint.MaxValue - 1 : (uint)t.TotalSeconds;
 
     /// <summary>An RTM_GETLINK for one interface by name (IFLA_IFNAME): the reply is its RTM_NEWLINK, or ENODEV.</summary>
     public static bool TryWriteGetLink(Span<byte> buffer, uint sequence, string name, out int bytesWritten)

@@ -70,6 +70,9 @@ public enum BindingAcknowledgementStatus : byte
 
     /// <summary>MCOA SIMULTANEOUS HOME AND FOREIGN PROHIBITED (RFC 5648 6.2, 5.6): the H flag of the Binding Identifier option.</summary>
     McoaSimultaneousHomeAndForeignProhibited = 169,
+
+    /// <summary>RFC 5555 (IANA): the IPv4 care-of address does not match where the Binding Update came from.</summary>
+    InvalidCareOfAddress = 174,
 }
 
 /// <summary>What a Binding Acknowledgement status says about its Binding Update.</summary>

@@ -28,6 +28,9 @@ public enum BindingUpdateFlags : ushort
 
     /// <summary>Proxy Registration (RFC 5213).</summary>
     P = 0x0200,
+
+    /// <summary>Force UDP encapsulation (RFC 5555 3.1.3): UDP even when the home agent finds no NAT.</summary>
+    F = 0x0100,
 }
 
 /// <summary>
@@ -36,7 +39,7 @@ public enum BindingUpdateFlags : ushort
 ///                                 +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 ///                                 |          Sequence #           |
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// |A|H|L|K|M|R|P|  Reserved       |           Lifetime            |
+/// |A|H|L|K|M|R|P|F|  Reserved     |           Lifetime            |
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// .                        Mobility Options                       .
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+

@@ -59,6 +59,7 @@ public abstract record MobilityOption
             MobilityOptionType.MobilityMessageReplayProtection => MobilityMessageReplayProtectionOption.Parse(data),
             MobilityOptionType.IPv4HomeAddress => IPv4HomeAddressOption.Parse(data),
             MobilityOptionType.IPv4AddressAcknowledgement => IPv4AddressAcknowledgementOption.Parse(data),
+            MobilityOptionType.NatDetection => NatDetectionOption.Parse(data),
             MobilityOptionType.IPv4CareOfAddress => IPv4CareOfAddressOption.Parse(data),
             MobilityOptionType.BindingIdentifier => BindingIdentifierOption.Parse(data),
             _ => new UnknownOption(type, Octets.Copy(data)),

@@ -39,6 +39,9 @@ public enum MobilityOptionType : byte
     /// <summary>RFC 5555 3.2.1.</summary>
     IPv4AddressAcknowledgement = 30,
 
+    /// <summary>RFC 5555 3.2.2.</summary>
+    NatDetection = 31,
+
     /// <summary>RFC 5555 3.1.2.</summary>
     IPv4CareOfAddress = 32,
 

@@ -22,6 +22,8 @@ public partial class ShisaDemoTests
         Assert.That(demo.Output, Does.Match(@"registered: home address 2001:db8:1::100 -> care-of address 2001:db8:a1:"));
         Assert.That(demo.Output, Does.Match(@"re-registered: care-of address 2001:db8:a2:"));
         Assert.That(demo.Output, Does.Match(@"\nar1 -> ar2 +\d+ ms +\d+ ms +\d+\n"), "a handover line with the registration time, the ping gap and the loss");
+        Assert.That(demo.Output, Does.Match(@"breakdown: link-up -> RS/NS sent \+\d+ ms -> (RA|NA) \+\d+ ms -> care-of address \+\d+ ms -> BU \+\d+ ms -> BA \+\d+ ms -> first packet through \+\d+ ms; inside the appliance \d+ ms"),
+            "each move step by step, from the mobile node's status");
         Assert.That(demo.Output, Does.Contain("ip netns exec ").And.Contain("curl -s http://127.0.0.1:8780/api/status"), "where the status pages are");
         AssertTornDown(demo.Output);
     }

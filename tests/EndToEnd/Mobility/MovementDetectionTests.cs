@@ -64,12 +64,13 @@ public class MovementDetectionTests
         Assert.That(b.GetProperty("our_share_ms").GetInt64(), Is.LessThanOrEqualTo(ba));
     }
 
-    private static System.Text.Json.JsonElement? BreakdownTo(System.Text.Json.JsonElement status, System.Net.IPNetwork prefix)
+    private static System.Text.Json.JsonElement? BreakdownTo(System.Text.Json.JsonElement status, System.Net.IPNetwork prefix, string? answeredBy = null)
     {
         foreach (var h in status.GetProperty("handovers").EnumerateArray())
         {
             if (prefix.Contains(System.Net.IPAddress.Parse(h.GetProperty("to").GetString()!))
-                && h.TryGetProperty("breakdown", out var b) && b.ValueKind == System.Text.Json.JsonValueKind.Object)
+                && h.TryGetProperty("breakdown", out var b) && b.ValueKind == System.Text.Json.JsonValueKind.Object
+                && (answeredBy is null || b.GetProperty("answered_by").GetString() == answeredBy))
             {
                 return b;
             }
@@ -110,27 +111,45 @@ public class MovementDetectionTests
 
     [Test]
     [CancelAfter(180_000)]
-    public async Task Dna_alone_confirms_a_visited_link_on_return_from_its_router_answer(CancellationToken cancellationToken)
+    public async Task Dna_alone_confirms_a_visited_link_on_return_from_its_router_answer_and_uses_the_address_it_had_there_at_once(CancellationToken cancellationToken)
     {
         using var session = await MobilitySession.StartAsync(cancellationToken, mobileNodeProfile: Profiles.MobileNode(methods: "\"dna\""));
         var topology = session.Topology;
+        var (first, _) = await session.WaitForRegistrationAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+        await WaitForOutputAsync(session, "confirmed (ra)", cancellationToken); // ar1 remembered, with the address held there
         topology.MoveTo(AccessLink.Foreign2);
         await WaitForOutputAsync(session, "lost (dna)", cancellationToken);
         await session.WaitForRegistrationAsync(MobilityTopology.Foreign2Prefix, cancellationToken);
 
+        // ar1's router no longer answers solicitations: radvd answers an RS at once here, and its RA would race the
+        // NA. Only DNA's unicast NS (answered by ar1's kernel) or an unsolicited RA 1-3 s later can tell the node now.
+        string ar1 = topology.NamespaceOf(AccessLink.Foreign1);
+        Host.Exec(ar1, "nft", "add table ip6 norssolicit");
+        Host.Exec(ar1, "nft", "add chain ip6 norssolicit input { type filter hook input priority 0 ; }");
+        Host.Exec(ar1, "nft", "add rule ip6 norssolicit input icmpv6 type nd-router-solicit drop");
+        string before = session.Mn.Output;
         topology.MoveTo(AccessLink.Foreign1);
-        await WaitForOutputAsync(session, "confirmed (dna)", cancellationToken);
-        await session.WaitForRegistrationAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+        await WaitForOutputAsync(session, "confirmed (dna)", cancellationToken, since: before.Length);
+        var (back, _) = await session.WaitForRegistrationAsync(MobilityTopology.Foreign1Prefix, cancellationToken);
+        Assert.That(back.CareOfAddress, Is.EqualTo(first.CareOfAddress), "the address held on ar1's link before");
+        Assert.That(session.Mn.Output[before.Length..], Does.Contain($"care-of address {first.CareOfAddress} formed on {MobilityTopology.MobileInterface}"),
+            $"formed from the remembered prefix, not by SLAAC from an RA\n{session.Mn.Output[before.Length..]}");
+
+        using var status = await session.Mn.WaitForStatusAsync(s => BreakdownTo(s, MobilityTopology.Foreign1Prefix, answeredBy: "NA") is not null,
+            TimeSpan.FromSeconds(10), "the breakdown of the return to ar1", cancellationToken);
+        var breakdown = BreakdownTo(status.RootElement, MobilityTopology.Foreign1Prefix, answeredBy: "NA")!.Value;
+        TestContext.Out.WriteLine($"return to ar1 by DNA alone: {breakdown}");
+        Assert.That(breakdown.GetProperty("binding_update_ms").GetInt64(), Is.LessThan(1000), "sent before ar1's next unsolicited RA could have come (1-3 s); a loose bound");
         Assert.That(await session.HomeAddressReachesCorrespondentAsync(TimeSpan.FromSeconds(20)), Is.True, session.Diagnostics());
     }
 
-    private static async Task WaitForOutputAsync(MobilitySession session, string text, CancellationToken cancellationToken, string? after = null)
+    private static async Task WaitForOutputAsync(MobilitySession session, string text, CancellationToken cancellationToken, string? after = null, int since = 0)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < Detection)
         {
             string output = session.Mn.Output;
-            int from = after is null ? 0 : Math.Max(0, output.IndexOf(after, StringComparison.Ordinal));
+            int from = after is null ? since : Math.Max(since, output.IndexOf(after, since, StringComparison.Ordinal));
             if (output.IndexOf(text, from, StringComparison.Ordinal) >= 0)
             {
                 return;

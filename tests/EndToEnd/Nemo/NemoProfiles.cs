@@ -51,6 +51,6 @@ internal static class NemoProfiles
         ingress = ["mr1"]
 
         [movement_detector]
-        method = ["link"]
+        method = ["link", "ra", "nud", "dna"]
         """;
 }

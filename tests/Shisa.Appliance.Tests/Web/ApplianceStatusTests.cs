@@ -111,6 +111,36 @@ public class ApplianceStatusTests
     }
 
     [Test]
+    public void The_first_packet_through_after_the_acknowledgement_ends_the_latest_handovers_breakdown_once()
+    {
+        var t0 = new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero);
+        var a = IPAddress.Parse("2001:db8:a1::10");
+        var b = IPAddress.Parse("2001:db8:a2::10");
+        var log = new HandoverLog();
+        var moves = new Moves();
+        log.Add(moves);
+        log.Add(new Detections(
+            new Detection("eth1", b, t0, "link-up", t0.AddMilliseconds(1), t0.AddMilliseconds(3), "RA", t0.AddMilliseconds(5)),
+            new Detection("eth1", a, t0.AddSeconds(10), "link-up", t0.AddSeconds(10.001), t0.AddSeconds(10.002), "NA", t0.AddSeconds(10.004))));
+        DateTimeOffset? first = t0.AddMilliseconds(-500); // a packet of the previous registration
+        log.AddFirstPacket(() => first);
+
+        moves.Add(new Handover(a, b, "eth1", t0.AddMilliseconds(6), t0.AddMilliseconds(20)));
+        log.Collect();
+        Assert.That(log.Recent()[0].Breakdown!.FirstPacketMs, Is.Null, "nothing through since the acknowledgement yet");
+
+        first = t0.AddMilliseconds(31);
+        Assert.That(log.Recent()[0].Breakdown!.FirstPacketMs, Is.EqualTo(31));
+
+        moves.Add(new Handover(b, a, "eth1", t0.AddSeconds(10.005), t0.AddSeconds(10.02)));
+        log.Collect();
+        first = t0.AddSeconds(10.025);
+        var recent = log.Recent();
+        Assert.That(recent[0].Breakdown!.FirstPacketMs, Is.EqualTo(25), "the new move's first packet");
+        Assert.That(recent[1].Breakdown!.FirstPacketMs, Is.EqualTo(31), "the older move keeps its own");
+    }
+
+    [Test]
     public async Task A_new_follower_of_the_events_gets_the_recent_messages_first_then_each_new_one_once()
     {
         using var bus = new MobilityBus(TimeProvider.System);

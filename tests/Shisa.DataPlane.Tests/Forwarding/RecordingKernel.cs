@@ -54,6 +54,9 @@ internal sealed class RecordingKernel : IKernel
 
     public void ReplaceAddress(KernelAddress address) => Do($"replace {address}", () => Addresses.Add(address));
 
+    public void ReplaceAddress(KernelAddress address, TimeSpan validLifetime, TimeSpan preferredLifetime) =>
+        Do($"replace {address} valid {validLifetime.TotalSeconds} preferred {preferredLifetime.TotalSeconds}", () => Addresses.Add(address));
+
     public void DeleteAddress(KernelAddress address) => Do($"delete {address}", () => Addresses.Remove(address));
 
     public IReadOnlyList<KernelAddress> ListAddresses(string device) => [.. Addresses.Where(a => a.Device == device)];

@@ -110,9 +110,9 @@ public class MovementDetectorModuleTests
     {
         public List<string> Sent { get; } = [];
 
-        public Action<IPAddress, Shisa.DataPlane.Wire.Icmp.RouterAdvertisement>? Advertised { get; private set; }
+        public Action<IPAddress, Shisa.DataPlane.Wire.Icmp.RouterAdvertisement, DateTimeOffset?>? Advertised { get; private set; }
 
-        public void Start(Action<IPAddress, Shisa.DataPlane.Wire.Icmp.RouterAdvertisement> routerAdvertisement, Action<IPAddress, bool> neighborAdvertisement) =>
+        public void Start(Action<IPAddress, Shisa.DataPlane.Wire.Icmp.RouterAdvertisement, DateTimeOffset?> routerAdvertisement, Action<IPAddress, bool, DateTimeOffset?> neighborAdvertisement) =>
             Advertised = routerAdvertisement;
 
         public bool TrySendRouterSolicitation()
@@ -133,6 +133,30 @@ public class MovementDetectorModuleTests
     }
 
     [Test]
+    public async Task An_advertisement_read_after_the_address_it_made_was_reported_still_gives_the_move_its_answer_at_the_kernels_receive_time()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
+        using var bus = new MobilityBus(time);
+        var watcher = new FakeWatcher();
+        var link = new FakeLink();
+        var module = new MovementDetectorModule(_ => watcher, _ => link);
+        var profile = Profile() with { MovementDetector = new MovementDetectorSection(new EquatableArray<MovementDetectionMethod>([MovementDetectionMethod.Ra])) };
+        await module.StartAsync(new ModuleContext(MovementDetectorModule.ModuleName, profile, bus, new RecordingSender(), new SignallingHub(), time, NullLoggerFactory.Instance), CancellationToken.None);
+        var linkUp = time.GetUtcNow();
+        watcher.Push(new NetworkSnapshot([new LinkState(5, "mn0", true)], []));
+        time.Advance(TimeSpan.FromMilliseconds(3));
+        watcher.Push(Attached(CareOf)); // the kernel made the address from the RA before the detector's thread read that RA
+        time.Advance(TimeSpan.FromMilliseconds(2));
+        link.Advertised!(IPAddress.Parse("fe80::1"), new Shisa.DataPlane.Wire.Icmp.RouterAdvertisement(TimeSpan.FromSeconds(9), TimeSpan.Zero, TimeSpan.FromSeconds(1),
+            [new Shisa.DataPlane.Wire.Icmp.PrefixInformation(64, true, true, false, 120, 30, IPAddress.Parse("2001:db8:a1::"))]), linkUp.AddMilliseconds(1));
+
+        var detection = module.GetDetections().Single();
+        Assert.That(detection.AnsweredBy, Is.EqualTo("RA"));
+        Assert.That(detection.AnsweredAt, Is.EqualTo(linkUp.AddMilliseconds(1)), "when the kernel received it, before the report");
+        Assert.That(detection.ReportedAt, Is.EqualTo(linkUp.AddMilliseconds(3)));
+    }
+
+    [Test]
     public async Task With_ra_the_detector_solicits_on_link_up_and_a_router_silent_past_its_interval_moves_the_node()
     {
         var time = new FakeTimeProvider();
@@ -148,7 +172,7 @@ public class MovementDetectorModuleTests
         Assert.That(link.Sent, Is.EqualTo(new[] { "RS" }), "at once on link-up");
         var prefix = new Prefix(IPAddress.Parse("2001:db8:a1::"), 64);
         link.Advertised!(IPAddress.Parse("fe80::1"), new Shisa.DataPlane.Wire.Icmp.RouterAdvertisement(TimeSpan.FromSeconds(9), TimeSpan.Zero, TimeSpan.FromSeconds(1),
-            [new Shisa.DataPlane.Wire.Icmp.PrefixInformation(64, true, true, false, 120, 30, prefix.Network!)]));
+            [new Shisa.DataPlane.Wire.Icmp.PrefixInformation(64, true, true, false, 120, 30, prefix.Network!)]), null);
         watcher.Push(Attached(CareOf));
         Assert.That(movements.Reader.TryRead(out var moved) && ((MovementInfo)moved.Message).Command == MovementCommand.NewCareOfAddress, Is.True);
 

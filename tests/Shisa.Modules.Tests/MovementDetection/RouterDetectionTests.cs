@@ -63,7 +63,7 @@ public class RouterDetectionTests
     public void Without_ra_a_silent_router_is_never_lost_by_its_interval()
     {
         var detection = With(MovementDetectionMethod.Link, MovementDetectionMethod.Dna);
-        Assert.That(detection.OnLinkUp(S(0)), Is.Empty, "no RS without ra, nobody to ask for DNA yet");
+        Assert.That(detection.OnLinkUp(S(0)), Is.EqualTo(new DetectionAction[] { new SendRouterSolicitation() }), "DNA's RS; nobody to probe yet");
         detection.OnRouterAdvertisement(Ar1, Ra(P1), S(1));
         Assert.That(detection.NextDeadline, Is.Null);
         Assert.That(detection.OnTimer(S(100)), Is.Empty);
@@ -104,7 +104,19 @@ public class RouterDetectionTests
         detection.OnLinkUp(S(5));
         detection.OnTimer(S(6));
         detection.OnTimer(S(7));
-        Assert.That(detection.OnTimer(S(8)), Is.EqualTo(new DetectionAction[] { new RouterLost(Ar1, [P1], "nud") }).Using<DetectionAction>(Same), "no RS without ra");
+        Assert.That(detection.OnTimer(S(8)), Is.EqualTo(new DetectionAction[] { new RouterLost(Ar1, [P1], "nud"), new SendRouterSolicitation() }).Using<DetectionAction>(Same),
+            "lost, and the new link's router asked at once");
+    }
+
+    [Test]
+    public void Nud_alone_solicits_on_link_up_while_it_knows_no_router_and_only_probes_once_it_does()
+    {
+        var detection = With(MovementDetectionMethod.Nud);
+        Assert.That(detection.OnLinkUp(S(0)), Is.EqualTo(new DetectionAction[] { new SendRouterSolicitation() }), "nothing to probe: ask");
+        detection.OnRouterAdvertisement(Ar1, Ra(P1), S(0.3));
+        Assert.That(detection.NextDeadline, Is.Null, "the RA ended the solicitations");
+        detection.OnLinkDown();
+        Assert.That(detection.OnLinkUp(S(5)), Is.EqualTo(new DetectionAction[] { new SendNeighborSolicitation(Ar1) }).Using<DetectionAction>(Same));
     }
 
     [Test]
@@ -125,6 +137,31 @@ public class RouterDetectionTests
         Assert.That(answer.OfType<RouterLost>().Single(), Is.EqualTo(new RouterLost(Ar2, [P2], "dna")).Using<DetectionAction>(Same));
         Assert.That(answer.OfType<LinkConfirmed>().Single(), Is.EqualTo(new LinkConfirmed(Ar1, [P1], "dna")).Using<DetectionAction>(Same), "back on ar1's link with its known prefix");
         Assert.That(detection.CurrentRouter, Is.EqualTo(Ar1));
+    }
+
+    [Test]
+    public void Dna_gives_back_the_address_held_on_a_remembered_link_with_what_is_left_of_its_lifetimes()
+    {
+        var held = IPAddress.Parse("2001:db8:a1::1234");
+        var detection = With(MovementDetectionMethod.Dna);
+        detection.OnLinkUp(S(0));
+        detection.OnRouterAdvertisement(Ar1, Ra(P1), S(0.1)); // valid 120 s, preferred 30 s
+        detection.Held(held);
+        detection.Held(IPAddress.Parse("2001:db8:ff::1")); // not under ar1's prefix: not ar1's to remember
+        detection.OnLinkDown();
+        detection.OnLinkUp(S(10));
+        detection.OnRouterAdvertisement(Ar2, Ra(P2), S(10.2));
+        detection.OnLinkDown();
+
+        detection.OnLinkUp(S(20.1));
+        var confirmed = detection.OnNeighborAdvertisement(Ar1, solicited: true, S(20.1)).OfType<LinkConfirmed>().Single();
+        Assert.That(confirmed.By, Is.EqualTo("dna"));
+        Assert.That(confirmed.Remembered, Is.EqualTo(new[] { new RememberedAddress(held, 64, S(100), S(10)) }), "lifetimes counted from ar1's last RA");
+
+        detection.OnLinkDown();
+        detection.OnLinkUp(S(200));
+        Assert.That(detection.OnNeighborAdvertisement(Ar1, solicited: true, S(200)).OfType<LinkConfirmed>().Single().Remembered, Is.Empty,
+            "past the prefix's valid lifetime the address is not given back");
     }
 
     [Test]

@@ -50,6 +50,8 @@ public class BusFrameTests
         yield return new BindingUpdateListRemove(bul with { State = BindingUpdateListState.Deregistering, MobileNetworkPrefixes = default });
         yield return new BindingUpdateListFlush();
         yield return new MovementInfo(MovementCommand.NewCareOfAddress, CareOfAddress, "mn0", 4, false);
+        yield return new MovementInfo(MovementCommand.NewCareOfAddress, CareOfAddress, "mn0", 4, false,
+            Formed: new FormedCareOfAddress(IPAddress.Parse("fe80::a1"), 64, TimeSpan.FromSeconds(118), TimeSpan.FromSeconds(28)));
         yield return new MovementInfo(MovementCommand.ReturnedHome, HomeAddress, "eth0", 2, true, HomeAddress);
         yield return new MovementInfo(MovementCommand.Scan, null, "", 0, false);
         yield return new MovementInfo(MovementCommand.CareOfAddressRemoved, v4, "wlan0 \u00e9\u6f22", int.MaxValue, false);
@@ -212,6 +214,8 @@ public class BusFrameTests
     public void Bad_fields_are_refused_at_their_offset()
     {
         var movement = new BusEnvelope(1, When, new MovementInfo(MovementCommand.NewCareOfAddress, CareOfAddress, "mn0", 4, false), null);
+        var formed = new BusEnvelope(1, When, new MovementInfo(MovementCommand.NewCareOfAddress, CareOfAddress, "mn0", 4, false,
+            Formed: new FormedCareOfAddress(IPAddress.Parse("fe80::a1"), 64, TimeSpan.FromSeconds(118), TimeSpan.FromSeconds(28))), null);
         var nodeType = new BusEnvelope(1, When, new NodeTypeInfo(NodeType.MobileNode, true), null);
         var dad = new BusEnvelope(1, When, new Dad(DadMessage.Do, HomeAddress, "eth0", 2), null);
         Assert.Multiple(() =>
@@ -223,8 +227,9 @@ public class BusFrameTests
             Assert.That(Refuse(Patched(f => f[97] = 0xFF)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 96)), "origin not UTF-8");
             Assert.That(Refuse(Patched(f => f[8] = 0x7F)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 8)), "timestamp past year 9999");
             Assert.That(Refuse(Patched(f => f[16] = 9, movement)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 16)), "movement command 9");
-            Assert.That(Refuse(Patched(f => f[17] = 2, movement)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 17)), "boolean 2");
+            Assert.That(Refuse(Patched(f => f[17] = 4, movement)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 17)), "movement flag 4");
             Assert.That(Refuse(Patched(f => f[18] = 0x80, movement)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 18)), "interface index 2^31");
+            Assert.That(Refuse(Patched(f => f[61] = 129, formed)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 61)), "formed prefix length 129");
             Assert.That(Refuse(Patched(f => f[16] = 0x10, nodeType)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 16)), "node type bit 0x10");
             Assert.That(Refuse(Patched(f => f[17] = 3, dad)), Is.EqualTo(new BusFrameRefusal(BusFrameError.BadField, 16)), "DAD verb 3");
         });

@@ -94,7 +94,7 @@ public class MobilityPropertyTests
         return message with { Options = MobilityOptionList.Create(options) };
     }
 
-    private static MobilityOption RandomOption(Random rng) => rng.Next(13) switch
+    private static MobilityOption RandomOption(Random rng) => rng.Next(14) switch
     {
         0 => new BindingRefreshAdviceOption(U16(rng)),
         1 => new AlternateCareOfAddressOption(IPv6(rng)),
@@ -107,6 +107,7 @@ public class MobilityPropertyTests
         8 => new IPv4HomeAddressOption((byte)rng.Next(64), rng.Next(2) == 1, IPv4(rng)),
         9 => new IPv4AddressAcknowledgementOption((byte)rng.Next(256), (byte)rng.Next(64), IPv4(rng)),
         10 => new IPv4CareOfAddressOption(IPv4(rng)),
+        12 => new NatDetectionOption(rng.Next(2) == 1, (uint)rng.NextInt64(uint.MaxValue + 1L)),
         11 => new BindingIdentifierOption(U16(rng), (byte)rng.Next(256), (BindingIdentifierFlags)rng.Next(256), rng.Next(3) switch { 0 => null, 1 => IPv4(rng), _ => IPv6(rng) }),
         _ => new UnknownOption(UnknownType(rng), Bytes(rng, 30)),
     };

@@ -43,6 +43,7 @@ public class MobilityWriterTests
     [TestCase(MobilityOptionType.IPv4HomeAddress, 12)] // 4n
     [TestCase(MobilityOptionType.IPv4AddressAcknowledgement, 12)] // 4n
     [TestCase(MobilityOptionType.IPv4CareOfAddress, 12)] // 4n
+    [TestCase(MobilityOptionType.NatDetection, 12)] // 4n
     [TestCase(MobilityOptionType.BindingIdentifier, 12)] // 2n
     public void Options_land_on_their_alignment_and_the_header_on_8_octets(MobilityOptionType type, int expectedOffset)
     {
@@ -200,6 +201,7 @@ public class MobilityWriterTests
         MobilityOptionType.IPv4HomeAddress => new IPv4HomeAddressOption(24, false, IPAddress.Parse("192.0.2.10")),
         MobilityOptionType.IPv4AddressAcknowledgement => new IPv4AddressAcknowledgementOption(0, 24, IPAddress.Parse("192.0.2.10")),
         MobilityOptionType.IPv4CareOfAddress => new IPv4CareOfAddressOption(IPAddress.Parse("198.51.100.7")),
+        MobilityOptionType.NatDetection => new NatDetectionOption(false, 110),
         MobilityOptionType.BindingIdentifier => new BindingIdentifierOption(1, 0, BindingIdentifierFlags.None, IPAddress.Parse("2001:db8:a2::10")),
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
@@ -218,7 +220,7 @@ public class MobilityWriterTests
         return list;
     }
 
-    private static byte[] Write(MobilityMessage message)
+    internal static byte[] Write(MobilityMessage message)
     {
         var bytes = new byte[message.GetByteCount()];
         Assert.That(message.TryWrite(bytes, s_home, s_agent, out int written), Is.True);
