@@ -100,7 +100,8 @@ internal sealed class HomeAgentDiscovery(HomeBindingCache cache, HomeAgentReplie
             return;
         }
 
-        if (!cache.TryGet(home, out var binding) || !binding.CareOfAddress.Equals(source))
+        // Any of the home address's bindings (RFC 5648: one per care-of address) may ask.
+        if (cache.Of(home).FirstOrDefault(b => b.CareOfAddress.Equals(source)) is not { } binding)
         {
             replies.Drop(HomeAgentDropReason.SolicitationWithoutBinding, source);
             return;

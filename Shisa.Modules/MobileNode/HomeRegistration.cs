@@ -415,6 +415,14 @@ public sealed class HomeRegistration
     private void OnBindingAcknowledgement(BaReceived received, DateTimeOffset now)
     {
         var ba = received.Ack;
+        if (_uplinks is not null && received.Source.Equals(HomeAgent) && _uplinks.TakeDeregistration(ba.Sequence))
+        {
+            // The answer to a single binding id's deregistration (RFC 5648 6.2): nothing waits for it. 133 means the
+            // home agent had no such binding any more, which is what was asked for.
+            _actions.Add(new BindingDeregistered(ba.Status));
+            return;
+        }
+
         if (State is not (HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.WaitDereg
             or HomeRegistrationState.LeavingHomeAgent) || _lastSent is null)
         {
@@ -667,7 +675,9 @@ public sealed class HomeRegistration
             if (HomeAgent is not null && _uplinks.Registering
                 && State is HomeRegistrationState.WaitAck or HomeRegistrationState.WaitAckRefresh or HomeRegistrationState.Bound)
             {
-                _actions.Add(new SendBindingUpdate(new BindingUpdateRequest(NextSequence(), (WireFlags)_registrationFlags, TimeSpan.Zero,
+                ushort sequence = NextSequence();
+                _uplinks.Deregistering(sequence);
+                _actions.Add(new SendBindingUpdate(new BindingUpdateRequest(sequence, (WireFlags)_registrationFlags, TimeSpan.Zero,
                     next.CareOfAddress, HomeAgent, HomeAddress, BindingIdentifiers: new([new BindingIdentifierOption(gone.BindingId, 0, BindingIdentifierFlags.None)])), false));
             }
             else if (State == HomeRegistrationState.Bound && _uplinks.Published.Count == 0)

@@ -97,5 +97,8 @@ public sealed record Refused(Shisa.DataPlane.Wire.Mobility.BindingAcknowledgemen
 /// </summary>
 public sealed record HomeAgentUnsuitable(IPAddress HomeAgent) : HomeRegistrationAction;
 
+/// <summary>The home agent answered the deregistration of one binding id (RFC 5648 6.2) with <paramref name="Status"/>.</summary>
+public sealed record BindingDeregistered(Shisa.DataPlane.Wire.Mobility.BindingAcknowledgementStatus Status) : HomeRegistrationAction;
+
 /// <summary>An event that changed nothing, and why (logged and counted).</summary>
 public sealed record Ignored(string Reason) : HomeRegistrationAction;

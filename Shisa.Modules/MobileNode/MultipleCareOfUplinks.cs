@@ -65,6 +65,23 @@ internal sealed class MultipleCareOfUplinks(Func<string, ushort?> bindingIdOf)
 
     public void Clear() => _uplinks.Clear();
 
+    /// <summary>The sequence number of a single binding id's deregistration whose answer has not come; null when none.</summary>
+    private ushort? _deregistration;
+
+    public void Deregistering(ushort sequence) => _deregistration = sequence;
+
+    /// <summary>True (once) when <paramref name="sequence"/> answers the outstanding single deregistration.</summary>
+    public bool TakeDeregistration(ushort sequence)
+    {
+        if (_deregistration != sequence)
+        {
+            return false;
+        }
+
+        _deregistration = null;
+        return true;
+    }
+
     public void Refused() => Registering = false;
 
     /// <summary>RFC 5648 6.1, 6.2: a bulk registration of every uplink, each option with its care-of address and O, so the

@@ -17,12 +17,14 @@ public class MultipleCareOfTests
 {
     private static readonly TimeSpan Resumption = TimeSpan.FromSeconds(10);
 
-    [Test]
+    [TestCase(false, TestName = "Both uplinks are registered in one bulk BU and the traffic follows the preferred live binding")]
+    [TestCase(true, TestName = "Both uplinks are registered in one bulk BU and the traffic follows the preferred live binding, with RFC 4285 authentication")]
     [CancelAfter(150_000)]
-    public async Task Both_uplinks_are_registered_in_one_bulk_binding_update_and_the_traffic_follows_the_preferred_live_binding(CancellationToken cancellationToken)
+    public async Task Both_uplinks_are_registered_in_one_bulk_binding_update_and_the_traffic_follows_the_preferred_live_binding(bool authenticated, CancellationToken cancellationToken)
     {
-        var mobileNode = UplinkTests.MobileNodeWithTwoUplinks().Replace("[mobile_node]", "[mobile_node]\nmultiple_care_of = true", StringComparison.Ordinal);
-        using var session = MobilitySession.Create(Profiles.HomeAgent(), mobileNode);
+        string authentication = authenticated ? "spi = 256\nkey = \"000102030405060708090a0b0c0d0e0f10111213\"" : "";
+        var mobileNode = UplinkTests.MobileNodeWithTwoUplinks(authentication).Replace("[mobile_node]", "[mobile_node]\nmultiple_care_of = true", StringComparison.Ordinal);
+        using var session = MobilitySession.Create(authenticated ? Profiles.HomeAgent(nodeKeys: authentication) : Profiles.HomeAgent(), mobileNode);
         var topology = session.Topology;
         UplinkTests.AddSecondUplink(topology);
         string pcap = Path.Combine(Path.GetTempPath(), $"shisa-mcoa-{Environment.ProcessId}.pcap");
@@ -76,6 +78,11 @@ public class MultipleCareOfTests
         Assert.That(unplug.Restored && replug.Restored, Is.True, $"unplug {unplug}, replug {replug}");
         Assert.That(unplug.LongestGap, Is.LessThanOrEqualTo(TimeSpan.FromMilliseconds(500)), "losing one of two registered uplinks costs little more than the packets in flight (target 30 ms, 3 echoes)");
 
+        using (var mn = await session.Mn.WaitForStatusAsync(_ => true, TimeSpan.FromSeconds(5), "the mobile node's status", cancellationToken))
+        {
+            Assert.That(mn.RootElement.GetProperty("counters").GetProperty("mn_acks_ignored").GetInt64(), Is.Zero, "every BA was taken, the single deregistration's too");
+        }
+
         Assert.That(dump.Interrupt(TimeSpan.FromSeconds(3)), Is.True, "tcpdump stops on SIGINT");
         AssertTsharkDecodesWithoutWarnings(pcap);
         File.Delete(pcap);
@@ -102,6 +109,56 @@ public class MultipleCareOfTests
             Is.EqualTo(new[] { (0, registered.Entry.CareOfAddress.ToString()) }), "one plain binding, from mn0");
         Assert.That(await session.HomeAddressReachesCorrespondentAsync(TimeSpan.FromSeconds(10)), Is.True, session.Diagnostics());
         TestContext.Out.WriteLine($"166 answered (BA to {refusal!.Destination}); registered from {registered.Entry.CareOfAddress} without binding ids");
+    }
+
+    [Test]
+    [CancelAfter(150_000)]
+    public async Task A_mobile_routers_network_follows_the_preferred_live_binding_of_its_two_uplinks(CancellationToken cancellationToken)
+    {
+        string router = Nemo.NemoProfiles.MobileRouter("explicit")
+            .Replace("interfaces = [\"mn0\"]", "interfaces = [\"mn0\", \"mn1\"]\nmultiple_care_of = true", StringComparison.Ordinal)
+            .Replace("[[interface]]\nname = \"mr1\"", "[[interface]]\nname = \"mn1\"\nlink = \"foreign\"\n\n[[interface]]\nname = \"mr1\"", StringComparison.Ordinal);
+        Assert.That(router, Does.Contain("name = \"mn1\""));
+        using var session = await Nemo.NemoSession.StartAsync(router, cancellationToken);
+        var topology = session.Topology;
+        var home = Nemo.NemoSession.RouterHomeAddress;
+        UplinkTests.AddSecondUplink(topology);
+        using (await WaitForBindingsAsync(session.Ha, home, [1, 2], "both of the router's uplinks bound", cancellationToken))
+        {
+        }
+
+        Assert.That(await Host.PingUntilAsync(topology.Mnn, MobilityTopology.CorrespondentAddress, Resumption), Is.True, $"mnn -> cn\nmr:\n{session.Mr.Output}");
+        using var ping = topology.StartPing(topology.Mnn, MobilityTopology.CorrespondentAddress);
+        Assert.That(await RepliesAfterAsync([ping], DateTime.UtcNow, 20, Resumption, cancellationToken), Is.True, "the ping stream does not start");
+        var before = await TrafficAsync(session.Ha, home, cancellationToken);
+        TestContext.Out.WriteLine($"before: {Show(before)}");
+        Assert.That(before[1].PacketsIn, Is.GreaterThan(10), "mnn -> cn comes in through binding 1 (mn0)");
+
+        var unpluggedAt = DateTime.UtcNow;
+        Host.Exec(topology.Ar1, "ip", "link", "set", MobilityTopology.MobilePeer, "down");
+        using (await WaitForBindingsAsync(session.Ha, home, [2], "binding 1 deregistered", cancellationToken))
+        {
+        }
+
+        Assert.That(await RepliesAfterAsync([ping], unpluggedAt, 20, Resumption, cancellationToken), Is.True, $"mnn -> cn did not move to binding 2\nmr:\n{session.Mr.Output}");
+        var after = await TrafficAsync(session.Ha, home, cancellationToken);
+        TestContext.Out.WriteLine($"mn0 unplugged: {Show(after)}");
+        Assert.That(after[2].PacketsIn - before.GetValueOrDefault(2).PacketsIn, Is.GreaterThan(10), "binding 2 (mn1) carries it");
+
+        var pluggedAt = DateTime.UtcNow;
+        Host.Exec(topology.Ar1, "ip", "link", "set", MobilityTopology.MobilePeer, "up");
+        using (await WaitForBindingsAsync(session.Ha, home, [1, 2], "binding 1 registered again", cancellationToken))
+        {
+        }
+
+        Assert.That(await RepliesAfterAsync([ping], pluggedAt, 20, Resumption, cancellationToken), Is.True, "mnn -> cn after mn0 came back");
+        Assert.That(ping.Interrupt(TimeSpan.FromSeconds(3)), Is.True, "ping stops on SIGINT");
+        var timeline = PingTimeline.Parse(ping.StandardOutput);
+        var unplug = timeline.Window(unpluggedAt, pluggedAt);
+        var replug = timeline.Window(pluggedAt, DateTime.UtcNow);
+        TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"NEMO explicit, unplug mn0: gap mnn->cn {Ms(unplug.LongestGap)} ms, lost {unplug.Lost}; plug back: gap {Ms(replug.LongestGap)} ms, lost {replug.Lost}"));
+        Assert.That(unplug.Restored && replug.Restored, Is.True, $"unplug {unplug}, replug {replug}");
     }
 
     /// <summary>The binding ids of a Binding Update's Binding Identifier options (RFC 5648 6.1, type 35).</summary>
@@ -135,19 +192,25 @@ public class MultipleCareOfTests
     }
 
     private static Task<JsonDocument> WaitForBindingsAsync(MobilitySession session, int[] ids, string what, CancellationToken cancellationToken) =>
-        session.Ha.WaitForStatusAsync(s => Bindings(s).Select(b => b.GetProperty("binding_id").GetInt32()).Order().SequenceEqual(ids), MobilitySession.Registration,
+        WaitForBindingsAsync(session.Ha, MobilityTopology.HomeAddress, ids, what, cancellationToken);
+
+    private static Task<JsonDocument> WaitForBindingsAsync(Appliance.ApplianceInstance homeAgent, IPAddress home, int[] ids, string what, CancellationToken cancellationToken) =>
+        homeAgent.WaitForStatusAsync(s => Bindings(s, home).Select(b => b.GetProperty("binding_id").GetInt32()).Order().SequenceEqual(ids), MobilitySession.Registration,
             what, cancellationToken, TimeSpan.FromMilliseconds(20));
 
-    private static IEnumerable<JsonElement> Bindings(JsonElement status) =>
-        status.GetProperty("binding_cache").EnumerateArray().Where(b => IPAddress.Parse(b.GetProperty("home_address").GetString()!).Equals(MobilityTopology.HomeAddress));
+    private static IEnumerable<JsonElement> Bindings(JsonElement status, IPAddress? home = null) =>
+        status.GetProperty("binding_cache").EnumerateArray().Where(b => IPAddress.Parse(b.GetProperty("home_address").GetString()!).Equals(home ?? MobilityTopology.HomeAddress));
 
     private readonly record struct Traffic(int Priority, string CareOf, long PacketsOut, long PacketsIn);
 
-    private static async Task<Dictionary<int, Traffic>> TrafficAsync(MobilitySession session, CancellationToken cancellationToken)
+    private static Task<Dictionary<int, Traffic>> TrafficAsync(MobilitySession session, CancellationToken cancellationToken) =>
+        TrafficAsync(session.Ha, MobilityTopology.HomeAddress, cancellationToken);
+
+    private static async Task<Dictionary<int, Traffic>> TrafficAsync(Appliance.ApplianceInstance homeAgent, IPAddress home, CancellationToken cancellationToken)
     {
         await Task.Delay(1000, cancellationToken);
-        using var status = await session.Ha.WaitForStatusAsync(_ => true, TimeSpan.FromSeconds(5), "the home agent's status", cancellationToken);
-        return Bindings(status.RootElement).ToDictionary(
+        using var status = await homeAgent.WaitForStatusAsync(_ => true, TimeSpan.FromSeconds(5), "the home agent's status", cancellationToken);
+        return Bindings(status.RootElement, home).ToDictionary(
             b => b.GetProperty("binding_id").GetInt32(),
             b => b.GetProperty("traffic") is { ValueKind: JsonValueKind.Object } t
                 ? new Traffic(b.GetProperty("priority").GetInt32(), b.GetProperty("care_of_address").GetString()!, t.GetProperty("packets_out").GetInt64(), t.GetProperty("packets_in").GetInt64())

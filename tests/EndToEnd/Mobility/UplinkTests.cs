@@ -111,7 +111,7 @@ public partial class UplinkTests
         }
     }
 
-    internal static string MobileNodeWithTwoUplinks() => Profiles.MobileNode()
+    internal static string MobileNodeWithTwoUplinks(string authentication = "") => Profiles.MobileNode(authentication: authentication)
         .Replace("interfaces = [\"mn0\"]", "interfaces = [\"mn0\", \"mn1\"]", StringComparison.Ordinal)
         .Replace("[mobile_node]", "[[interface]]\nname = \"mn1\"\nlink = \"foreign\"\n\n[mobile_node]", StringComparison.Ordinal);
 

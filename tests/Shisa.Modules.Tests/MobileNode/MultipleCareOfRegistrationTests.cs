@@ -69,6 +69,9 @@ public class MultipleCareOfRegistrationTests
         Assert.That(dereg.BindingIdentifiers.Select(o => o.BindingId), Is.EqualTo(new ushort[] { 1 }));
         Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.Bound));
         Assert.That((machine.CareOfAddress, machine.PublishedEntry!.BindingId), Is.EqualTo((CareOf2, (ushort)2)));
+        var answer = new BaReceived(new BindingAcknowledgement(BindingAcknowledgementStatus.Accepted, BindingAcknowledgementFlags.None, dereg.Sequence, 0), HomeAgentAddress, CareOf2, Home);
+        Assert.That(At(machine, 5.1, answer), Is.EqualTo(new HomeRegistrationAction[] { new BindingDeregistered(BindingAcknowledgementStatus.Accepted) }), "its answer is taken, not ignored");
+        Assert.That(At(machine, 5.2, answer).OfType<Ignored>(), Is.Not.Empty, "once");
 
         var back = At(machine, 8, new MovedTo(CareOf, "mn0")).OfType<SendBindingUpdate>().Single().Request;
         Assert.That(back.BindingIdentifiers.Select(o => o.BindingId), Is.EqualTo(new ushort[] { 1, 2 }), "plugged back: both registered again");
