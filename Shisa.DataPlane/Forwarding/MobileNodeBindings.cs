@@ -32,6 +32,9 @@ internal sealed class MobileNodeBindings(
 {
     private static readonly IPNetwork DefaultRoute = IPNetwork.Parse("::/0");
 
+    /// <summary>The local address set's source for the home address while it is on the home link.</summary>
+    private const string HomeLinkSource = "home link";
+
     private readonly BindingTable _list = tables.BindingUpdateList!;
     private readonly CorrespondentBindingTable _correspondents = tables.CorrespondentList!;
 
@@ -309,6 +312,10 @@ internal sealed class MobileNodeBindings(
     /// <summary>
     /// RFC 6275 11.5.5: back on the home link the mobile node uses its home address there again (no DAD: the home
     /// agent defended it until the deregistration). The binding update list's removal takes it off the TUN.
+    /// The address is the classifier's local one from now on: the deregistration's BA (RFC 6275 11.5.4) comes back
+    /// to it on the home link within a round trip, before the engine's next read of the interfaces' addresses (its
+    /// read on this movement message ran before the kernel had the address), and a BA to an address not local would
+    /// be left to the kernel, which has no Mobile IPv6: the BU would be retransmitted and answered with 133.
     /// </summary>
     private void ArriveOnHomeLink(string interfaceName)
     {
@@ -319,6 +326,7 @@ internal sealed class MobileNodeBindings(
 
         LeaveHomeLink();
         desired.Require(new KernelAddress(homeAddress, 128, interfaceName));
+        tables.LocalAddresses.Add(HomeLinkSource, homeAddress);
         _homeLinkInterface = interfaceName;
         ForwardingLog.HomeAddressAtHome(logger, homeAddress, interfaceName);
     }
@@ -332,5 +340,6 @@ internal sealed class MobileNodeBindings(
 
         _homeLinkInterface = null;
         desired.Release(new KernelAddress(homeAddress, 128, interfaceName));
+        tables.LocalAddresses.Remove(HomeLinkSource, homeAddress);
     }
 }

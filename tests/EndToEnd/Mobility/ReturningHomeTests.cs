@@ -1,11 +1,13 @@
 using System.Net;
+using System.Text.Json;
 using Shisa.EndToEnd.Tests.Topology;
 
 namespace Shisa.EndToEnd.Tests.Mobility;
 
 /// <summary>
 /// RFC 6275 11.5.5 over real packets: back on the home link the mobile node deregisters from its home address, both
-/// binding tables empty, and the home address is reached natively (no tunnel); leaving again registers afresh.
+/// binding tables empty (the first deregistration BU answered by a BA the mobile node takes, no retransmission), and
+/// the home address is reached natively (no tunnel); leaving again registers afresh.
 /// </summary>
 [NonParallelizable]
 public class ReturningHomeTests
@@ -19,6 +21,11 @@ public class ReturningHomeTests
         using var session = await MobilitySession.StartAsync(cancellationToken);
         var topology = session.Topology;
         using var homeLink = LinkCapture.Start(topology.Ha, MobilityTopology.HomeBridge);
+        long retransmissionsAway;
+        using (var away = await session.Mn.WaitForStatusAsync(_ => true, Deregistration, "the status", cancellationToken))
+        {
+            retransmissionsAway = Retransmissions(away.RootElement);
+        }
 
         topology.MoveTo(AccessLink.Home);
 
@@ -36,6 +43,20 @@ public class ReturningHomeTests
 
         await session.Ha.WaitForStatusAsync(s => CacheEntry.From(s).Count == 0, Deregistration, "an empty binding cache", cancellationToken);
         await session.Mn.WaitForStatusAsync(s => UpdateListEntry.From(s).Count == 0, Deregistration, "an empty binding update list", cancellationToken);
+
+        // RFC 6275 10.3.2, 11.5.4: the first BA (status 0) is the one the mobile node takes; no retransmission after
+        // InitialBindAckTimeout (1 s), which a home agent without the binding any more would answer with 133.
+        await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
+        var signalling = homeLink.Packets.Where(p => p.MobilityType is 5 or 6).ToList();
+        string seen = string.Join("\n", homeLink.Packets);
+        Assert.That(signalling.Count(p => p.MobilityType == 5 && p.UpdateLifetimeUnits == 0), Is.EqualTo(1), $"one deregistration BU:\n{seen}\nmn:\n{session.Mn.Output}\nha:\n{session.Ha.Output}");
+        Assert.That(signalling.Where(p => p.MobilityType == 6 && p.Destination.Equals(MobilityTopology.HomeAddress)).Select(p => p.AckStatus),
+            Is.EqualTo(new[] { 0 }), $"one BA, status 0:\n{seen}");
+        using (var after = await session.Mn.WaitForStatusAsync(_ => true, Deregistration, "the status", cancellationToken))
+        {
+            Assert.That(Retransmissions(after.RootElement), Is.EqualTo(retransmissionsAway), $"no retransmission:\n{seen}");
+        }
+
         using (var home = await session.Mn.WaitForStatusAsync(
             s => s.GetProperty("handovers").EnumerateArray().Any(h => h.GetProperty("to").GetString() == MobilityTopology.HomeAddress.ToString()),
             Deregistration, "the return home in the handover timeline", cancellationToken))
@@ -67,4 +88,6 @@ public class ReturningHomeTests
             Does.Not.Contain("2001:db8:1::100/"), "the home address left mn0 with the home link");
         Assert.That(await session.HomeAddressReachesCorrespondentAsync(TimeSpan.FromSeconds(10)), Is.True, $"HoA <-> cn away again\n{session.Diagnostics()}");
     }
+
+    private static long Retransmissions(JsonElement status) => status.GetProperty("counters").GetProperty("mn_retransmissions").GetInt64();
 }

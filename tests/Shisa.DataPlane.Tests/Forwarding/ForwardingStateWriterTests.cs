@@ -7,6 +7,7 @@ using Shisa.DataPlane.Engine;
 using Shisa.DataPlane.Forwarding;
 using Shisa.DataPlane.Kernel;
 using Shisa.DataPlane.State;
+using Shisa.DataPlane.Tunnels;
 
 namespace Shisa.DataPlane.Tests.Forwarding;
 
@@ -324,6 +325,43 @@ public class ForwardingStateWriterTests
     }
 
     [Test]
+    public void Back_home_the_classifier_takes_packets_to_the_home_address_before_the_interfaces_are_read_again()
+    {
+        // RFC 6275 11.5.4: the deregistration's BA comes to the home address on the home link within a round trip;
+        // the engine's read of the interfaces' addresses on the movement ran before the kernel had the address.
+        var writer = Started(MobileNodeWriter());
+        var classifier = new PacketClassifier(writer.Tables.LocalAddresses, null, writer.Tables.BindingUpdateList);
+        var ack = BindingAcknowledgementTo(Home);
+        Assert.That(classifier.ClassifyInbound(ack).Action, Is.EqualTo(InboundAction.Ignore), "not an address of this node yet");
+
+        var away = new BindingUpdateListEntry(HomeAgent, Home, CareOf, BindingUpdateFlags.HomeRegistration | BindingUpdateFlags.Acknowledge,
+            TimeSpan.FromSeconds(60), 1, BindingUpdateListState.Bound);
+        writer.Apply(new BindingUpdateListAdd(away));
+        writer.Apply(new MovementInfo(MovementCommand.ReturnedHome, null, Egress, 2, true, Home));
+        Assert.That(classifier.ClassifyInbound(ack).Action, Is.EqualTo(InboundAction.Signalling));
+
+        // The binding update list's removal takes the home address off the TUN, not off the home link.
+        writer.Apply(new BindingUpdateListRemove(away));
+        Assert.That(classifier.ClassifyInbound(ack).Action, Is.EqualTo(InboundAction.Signalling));
+    }
+
+    /// <summary>A minimal Binding Acknowledgement (status 0) from the home agent to <paramref name="destination"/>.</summary>
+    private static byte[] BindingAcknowledgementTo(IPAddress destination)
+    {
+        var packet = new byte[40 + 16];
+        packet[0] = 0x60;
+        packet[5] = 16; // payload length
+        packet[6] = 135; // Mobility Header
+        packet[7] = 64;
+        HomeAgent.GetAddressBytes().CopyTo(packet, 8);
+        destination.GetAddressBytes().CopyTo(packet, 24);
+        packet[40] = 59; // no next header
+        packet[41] = 1; // 16 bytes
+        packet[42] = 6; // Binding Acknowledgement
+        return packet;
+    }
+
+    [Test]
     public void Returning_home_puts_the_home_address_on_the_egress_interface_and_leaving_takes_it_off()
     {
         var writer = Started(MobileNodeWriter());
@@ -332,6 +370,7 @@ public class ForwardingStateWriterTests
 
         writer.Apply(new MovementInfo(MovementCommand.Scan, null, Egress, 2, false));
         Assert.That(_kernel.Addresses, Is.Empty);
+        Assert.That(writer.Tables.LocalAddresses.Contains(Home), Is.False, "no longer taken for the home address off the home link");
         Assert.That(_kernel.Requests, Does.Contain($"forget {Egress}"), "what the gone link's RAs taught the kernel is flushed");
 
         writer.Apply(new MovementInfo(MovementCommand.NewCareOfAddress, CareOf2, Egress, 2, false));
