@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Net;
 using Shisa.DataPlane.Bindings;
+using Shisa.DataPlane.Bus;
 using Shisa.DataPlane.Ports;
 using Shisa.DataPlane.Signalling;
 using Shisa.DataPlane.Wire;
@@ -78,6 +80,53 @@ public sealed class UdpTunnel
     public IReadOnlyList<KeyValuePair<UInt128, Ipv4Endpoint>> Endpoints() => _endpoints.Snapshot();
 
     private bool IsHomeAgent => _cache is not null;
+
+    /// <summary>
+    /// Home agent, at start: the endpoints of the bindings the journal kept (DESIGN 5: a restart never loses a
+    /// binding), so data to a restored home address leaves through the tunnel at once and the mobile node's packets
+    /// are taken again before its next Binding Update (4.3's keepalive). Only endpoints of IPv4-mapped care-of
+    /// bindings are ever journalled; when the table is full the rest are dropped and counted (TableFull).
+    /// </summary>
+    public void Restore(IReadOnlyDictionary<IPAddress, Ipv4Endpoint> endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (!IsHomeAgent)
+        {
+            return;
+        }
+
+        foreach (var (home, endpoint) in endpoints)
+        {
+            if (!_endpoints.Set(AddressKey.From(home), endpoint))
+            {
+                Counters.Drop(UdpTunnelDrop.TableFull);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Home agent: the UDP endpoint to journal with a binding cache entry whose care-of address is IPv4-mapped: where
+    /// the Binding Update of that very sequence number came from (its acknowledgement makes it the binding's endpoint,
+    /// see <see cref="Follow"/>), else the binding's current endpoint (a binding restored or re-announced without a new
+    /// Binding Update); null when neither is known or the care-of address is not IPv4-mapped.
+    /// </summary>
+    public Ipv4Endpoint? EndpointToJournal(BindingCacheEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var careOf = AddressKey.From(entry.CareOfAddress);
+        if (!IsHomeAgent || !Ipv4Endpoint.IsMapped(careOf))
+        {
+            return null;
+        }
+
+        var home = AddressKey.From(entry.HomeAddress);
+        if (_replies.TryGet(careOf, home, out var path, out ushort sequence) && sequence == entry.Sequence)
+        {
+            return path;
+        }
+
+        return _endpoints.TryGet(home, out var current) ? current : null;
+    }
 
     /// <summary>One received datagram; a decapsulated packet is appended to <paramref name="toTun"/>.</summary>
     public void HandleDatagram(ReadOnlySpan<byte> payload, Ipv4Endpoint from, PacketBatch toTun)

@@ -332,6 +332,13 @@ public sealed partial class DataPlaneEngine : IDisposable
         {
             _udp = new UdpTunnel(udpSocket, _hub, _time, o.IsHomeAgent ? _writer.Tables.BindingCache : null, o.IsHomeAgent ? null : _writer.Tables.BindingUpdateList,
                 o.IsHomeAgent ? null : Ipv4Endpoint.From(o.HomeAgentIpv4!, UdpTunnel.Port), o.MaxBindings);
+            if (o.IsHomeAgent)
+            {
+                // DESIGN 5 / RFC 5555: restored IPv4 care-of bindings keep their endpoint, and it is journalled again.
+                var udp = _udp;
+                udp.Restore(_journal?.Restored.UdpEndpoints ?? RestoredState.Empty.UdpEndpoints);
+                _writer.UdpEndpointOf = udp.EndpointToJournal;
+            }
         }
 
         _orderedSender = _writer.CreateSender(

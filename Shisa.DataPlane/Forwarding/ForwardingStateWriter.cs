@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Dsmip;
 using Shisa.DataPlane.Engine;
 using Shisa.DataPlane.Kernel;
 using Shisa.DataPlane.State;
@@ -104,6 +105,13 @@ public sealed class ForwardingStateWriter : IDisposable
     }
 
     public ForwardingTables Tables { get; }
+
+    /// <summary>
+    /// Home agent with RFC 5555's UDP tunnel: the UDP endpoint journalled with a binding cache entry whose care-of
+    /// address is IPv4-mapped (<see cref="UdpTunnel.EndpointToJournal"/>), so a restart brings the tunnel back with
+    /// the binding. Set before <see cref="Start"/>; null: none.
+    /// </summary>
+    public Func<BindingCacheEntry, Ipv4Endpoint?>? UdpEndpointOf { get; set; }
 
     /// <summary>What the kernel should hold (tests and the status page read it).</summary>
     public DesiredKernelState Desired { get; }
@@ -288,7 +296,7 @@ public sealed class ForwardingStateWriter : IDisposable
 
             if (applied)
             {
-                _journal?.Append(message, now);
+                _journal?.Append(message, now, message is BindingCacheAdd add && UdpEndpointOf is { } udp ? udp(add.Entry) : null);
             }
             else
             {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Dsmip;
 using Shisa.DataPlane.Ports;
 
 namespace Shisa.DataPlane.State;
@@ -168,7 +169,7 @@ public sealed class BindingJournal : IStateJournal, IDisposable
 
     /// <summary>Buffers a state message (others are ignored); an added entry expires at <paramref name="at"/> + its lifetime.</summary>
     /// <exception cref="ArgumentException">An entry the record layout cannot carry (a lifetime beyond 2^32 s, a prefix list over 255).</exception>
-    public void Append(MobilityMessage message, DateTimeOffset at)
+    public void Append(MobilityMessage message, DateTimeOffset at, Ipv4Endpoint? udpEndpoint = null)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (!JournalRecord.IsStateMessage(message))
@@ -182,7 +183,7 @@ public sealed class BindingJournal : IStateJournal, IDisposable
             BindingUpdateListAdd add => Expiry(at, add.Entry.Lifetime),
             _ => 0,
         };
-        var record = new JournalRecord(message, expiry);
+        var record = new JournalRecord(message, expiry, JournalRecord.MayCarryUdpEndpoint(message) ? udpEndpoint : null);
         int length = record.GetByteCount();
         lock (_gate)
         {

@@ -1,4 +1,5 @@
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Dsmip;
 
 namespace Shisa.DataPlane.State;
 
@@ -14,8 +15,13 @@ public interface IStateJournal
     /// Records a state message (<see cref="BindingCacheAdd"/>, <see cref="BindingCacheRemove"/>,
     /// <see cref="BindingCacheFlush"/>, <see cref="BindingUpdateListAdd"/>, <see cref="BindingUpdateListRemove"/>,
     /// <see cref="BindingUpdateListFlush"/>) applied at <paramref name="at"/>; other messages are ignored.
+    /// <paramref name="udpEndpoint"/> is the UDP endpoint of a <see cref="BindingCacheAdd"/> with an IPv4-mapped
+    /// care-of address (RFC 5555), kept with it; ignored for any other message.
     /// </summary>
-    void Append(MobilityMessage message, DateTimeOffset at);
+    void Append(MobilityMessage message, DateTimeOffset at, Ipv4Endpoint? udpEndpoint = null);
+
+    /// <summary>What the journal held when it was opened (the data plane seeds its UDP endpoints from it).</summary>
+    RestoredState Restored { get; }
 
     /// <summary>Makes everything appended so far durable (written and fdatasync'ed).</summary>
     void Flush();

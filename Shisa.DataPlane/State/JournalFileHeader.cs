@@ -12,16 +12,22 @@ namespace Shisa.DataPlane.State;
 /// +                                                               +
 /// |                                                               |
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// |                          Version (1)                          |  8
+/// |                          Version (2)                          |  8
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// |                        Reserved (0)                           |  12
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// </code>
+/// Version 2 added the optional UDP endpoint after a record's bus frame (<see cref="JournalRecord"/>); a version 1
+/// file is read the same way (its records have none) and the compaction at open rewrites it as version 2. An older
+/// build refuses a version 2 file by its header rather than cutting records it cannot read.
 /// </summary>
 internal static class JournalFileHeader
 {
     public const int Size = 16;
-    public const uint Version = 1;
+    public const uint Version = 2;
+
+    /// <summary>The oldest version this build reads.</summary>
+    public const uint OldestReadable = 1;
 
     private const int VersionOffset = 8;
 
@@ -48,9 +54,9 @@ internal static class JournalFileHeader
         }
 
         uint version = BinaryPrimitives.ReadUInt32BigEndian(source[VersionOffset..]);
-        if (version != Version)
+        if (version is < OldestReadable or > Version)
         {
-            return $"journal version {version}, this version reads {Version}";
+            return $"journal version {version}, this version reads {OldestReadable} to {Version}";
         }
 
         uint reserved = BinaryPrimitives.ReadUInt32BigEndian(source[(VersionOffset + 4)..]);

@@ -1,22 +1,29 @@
+using System.Net;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Dsmip;
 
 namespace Shisa.DataPlane.State;
 
 /// <summary>
 /// The binding entries a journal's records leave alive, each with its absolute expiry: binding cache entries by
 /// (peer, home address, binding id), binding update list entries by (peer, home address, binding id). Holds at
-/// most one item per entry that exists, however long the journal grew.
+/// most one item per entry that exists, however long the journal grew. A binding cache entry keeps the UDP endpoint
+/// of its latest record (RFC 5555: an IPv4 care-of address).
 /// </summary>
 internal sealed class LiveBindingSet
 {
     private readonly BindingStateTables<Timed<BindingCacheEntry>, Timed<BindingUpdateListEntry>> _bindings = new();
+
+    /// <summary>Live binding cache entries that carry a UDP endpoint.</summary>
+    public int UdpEndpointCount => _bindings.Cache.Values.Count(t => t.UdpEndpoint is not null);
 
     public int Count => _bindings.Count;
 
     public void Apply(in JournalRecord record)
     {
         long expiry = record.ExpiryUnixMilliseconds;
-        _bindings.Apply(record.Message, add => new Timed<BindingCacheEntry>(add.Entry, expiry), add => new Timed<BindingUpdateListEntry>(add.Entry, expiry));
+        var udp = record.UdpEndpoint;
+        _bindings.Apply(record.Message, add => new Timed<BindingCacheEntry>(add.Entry, expiry, udp), add => new Timed<BindingUpdateListEntry>(add.Entry, expiry));
     }
 
     /// <summary>Forgets the entries whose expiry is at or before <paramref name="nowUnixMilliseconds"/>.</summary>
@@ -44,7 +51,7 @@ internal sealed class LiveBindingSet
     {
         foreach (var timed in _bindings.Cache.Values)
         {
-            yield return new JournalRecord(new BindingCacheAdd(timed.Entry), timed.ExpiryUnixMilliseconds);
+            yield return new JournalRecord(new BindingCacheAdd(timed.Entry), timed.ExpiryUnixMilliseconds, timed.UdpEndpoint);
         }
 
         foreach (var timed in _bindings.UpdateList.Values)
@@ -58,11 +65,16 @@ internal sealed class LiveBindingSet
     {
         long nowMs = now.ToUnixTimeMilliseconds();
         var cache = new List<BindingCacheEntry>(_bindings.Cache.Count);
+        var udpEndpoints = new Dictionary<IPAddress, Ipv4Endpoint>();
         foreach (var timed in _bindings.Cache.Values)
         {
             if (timed.ExpiryUnixMilliseconds > nowMs)
             {
                 cache.Add(timed.Entry with { Lifetime = TimeSpan.FromMilliseconds(timed.ExpiryUnixMilliseconds - nowMs) });
+                if (timed.UdpEndpoint is { } udp)
+                {
+                    udpEndpoints[timed.Entry.HomeAddress] = udp;
+                }
             }
         }
 
@@ -75,8 +87,8 @@ internal sealed class LiveBindingSet
             }
         }
 
-        return new RestoredState(cache, list, now, damage);
+        return new RestoredState(cache, list, now, damage) { UdpEndpoints = udpEndpoints };
     }
 
-    private readonly record struct Timed<TEntry>(TEntry Entry, long ExpiryUnixMilliseconds);
+    private readonly record struct Timed<TEntry>(TEntry Entry, long ExpiryUnixMilliseconds, Ipv4Endpoint? UdpEndpoint = null);
 }

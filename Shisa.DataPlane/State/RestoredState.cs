@@ -1,4 +1,6 @@
+using System.Net;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Dsmip;
 
 namespace Shisa.DataPlane.State;
 
@@ -19,6 +21,12 @@ public sealed record RestoredState(
 {
     /// <summary>Nothing to restore (no journal, or a run without a state directory).</summary>
     public static RestoredState Empty { get; } = new([], [], DateTimeOffset.UnixEpoch);
+
+    /// <summary>
+    /// RFC 5555: the UDP endpoint (outer IPv4 address and port, a NAT's mapping behind a NAT) of each restored binding
+    /// cache entry with an IPv4-mapped care-of address, by home address; the home agent's UDP tunnel starts with them.
+    /// </summary>
+    public IReadOnlyDictionary<IPAddress, Ipv4Endpoint> UdpEndpoints { get; init; } = new Dictionary<IPAddress, Ipv4Endpoint>();
 
     public int Count => BindingCache.Count + BindingUpdateList.Count;
 }

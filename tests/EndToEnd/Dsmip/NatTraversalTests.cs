@@ -18,8 +18,8 @@ public class NatTraversalTests
     private static readonly TimeSpan Registration = TimeSpan.FromSeconds(30);
     private static readonly IPAddress MappedCareOf = Ipv4AccessNetwork.MobileNodeIpv4.MapToIPv6();
 
-    private static string HomeAgentProfile() => Profiles.HomeAgent().Replace(
-        "max_lifetime = 420", $"max_lifetime = 420\nipv4_address = \"{Ipv4AccessNetwork.HomeAgentIpv4}\"\nnat_keepalive_interval = {KeepaliveSeconds}", StringComparison.Ordinal);
+    private static string HomeAgentProfile(int keepaliveSeconds = KeepaliveSeconds) => Profiles.HomeAgent().Replace(
+        "max_lifetime = 420", $"max_lifetime = 420\nipv4_address = \"{Ipv4AccessNetwork.HomeAgentIpv4}\"\nnat_keepalive_interval = {keepaliveSeconds}", StringComparison.Ordinal);
 
     private static string MobileNodeProfile() => Profiles.MobileNode().Replace(
         "home_agent = \"2001:db8:1::1\"", $"home_agent = \"2001:db8:1::1\"\nhome_agent_ipv4 = \"{Ipv4AccessNetwork.HomeAgentIpv4}\"", StringComparison.Ordinal);
@@ -156,5 +156,55 @@ public class NatTraversalTests
         TestContext.Out.WriteLine(string.Join('\n', datagrams.Where(d => d.MobilityHeaderType is not null)));
         Assert.That(datagrams.Where(d => d.Source.Equals(Ipv4AccessNetwork.MobileNodeIpv4)), Is.Not.Empty, "the care-of address itself on the wire: no NAT");
         Assert.That(datagrams.Count(d => d.MobilityHeaderType == 5), Is.EqualTo(1), "no keepalive Binding Update: the lifetime's refresh is far off");
+    }
+
+    [Test]
+    [CancelAfter(150_000)]
+    public async Task After_a_kill_9_restart_of_the_home_agent_cn_reaches_the_home_address_through_the_nat_before_the_next_keepalive(CancellationToken cancellationToken)
+    {
+        // A keepalive interval far beyond the test's restart: any Binding Update after it would be a failure.
+        const int longKeepalive = 90;
+        Assume.That(Host.IsRoot, "namespaces need root");
+        using var topology = MobilityTopology.Create(new TopologyOptions { InitialLink = AccessLink.Foreign1, StartRouterAdvertisements = false });
+        using var access = Ipv4AccessNetwork.Build(topology);
+        string profile = HomeAgentProfile(longKeepalive);
+        var ha = ApplianceInstance.Start(topology, topology.Ha, "ha", profile, Profiles.HomeAgentStatusPort);
+        try
+        {
+            await ha.WaitForStatusAsync(_ => true, Registration, "the home agent's status page", cancellationToken);
+            using var mn = ApplianceInstance.Start(topology, topology.Mn, "mn", MobileNodeProfile(), Profiles.MobileNodeStatusPort);
+            await mn.WaitForStatusAsync(s => UpdateListEntry.From(s).Any(e => e.State == "Bound" && e.CareOfAddress.Equals(MappedCareOf)),
+                Registration, $"a binding bound from {MappedCareOf}", cancellationToken);
+            using var bound = await ha.WaitForStatusAsync(s => s.GetProperty("binding_cache").EnumerateArray().Any(e => e.TryGetProperty("udp_endpoint", out var u) && u.ValueKind == JsonValueKind.String),
+                Registration, "the binding's UDP endpoint", cancellationToken);
+            string endpoint = bound.RootElement.GetProperty("binding_cache")[0].GetProperty("udp_endpoint").GetString()!;
+            Assert.That(endpoint, Does.StartWith(Ipv4AccessNetwork.NatPublic + ":"));
+            Assert.That(await Host.PingUntilAsync(topology.Cn, MobilityTopology.HomeAddress, TimeSpan.FromSeconds(10)), Is.True, $"cn -> home address before the restart\n{ha.Output}\n{mn.Output}");
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            ha.Kill();
+            ha.Dispose();
+            ha = ApplianceInstance.Start(topology, topology.Ha, "ha", profile, Profiles.HomeAgentStatusPort);
+            using var restored = await ha.WaitForStatusAsync(s => CacheEntry.From(s).Any(e => e.CareOfAddress.Equals(MappedCareOf)),
+                TimeSpan.FromSeconds(20), "the restored IPv4 care-of binding", cancellationToken);
+            long restoredMs = clock.ElapsedMilliseconds;
+            bool delivered = await Host.PingUntilAsync(topology.Cn, MobilityTopology.HomeAddress, TimeSpan.FromSeconds(10));
+            long deliveredMs = clock.ElapsedMilliseconds;
+            using var after = await ha.WaitForStatusAsync(_ => true, TimeSpan.FromSeconds(5), "the home agent's status", cancellationToken);
+            var shown = after.RootElement.GetProperty("binding_cache")[0];
+            TestContext.Out.WriteLine($"kill -9 to binding restored: {restoredMs} ms, to cn -> home address answered: {deliveredMs} ms; " +
+                $"endpoint {shown.GetProperty("udp_endpoint")}; keepalive {longKeepalive} s; BUs received since the restart: {Counter(after.RootElement, "ha_binding_updates_received")}");
+
+            Assert.That(delivered, Is.True, $"cn -> home address through the UDP tunnel of the restarted home agent\n{ha.Output}");
+            Assert.That(shown.GetProperty("udp_endpoint").GetString(), Is.EqualTo(endpoint), "the journalled NAT mapping");
+            Assert.That(Counter(after.RootElement, "ha_binding_updates_received"), Is.Zero, "no Binding Update was needed");
+            Assert.That(Counter(after.RootElement, "dsmip_signalling_received"), Is.Zero, "nothing came through the tunnel's signalling since the restart");
+            Assert.That(Counter(after.RootElement, "dsmip_encapsulated"), Is.GreaterThanOrEqualTo(1), "the echo requests left through the UDP tunnel");
+            Assert.That(Counter(after.RootElement, "dsmip_decapsulated"), Is.GreaterThanOrEqualTo(1), "the replies came back from the restored endpoint");
+        }
+        finally
+        {
+            ha.Dispose();
+        }
     }
 }

@@ -89,6 +89,38 @@ public sealed class UdpTunnelTests
     }
 
     [Test]
+    public void A_restored_endpoint_carries_data_both_ways_before_any_binding_update()
+    {
+        var tunnel = HomeAgentTunnel();
+        tunnel.Restore(new Dictionary<IPAddress, Ipv4Endpoint> { [Home] = Nat });
+        Bind();
+
+        Assert.That(tunnel.TrySendData(Echo(Correspondent, Home), _cache.Snapshot()[0]), Is.True);
+        Assert.That(_socket.Sent.Single().To, Is.EqualTo(Nat));
+        var toTun = new PacketBatch();
+        tunnel.HandleDatagram(Echo(Home, Correspondent), Nat, toTun);
+        Assert.That(toTun.Count, Is.EqualTo(1), "the mobile node's packets are taken from the restored endpoint");
+    }
+
+    [Test]
+    public void The_endpoint_to_journal_is_the_binding_updates_path_then_the_current_endpoint()
+    {
+        var tunnel = HomeAgentTunnel();
+        Bind();
+        var entry = new Shisa.DataPlane.Bus.BindingCacheEntry(Home, CareOf, HomeAgent, Shisa.DataPlane.Bus.BindingUpdateFlags.HomeRegistration, TimeSpan.FromSeconds(15), 7, []);
+        Assert.That(tunnel.EndpointToJournal(entry), Is.Null, "no binding update seen, no endpoint");
+
+        tunnel.HandleDatagram(Update(7), Nat, new PacketBatch());
+        Assert.That(tunnel.EndpointToJournal(entry), Is.EqualTo(Nat), "before the acknowledgement: where BU 7 came from");
+        Assert.That(tunnel.TrySendSignalling(Ack(7), out _), Is.True);
+
+        tunnel.HandleDatagram(Update(8), Rebound, new PacketBatch());
+        Assert.That(tunnel.EndpointToJournal(entry with { Sequence = 8 }), Is.EqualTo(Rebound), "the NAT rebound: BU 8's path");
+        Assert.That(tunnel.EndpointToJournal(entry), Is.EqualTo(Nat), "re-announced entry 7: the binding's current endpoint");
+        Assert.That(tunnel.EndpointToJournal(entry with { CareOfAddress = Correspondent }), Is.Null, "an IPv6 care-of address has none");
+    }
+
+    [Test]
     public void Data_goes_to_the_bindings_endpoint_and_comes_back_only_from_it()
     {
         var tunnel = HomeAgentTunnel();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Shisa.DataPlane.Bindings;
 using Shisa.DataPlane.Bus;
+using Shisa.DataPlane.Dsmip;
 using Shisa.DataPlane.Engine;
 using Shisa.DataPlane.Forwarding;
 using Shisa.DataPlane.Kernel;
@@ -523,6 +524,21 @@ public class ForwardingStateWriterTests
     }
 
     [Test]
+    public void A_binding_with_an_ipv4_mapped_care_of_address_is_journalled_with_its_udp_endpoint()
+    {
+        var journal = new RecordingJournal();
+        var writer = new ForwardingStateWriter(HomeAgentOptions, _kernel, Tun, journal, _time, NullLogger.Instance);
+        var nat = new Ipv4Endpoint(0xC6336401, 40000);
+        writer.UdpEndpointOf = entry => entry.CareOfAddress.IsIPv4MappedToIPv6 ? nat : null;
+        writer.Start();
+        var mapped = IPAddress.Parse("::ffff:192.0.2.10");
+
+        writer.ApplyBatch([new BindingCacheAdd(CacheEntry(Home, mapped, [])), new BindingCacheRemove(CacheEntry(Home, mapped, []))], consumedThrough: 1);
+
+        Assert.That(journal.UdpEndpoints, Is.EqualTo(new Ipv4Endpoint?[] { nat, null }), "the add carries the endpoint, the remove none");
+    }
+
+    [Test]
     public void The_signalling_queue_is_bounded()
     {
         var writer = new ForwardingStateWriter(HomeAgentOptions, _kernel, Tun, null, _time, NullLogger.Instance);
@@ -606,7 +622,15 @@ public class ForwardingStateWriterTests
     {
         public List<string> Events { get; } = [];
 
-        public void Append(MobilityMessage message, DateTimeOffset at) => Events.Add($"append {message.Type}");
+        public List<Ipv4Endpoint?> UdpEndpoints { get; } = [];
+
+        public RestoredState Restored => RestoredState.Empty;
+
+        public void Append(MobilityMessage message, DateTimeOffset at, Ipv4Endpoint? udpEndpoint = null)
+        {
+            Events.Add($"append {message.Type}");
+            UdpEndpoints.Add(udpEndpoint);
+        }
 
         public void Flush() => Events.Add("flush");
     }
