@@ -64,7 +64,9 @@ public class MultipleCareOfRegistrationTests
 
         Assert.That(Published<BindingUpdateListRemove>(actions).Single().BindingId, Is.EqualTo(1));
         Assert.That(Published<BindingUpdateListAdd>(actions), Is.Empty, "the other binding is left as it is");
-        var dereg = actions.OfType<SendBindingUpdate>().Single().Request;
+        var send = actions.OfType<SendBindingUpdate>().Single();
+        Assert.That(send.Ahead, Is.True, "it leaves from an installed uplink: it does not wait for the withdrawal to be applied");
+        var dereg = send.Request;
         Assert.That((dereg.Lifetime, dereg.Source, dereg.HomeAddressOption), Is.EqualTo((TimeSpan.Zero, CareOf2, Home)));
         Assert.That(dereg.BindingIdentifiers.Select(o => o.BindingId), Is.EqualTo(new ushort[] { 1 }));
         Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.Bound));
