@@ -81,6 +81,19 @@ public class MultipleCareOfRegistrationTests
     }
 
     [Test]
+    public void A_deregistration_from_an_uplink_not_bound_yet_waits_for_the_state_published_before_it()
+    {
+        var machine = Machine();
+        At(machine, 0, new MovedTo(CareOf, "mn0"));
+        At(machine, 0.1, new MovedTo(CareOf2, "mn1"));
+
+        var send = At(machine, 0.2, new CareOfAddressLost(CareOf)).OfType<SendBindingUpdate>().Single();
+
+        Assert.That(send.Request.BindingIdentifiers.Select(o => o.BindingId), Is.EqualTo(new ushort[] { 1 }));
+        Assert.That(send.Ahead, Is.False, "mn1's own state may still be queued behind the writer");
+    }
+
+    [Test]
     public void A_binding_id_the_home_agent_refused_in_a_partial_acceptance_gets_no_entry()
     {
         var machine = Machine();
