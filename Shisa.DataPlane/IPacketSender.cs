@@ -8,4 +8,11 @@ namespace Shisa.DataPlane;
 public interface IPacketSender
 {
     bool TrySend(ReadOnlySpan<byte> ipv6Packet);
+
+    /// <summary>
+    /// Sends at once, ahead of packets that wait for forwarding state published before them
+    /// (<see cref="Forwarding.OrderedSignallingSender"/>): only for a packet that depends on none of that state.
+    /// A sender without such a queue sends it as <see cref="TrySend"/> does.
+    /// </summary>
+    bool TrySendAhead(ReadOnlySpan<byte> ipv6Packet) => TrySend(ipv6Packet);
 }

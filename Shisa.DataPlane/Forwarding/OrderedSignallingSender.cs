@@ -70,6 +70,9 @@ public sealed class OrderedSignallingSender : IPacketSender
         return _sender.TrySend(ipv6Packet);
     }
 
+    /// <summary>Not queued: the caller says the packet needs none of the state the writer has not applied yet.</summary>
+    public bool TrySendAhead(ReadOnlySpan<byte> ipv6Packet) => _sender.TrySend(ipv6Packet);
+
     /// <summary>Everything up to <paramref name="appliedThrough"/> is applied and durable: sends what waited for it, in order.</summary>
     public void Release(long appliedThrough)
     {

@@ -40,7 +40,9 @@ public sealed record BindingUpdateRequest(
 /// <summary>Send a Binding Update to the home agent.</summary>
 /// <param name="Request">What to send.</param>
 /// <param name="Retransmission">True when it repeats an unanswered one (RFC 6275 11.8).</param>
-public sealed record SendBindingUpdate(BindingUpdateRequest Request, bool Retransmission) : HomeRegistrationAction;
+/// <param name="Ahead">True when it depends on no forwarding state published before it: it leaves at once instead of
+/// waiting for the data plane to apply that state (<see cref="Shisa.DataPlane.IPacketSender.TrySendAhead"/>).</param>
+public sealed record SendBindingUpdate(BindingUpdateRequest Request, bool Retransmission, bool Ahead = false) : HomeRegistrationAction;
 
 /// <summary>A Home Agent Address Discovery Request to the home agents' anycast address (RFC 6275 11.4.1).</summary>
 /// <param name="Identifier">The request's identifier, echoed in the reply.</param>

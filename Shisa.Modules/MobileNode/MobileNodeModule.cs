@@ -760,7 +760,7 @@ public sealed class MobileNodeModule : IRoleModule, IModuleCounters, IModuleTime
                     _sentTimestamps[_nextTimestamp++ % _sentTimestamps.Length] = NtpTimestamp.FromDateTimeOffset(stamped);
                 }
 
-                if (!MobileNodePackets.SendBindingUpdate(context.PacketSender, request, _credentials, stamped))
+                if (!MobileNodePackets.SendBindingUpdate(context.PacketSender, request, _credentials, stamped, send.Ahead))
                 {
                     _sendFailures++;
                     MobileNodeLog.SendFailed(logger, request.Sequence);

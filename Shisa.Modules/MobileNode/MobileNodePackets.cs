@@ -86,12 +86,13 @@ public static class MobileNodePackets
         return MnHaAuthentication.TrySign(mh, credentials.Key.Span, careOf, home, home, target);
     }
 
-    public static bool SendBindingUpdate(IPacketSender sender, BindingUpdateRequest request, MnHaCredentials? credentials, DateTimeOffset now)
+    public static bool SendBindingUpdate(IPacketSender sender, BindingUpdateRequest request, MnHaCredentials? credentials, DateTimeOffset now, bool ahead = false)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(MobilityPackets.MaxPacketLength);
         try
         {
-            return TryWriteBindingUpdate(request, credentials, now, buffer, out int n) && sender.TrySend(buffer.AsSpan(0, n));
+            return TryWriteBindingUpdate(request, credentials, now, buffer, out int n)
+                && (ahead ? sender.TrySendAhead(buffer.AsSpan(0, n)) : sender.TrySend(buffer.AsSpan(0, n)));
         }
         finally
         {

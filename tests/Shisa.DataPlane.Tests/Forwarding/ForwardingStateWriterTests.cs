@@ -539,6 +539,22 @@ public class ForwardingStateWriterTests
     }
 
     [Test]
+    public void A_packet_sent_ahead_leaves_at_once_while_others_wait_for_the_state_published_before_them()
+    {
+        var wire = new RecordingSender([]);
+        var writer = new ForwardingStateWriter(HomeAgentOptions, _kernel, Tun, null, _time, NullLogger.Instance);
+        IPacketSender sender = writer.CreateSender(wire, () => 5);
+        writer.Start();
+
+        Assert.That(sender.TrySend([1]), Is.True);
+        Assert.That(sender.TrySendAhead([2]), Is.True);
+
+        Assert.That(wire.Sent.Select(p => p[0]), Is.EqualTo(new byte[] { 2 }), "the ordered one waits, the one sent ahead does not");
+        writer.ApplyBatch([], consumedThrough: 5);
+        Assert.That(wire.Sent.Select(p => p[0]), Is.EqualTo(new byte[] { 2, 1 }));
+    }
+
+    [Test]
     public void The_signalling_queue_is_bounded()
     {
         var writer = new ForwardingStateWriter(HomeAgentOptions, _kernel, Tun, null, _time, NullLogger.Instance);

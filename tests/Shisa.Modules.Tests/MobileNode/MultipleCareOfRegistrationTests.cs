@@ -64,7 +64,9 @@ public class MultipleCareOfRegistrationTests
 
         Assert.That(Published<BindingUpdateListRemove>(actions).Single().BindingId, Is.EqualTo(1));
         Assert.That(Published<BindingUpdateListAdd>(actions), Is.Empty, "the other binding is left as it is");
-        var dereg = actions.OfType<SendBindingUpdate>().Single().Request;
+        var send = actions.OfType<SendBindingUpdate>().Single();
+        Assert.That(send.Ahead, Is.True, "it leaves from an installed uplink: it does not wait for the withdrawal to be applied");
+        var dereg = send.Request;
         Assert.That((dereg.Lifetime, dereg.Source, dereg.HomeAddressOption), Is.EqualTo((TimeSpan.Zero, CareOf2, Home)));
         Assert.That(dereg.BindingIdentifiers.Select(o => o.BindingId), Is.EqualTo(new ushort[] { 1 }));
         Assert.That(machine.State, Is.EqualTo(HomeRegistrationState.Bound));
@@ -76,6 +78,19 @@ public class MultipleCareOfRegistrationTests
         var back = At(machine, 8, new MovedTo(CareOf, "mn0")).OfType<SendBindingUpdate>().Single().Request;
         Assert.That(back.BindingIdentifiers.Select(o => o.BindingId), Is.EqualTo(new ushort[] { 1, 2 }), "plugged back: both registered again");
         Assert.That(back.Source, Is.EqualTo(CareOf));
+    }
+
+    [Test]
+    public void A_deregistration_from_an_uplink_not_bound_yet_waits_for_the_state_published_before_it()
+    {
+        var machine = Machine();
+        At(machine, 0, new MovedTo(CareOf, "mn0"));
+        At(machine, 0.1, new MovedTo(CareOf2, "mn1"));
+
+        var send = At(machine, 0.2, new CareOfAddressLost(CareOf)).OfType<SendBindingUpdate>().Single();
+
+        Assert.That(send.Request.BindingIdentifiers.Select(o => o.BindingId), Is.EqualTo(new ushort[] { 1 }));
+        Assert.That(send.Ahead, Is.False, "mn1's own state may still be queued behind the writer");
     }
 
     [Test]
