@@ -607,12 +607,7 @@ public sealed partial class DataPlaneEngine : IDisposable
                 Log.LoopFailed(_logger, port.Name, exception);
             }
 
-            if (toTun.Count > 0)
-            {
-                int written = tun?.Send(toTun) ?? 0;
-                _counters.TunWrite(written, toTun.Count - written);
-                toTun.Clear();
-            }
+            WriteToTun(tun, toTun);
         }
     }
 
@@ -678,13 +673,21 @@ public sealed partial class DataPlaneEngine : IDisposable
                 Log.LoopFailed(_logger, UdpTunnel.InterfaceName, exception);
             }
 
-            if (toTun.Count > 0)
-            {
-                int written = tun.Send(toTun);
-                _counters.TunWrite(written, toTun.Count - written);
-                toTun.Clear();
-            }
+            WriteToTun(tun, toTun);
         }
+    }
+
+    /// <summary>What a receive loop decapsulated goes into the TUN (none on a node without one: counted as not written).</summary>
+    private void WriteToTun(TunDevice? tun, PacketBatch toTun)
+    {
+        if (toTun.Count == 0)
+        {
+            return;
+        }
+
+        int written = tun?.Send(toTun) ?? 0;
+        _counters.TunWrite(written, toTun.Count - written);
+        toTun.Clear();
     }
 
     /// <summary>A detector result: a failed care-of address is withdrawn first, then everyone hears it.</summary>
